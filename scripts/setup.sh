@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need, and nothing twice. Safe to run again.
+#   scripts/setup.sh            npm packages
+#   scripts/setup.sh --browser  + Debian's Chromium (for tests)
+#   scripts/setup.sh --postgres + Debian's PostgreSQL (for the store tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+# better-sqlite3 compiles against the local Node headers when no prebuilt binary can be fetched.
+if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
+
+apt_ready=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: '$*' is missing and only root can install it: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  if [ $apt_ready = 0 ]; then
+    echo "setup: apt-get update"
+    apt-get update -qq
+    apt_ready=1
+  fi
+  echo "setup: installing $* from Debian (once)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+stamp=node_modules/.setup-stamp
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+  echo "setup: installing npm packages (first run takes a few minutes: better-sqlite3 is compiled)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+for arg in "$@"; do
+  case "$arg" in
+    --browser) [ -x /usr/bin/chromium ] || apt_install chromium ;;
+    --postgres) [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_install postgresql ;;
+  esac
+done

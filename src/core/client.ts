@@ -1,0 +1,392 @@
+import {
+  isRedirect,
+  type AuthBackend,
+  type ChangePasswordInput,
+  type LoginInput,
+  type OperationContext,
+  type RegisterInput,
+  type Session,
+  type UpdateDetailsInput,
+} from './backend.js';
+import { systemClock, type Clock } from './clock.js';
+import { AuthConfigError, AuthError, throwIfAborted, toAuthError } from './errors.js';
+import { makeState, UNKNOWN_STATE, type AuthOrg, type AuthState } from './state.js';
+import { browserTabSync, type TabMessage, type TabSync } from './tabs.js';
+
+export interface AuthClientOptions {
+  backend: AuthBackend;
+  /** Defaults to the real clock. */
+  clock?: Clock;
+  /** Cross-tab news and locks. Defaults to BroadcastChannel + Web Locks; `null` for none. */
+  tabs?: TabSync | null;
+  /** Separates several clients on one origin (channel and lock names). Default `default`. */
+  name?: string;
+  /** Refresh this many seconds before expiry (at most a quarter of the lifetime). Default 60. */
+  refreshLeeway?: number;
+}
+
+export interface OperationOptions {
+  signal?: AbortSignal;
+}
+
+type Listener = (state: AuthState) => void;
+
+const RETRY_AFTER_NETWORK_ERROR_MS = 15_000;
+
+/**
+ * The one object every element shares. Construct it (no side effects), `start()` it once, then read
+ * `state` and `subscribe()` to changes. Every operation takes an AbortSignal and rejects with an
+ * `AuthError` whose `code` is stable.
+ */
+export class AuthClient {
+  readonly backend: AuthBackend;
+  readonly #clock: Clock;
+  readonly #tabsOption: TabSync | null | undefined;
+  readonly #name: string;
+  readonly #leewayMs: number;
+  readonly #id = Math.random().toString(36).slice(2);
+  readonly #listeners = new Set<Listener>();
+  #state: AuthState = UNKNOWN_STATE;
+  #tabs: TabSync | null = null;
+  #cleanup: Array<() => void> = [];
+  #started: Promise<AuthState> | null = null;
+  #refreshing: Promise<AuthState> | null = null;
+  #timer: unknown = null;
+  /** Bumped whenever the session is replaced or ended, so late results of older work are dropped. */
+  #epoch = 0;
+  #disposed = false;
+
+  constructor(options: AuthClientOptions) {
+    if (!options || typeof options !== 'object' || !options.backend) {
+      throw new AuthConfigError('invalid_option', 'AuthClient needs a `backend`.');
+    }
+    const leeway = options.refreshLeeway ?? 60;
+    if (!Number.isFinite(leeway) || leeway < 0) {
+      throw new AuthConfigError('invalid_option', '`refreshLeeway` must be a non-negative number of seconds.');
+    }
+    this.backend = options.backend;
+    this.#clock = options.clock ?? systemClock;
+    this.#tabsOption = options.tabs;
+    this.#name = options.name ?? 'default';
+    this.#leewayMs = leeway * 1000;
+  }
+
+  /** The current snapshot. A new object on every change. */
+  get state(): AuthState {
+    return this.#state;
+  }
+
+  /** Call `fn` on every change; returns the unsubscribe function. */
+  subscribe(fn: Listener): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Restore the session (cookie, persisted snapshot, redirect callback, host). Idempotent. */
+  start(): Promise<AuthState> {
+    if (this.#started) return this.#started;
+    this.#tabs = this.#tabsOption === undefined ? browserTabSync(this.#name) : this.#tabsOption;
+    if (this.#tabs) {
+      const tabs = this.#tabs;
+      this.#cleanup.push(tabs.listen((message) => this.#onTabMessage(message)));
+    }
+    if (this.backend.watch) {
+      this.#cleanup.push(this.backend.watch((session) => this.#onBackendChange(session)));
+    }
+    this.#started = this.#restore();
+    return this.#started;
+  }
+
+  async login(input: LoginInput = {}, options: OperationOptions = {}): Promise<AuthState> {
+    const ctx = this.#context(options.signal);
+    throwIfAborted(ctx.signal);
+    const before = this.#state;
+    const epoch = ++this.#epoch;
+    this.#set({ status: 'pending', user: null, org: null, expiresAt: null, error: null });
+    try {
+      const result = await this.backend.login(input, ctx);
+      if (epoch !== this.#epoch) return this.#state;
+      if (isRedirect(result)) return this.#state; // the page is navigating away; stay pending
+      this.#applySession(result);
+      this.#tabs?.post({ type: 'login', from: this.#id });
+      return this.#state;
+    } catch (err) {
+      const error = toAuthError(err);
+      if (epoch === this.#epoch) {
+        // A failed login is the form's error, not the session's: back to where we were.
+        this.#set(before.status === 'authenticated' ? { ...before } : { ...before, status: 'anonymous', error: null });
+      }
+      throw error;
+    }
+  }
+
+  async logout(options: OperationOptions = {}): Promise<AuthState> {
+    const ctx = this.#context(options.signal);
+    throwIfAborted(ctx.signal);
+    this.#epoch++;
+    this.#clearTimer();
+    let failure: AuthError | null = null;
+    try {
+      await this.backend.logout(ctx);
+    } catch (err) {
+      failure = toAuthError(err);
+      this.backend.forget();
+    }
+    const error =
+      failure && failure.code !== 'aborted'
+        ? new AuthError('logout_incomplete', 'You are signed out here, but the server could not be told.', {
+            cause: failure,
+          })
+        : null;
+    this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error });
+    this.#tabs?.post({ type: 'logout', from: this.#id });
+    if (error) throw error;
+    return this.#state;
+  }
+
+  /** Renew the credentials now. Single-flight within the tab and, through Web Locks, across tabs. */
+  refresh(options: OperationOptions = {}): Promise<AuthState> {
+    if (!this.#refreshing) {
+      const epoch = this.#epoch;
+      const run = this.#refreshOnce(epoch, options.signal).finally(() => {
+        this.#refreshing = null;
+      });
+      this.#refreshing = run;
+    }
+    return this.#refreshing;
+  }
+
+  /**
+   * The access token for calling your APIs, refreshed first when it is about to expire.
+   * Null when signed out or when the backend holds no token in the browser (BFF, host).
+   */
+  async getAccessToken(options: OperationOptions = {}): Promise<string | null> {
+    if (this.#state.status !== 'authenticated') return null;
+    const expiresAt = this.#state.expiresAt;
+    if (expiresAt !== null && expiresAt - this.#clock.now() < this.#leewayMs && this.backend.refresh) {
+      await this.refresh(options);
+    }
+    return this.backend.accessToken?.() ?? null;
+  }
+
+  /** Every key of the last login or refresh response (JWT API backends); null otherwise. */
+  getResponse(): Readonly<Record<string, unknown>> | null {
+    return this.backend.response?.() ?? null;
+  }
+
+  register(input: RegisterInput, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('register', async (backend, ctx) => {
+      const session = await backend.register!(input, ctx);
+      if (session) {
+        this.#epoch++;
+        this.#applySession(session);
+        this.#tabs?.post({ type: 'login', from: this.#id });
+      }
+    }, options);
+  }
+
+  changePassword(input: ChangePasswordInput, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('changePassword', (backend, ctx) => backend.changePassword!(input, ctx), options);
+  }
+
+  requestPasswordReset(input: { login: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('requestPasswordReset', (backend, ctx) => backend.requestPasswordReset!(input, ctx), options);
+  }
+
+  resetPassword(input: { token: string; password: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('resetPassword', (backend, ctx) => backend.resetPassword!(input, ctx), options);
+  }
+
+  requestUsernameReminder(input: { email: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account(
+      'requestUsernameReminder',
+      (backend, ctx) => backend.requestUsernameReminder!(input, ctx),
+      options,
+    );
+  }
+
+  updateDetails(input: UpdateDetailsInput, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('updateDetails', async (backend, ctx) => {
+      this.#applySession(await backend.updateDetails!(input, ctx));
+    }, options);
+  }
+
+  async listOrgs(options: OperationOptions = {}): Promise<readonly AuthOrg[]> {
+    let orgs: readonly AuthOrg[] = [];
+    await this.#account('listOrgs', async (backend, ctx) => {
+      orgs = await backend.listOrgs!(ctx);
+    }, options);
+    return orgs;
+  }
+
+  selectOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('selectOrg', async (backend, ctx) => {
+      this.#applySession(await backend.selectOrg!(orgId, ctx));
+    }, options);
+  }
+
+  /** Stop timers and listeners. The client can not be started again. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#clearTimer();
+    for (const fn of this.#cleanup.splice(0)) fn();
+    this.#tabs?.close();
+    this.#listeners.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  async #restore(): Promise<AuthState> {
+    const epoch = this.#epoch;
+    try {
+      const session = await this.#withRefreshLock(() => this.backend.restore(this.#context()));
+      if (epoch !== this.#epoch) return this.#state;
+      if (session) this.#applySession(session);
+      else this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error: null });
+    } catch (err) {
+      if (epoch !== this.#epoch) return this.#state;
+      const error = toAuthError(err);
+      // We could not tell whether a session exists: say so; the login form shows the reason.
+      this.#set({ status: error.code === 'network_error' || error.code === 'server_error' ? 'error' : 'anonymous', user: null, org: null, expiresAt: null, error });
+    }
+    return this.#state;
+  }
+
+  async #refreshOnce(epoch: number, signal?: AbortSignal): Promise<AuthState> {
+    const backend = this.backend;
+    if (!backend.refresh) throw new AuthError('unsupported', 'This backend cannot refresh a session.');
+    if (this.#state.status !== 'authenticated') {
+      throw new AuthError('not_authenticated', 'There is no session to refresh.');
+    }
+    try {
+      const session = await this.#withRefreshLock(() => backend.refresh!(this.#context(signal)));
+      if (epoch === this.#epoch) this.#applySession(session);
+      return this.#state;
+    } catch (err) {
+      const error = toAuthError(err);
+      if (epoch !== this.#epoch || error.code === 'aborted') throw error;
+      if (error.code === 'network_error' || error.code === 'server_error' || error.code === 'timeout') {
+        // Transient: keep the session while it is valid and try again a little later.
+        this.#schedule(Math.min(RETRY_AFTER_NETWORK_ERROR_MS, this.#untilExpiry()));
+        throw error;
+      }
+      this.#epoch++;
+      backend.forget();
+      const ended = new AuthError('session_expired', 'Your session has ended. Please log in again.', { cause: error });
+      this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error: ended });
+      throw ended;
+    }
+  }
+
+  #withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#tabs ? this.#tabs.withLock('refresh', fn) : fn();
+  }
+
+  async #account(
+    name: keyof AuthBackend,
+    fn: (backend: AuthBackend, ctx: OperationContext) => Promise<unknown>,
+    options: OperationOptions,
+  ): Promise<AuthState> {
+    if (typeof this.backend[name] !== 'function') {
+      throw new AuthError('unsupported', `The ${this.backend.kind} backend does not support ${String(name)}.`);
+    }
+    const ctx = this.#context(options.signal);
+    throwIfAborted(ctx.signal);
+    try {
+      await fn(this.backend, ctx);
+    } catch (err) {
+      throw toAuthError(err);
+    }
+    return this.#state;
+  }
+
+  #applySession(session: Session): void {
+    this.#set({
+      status: 'authenticated',
+      user: session.user,
+      org: session.org ?? null,
+      expiresAt: session.expiresAt,
+      error: null,
+    });
+    this.#clearTimer();
+    if (session.expiresAt === null) return;
+    const lifetime = session.expiresAt - this.#clock.now();
+    if (session.refreshable && this.backend.refresh) {
+      const leeway = Math.min(this.#leewayMs, Math.max(0, lifetime / 4));
+      this.#schedule(lifetime - leeway);
+    } else {
+      this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, lifetime));
+    }
+  }
+
+  #schedule(ms: number): void {
+    this.#clearTimer();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      this.refresh().catch(() => {
+        /* the state already says what happened */
+      });
+    }, Math.max(0, ms));
+  }
+
+  #untilExpiry(): number {
+    const expiresAt = this.#state.expiresAt;
+    return expiresAt === null ? RETRY_AFTER_NETWORK_ERROR_MS : Math.max(0, expiresAt - this.#clock.now());
+  }
+
+  #expire(): void {
+    this.#timer = null;
+    if (this.#state.status !== 'authenticated') return;
+    this.#epoch++;
+    this.backend.forget();
+    const error = new AuthError('session_expired', 'Your session has ended. Please log in again.');
+    this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #onTabMessage(message: TabMessage): void {
+    if (this.#disposed || message.from === this.#id) return;
+    if (message.type === 'logout' && this.#state.status !== 'anonymous') {
+      this.#epoch++;
+      this.#clearTimer();
+      this.backend.forget();
+      this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error: null });
+    } else if (message.type === 'login' && this.#state.status !== 'authenticated' && this.#state.status !== 'pending') {
+      void this.#restore();
+    }
+  }
+
+  #onBackendChange(session: Session | null): void {
+    if (this.#disposed) return;
+    this.#epoch++;
+    if (session) this.#applySession(session);
+    else {
+      this.#clearTimer();
+      this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error: null });
+    }
+  }
+
+  #context(signal?: AbortSignal): OperationContext {
+    const clock = this.#clock;
+    return { signal: signal ?? new AbortController().signal, now: () => clock.now() };
+  }
+
+  #set(partial: Partial<AuthState>): void {
+    if (this.#disposed) return;
+    this.#state = makeState(partial);
+    for (const fn of [...this.#listeners]) {
+      try {
+        fn(this.#state);
+      } catch (err) {
+        // A listener's bug must not break the client or the other listeners.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { AuthConfigError, AuthError } from './errors.js';
+
+/** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds (SECURITY.md item 6). */
+export const CLOCK_SKEW_SECONDS = 60;
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+const SAFE_KID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Header parameters that would make a verifier fetch or trust a key named by the token itself. */
+const KEY_SOURCING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+
+function invalid(message: string, cause?: unknown): AuthError {
+  return new AuthError('token_invalid', message, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Read a compact JWS without verifying its signature: checks its form (three base64url segments,
+ * a real algorithm, no key-sourcing headers) and returns the claims. Used to learn `exp` and the
+ * user of a token that came straight from the configured token URL; the API it is sent to remains the
+ * authority. A JWE, `alg: none`, or an empty signature is refused.
+ */
+export function readJwt(token: unknown): JWTPayload {
+  if (typeof token !== 'string' || token.length === 0) throw invalid('The token is missing.');
+  const parts = token.split('.');
+  if (parts.length !== 3) throw invalid('The token is not a signed JWT (compact JWS with three parts).');
+  if (!parts.every((part) => SEGMENT.test(part))) throw invalid('The token has characters outside base64url.');
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: JWTPayload;
+  try {
+    header = decodeProtectedHeader(token);
+    claims = decodeJwt(token);
+  } catch (err) {
+    throw invalid('The token cannot be decoded.', err);
+  }
+  checkHeader(header);
+  return claims;
+}
+
+function checkHeader(header: Record<string, unknown>): void {
+  if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') {
+    throw invalid('Unsigned tokens are refused.');
+  }
+  for (const name of KEY_SOURCING_HEADERS) {
+    if (name in header) throw invalid(`Tokens naming their own key (${name}) are refused.`);
+  }
+  if ('kid' in header && (typeof header.kid !== 'string' || !SAFE_KID.test(header.kid))) {
+    throw invalid('The token key id is malformed.');
+  }
+  if ('zip' in header) throw invalid('Compressed tokens are refused.');
+}
+
+/** Seconds-since-epoch claim checks shared by the decode-only path. */
+export function checkTimes(claims: JWTPayload, nowMs: number): void {
+  const now = Math.floor(nowMs / 1000);
+  if (typeof claims.exp === 'number' && claims.exp + CLOCK_SKEW_SECONDS < now) {
+    throw new AuthError('token_expired', 'The token has expired.');
+  }
+  if (typeof claims.nbf === 'number' && claims.nbf - CLOCK_SKEW_SECONDS > now) {
+    throw invalid('The token is not valid yet.');
+  }
+  if (typeof claims.iat === 'number' && claims.iat - CLOCK_SKEW_SECONDS > now) {
+    throw invalid('The token was issued in the future.');
+  }
+}
+
+export interface VerifyOptions {
+  /** Where the issuer publishes its public keys. */
+  jwksUrl: string;
+  /** Exact expected `iss` (no trailing-slash or case tolerance). */
+  issuer: string;
+  /** Exact expected `aud`; a token whose `aud` array holds another value is refused. */
+  audience: string;
+  /** Allowed `alg` values. Never HS*: a browser has no business holding a MAC key. */
+  algorithms?: string[];
+  /** Required `typ` header, e.g. `at+jwt`. */
+  typ?: string;
+}
+
+export type JwtVerifier = (token: string, nowMs: number) => Promise<JWTPayload>;
+
+/**
+ * A verifier bound to one issuer: keys come from the configured JWKS URL only (never from the token);
+ * an unknown `kid` triggers at most one refetch per 30 s cool-down (jose's remote key set).
+ */
+export function createVerifier(options: VerifyOptions, fetchImpl: typeof fetch): JwtVerifier {
+  let jwksUrl: URL;
+  try {
+    jwksUrl = new URL(options.jwksUrl, globalThis.location?.href);
+  } catch {
+    throw new AuthConfigError('invalid_option', '`verify.jwksUrl` is not a valid URL.');
+  }
+  if (!options.issuer || !options.audience) {
+    throw new AuthConfigError('invalid_option', '`verify` needs an `issuer` and an `audience`.');
+  }
+  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
+  if (algorithms.some((alg) => /^(HS|none)/i.test(alg))) {
+    throw new AuthConfigError('invalid_option', '`verify.algorithms` may not contain HS* or none.');
+  }
+  const keys: JWTVerifyGetKey = createRemoteJWKSet(jwksUrl, {
+    cooldownDuration: 30_000,
+    [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, init),
+  });
+  return async (token, nowMs) => {
+    readJwt(token); // form and header checks before any key lookup
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['exp', 'sub'],
+        ...(options.typ ? { typ: options.typ } : {}),
+      });
+      const aud = payload.aud;
+      if (Array.isArray(aud) && aud.some((value) => value !== options.audience)) {
+        throw invalid('The token is meant for other audiences too.');
+      }
+      checkTimes(payload, nowMs);
+      return payload;
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      if (err instanceof errors.JWTExpired) throw new AuthError('token_expired', 'The token has expired.', { cause: err });
+      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
+        throw new AuthError('network_error', 'The signing keys could not be fetched.', { cause: err });
+      }
+      throw invalid('The token signature or claims are not valid.', err);
+    }
+  };
+}
