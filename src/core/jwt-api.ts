@@ -58,7 +58,7 @@ export interface JwtApiOptions {
   /** Per-request time limit in ms. Default 30000. */
   timeout?: number;
   fetch?: typeof fetch;
-  /** Replaces the storage chosen by `persist`. */
+  /** Replaces the browser storage chosen by `persist` (unused when the mode is `none`). */
   storage?: KeyValueStorage | null;
 }
 
@@ -302,7 +302,8 @@ export class JwtApiBackend implements AuthBackend {
 
   #store(): KeyValueStorage | null {
     if (this.#storage === undefined) {
-      this.#storage = this.#o.storage !== undefined ? this.#o.storage : browserStorage(this.persistMode);
+      const mode = this.persistMode;
+      this.#storage = mode === 'none' ? null : this.#o.storage !== undefined ? this.#o.storage : browserStorage(mode);
     }
     return this.#storage;
   }

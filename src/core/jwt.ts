@@ -25,17 +25,21 @@ export function readJwt(token: unknown): JWTPayload {
   if (typeof token !== 'string' || token.length === 0) throw invalid('The token is missing.');
   const parts = token.split('.');
   if (parts.length !== 3) throw invalid('The token is not a signed JWT (compact JWS with three parts).');
-  if (!parts.every((part) => SEGMENT.test(part))) throw invalid('The token has characters outside base64url.');
+  const [head, body, signature] = parts as [string, string, string];
+  if (!SEGMENT.test(head) || !SEGMENT.test(body)) throw invalid('The token has characters outside base64url.');
   let header: ReturnType<typeof decodeProtectedHeader>;
-  let claims: JWTPayload;
   try {
     header = decodeProtectedHeader(token);
-    claims = decodeJwt(token);
   } catch (err) {
-    throw invalid('The token cannot be decoded.', err);
+    throw invalid('The token header cannot be decoded.', err);
   }
   checkHeader(header);
-  return claims;
+  if (!SEGMENT.test(signature)) throw invalid('The token signature is empty or not base64url.');
+  try {
+    return decodeJwt(token);
+  } catch (err) {
+    throw invalid('The token claims cannot be decoded.', err);
+  }
 }
 
 function checkHeader(header: Record<string, unknown>): void {
