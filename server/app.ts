@@ -1,0 +1,244 @@
+/**
+ * The reference auth server as a plain `node:http` server.
+ *
+ * Why node:http and no framework: there are a handful of endpoints, and what matters here is exact
+ * control of body limits (stop reading at 64 KiB), cookie attributes, CORS and the JSON error
+ * bodies — things a framework hides behind defaults we would have to audit and override anyway.
+ */
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { normalizeOrigin, type ServerConfig } from './config.js';
+import { ensureDemoAccounts } from './demo.js';
+import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
+import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
+import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
+import { loginThrottle } from './rate-limit.js';
+import { authRoutes, type AuthContext, type Logger, type RouteTable } from './routes/auth.js';
+import { serveStatic } from './static.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+
+export type { Logger } from './routes/auth.js';
+
+export interface AppDeps {
+  /** Clock in milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number;
+  /** Password hasher (default argon2id). */
+  readonly hasher?: PasswordHasher;
+  /** Store (default: SQLite at config.dbPath, closed by close()). An injected store is not closed. */
+  readonly store?: Store;
+  readonly logger?: Logger;
+}
+
+export interface App {
+  readonly server: http.Server;
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly keys: KeyRing;
+  /** Listen (default: config.port / config.host); resolves the base URL, e.g. http://127.0.0.1:8787 */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Stop listening, drop open connections, close the store if the app opened it. */
+  close(): Promise<void>;
+}
+
+export const consoleLogger: Logger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(`warning: ${m}`),
+  error: (m, err) => console.error(`error: ${m}`, err instanceof Error ? `${err.name}: ${err.message}\n${err.stack ?? ''}` : ''),
+};
+
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Auth-CSRF, X-Requested-With';
+const CORS_EXPOSE_HEADERS = 'Retry-After, WWW-Authenticate';
+
+/** Rate-limit key of an address: IPv4 as is, IPv4-mapped IPv6 unwrapped, IPv6 grouped by /64. */
+export function addressGroup(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (!net.isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === '' ? [] : tail.split(':');
+  const full = address.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
+  return `${full.slice(0, 4).map((x) => x.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** The request target as a URL (for the query string only; routing uses the raw path). */
+function parseRequestUrl(rawUrl: string): URL {
+  try {
+    return new URL(`http://server/${rawUrl.replace(/^\/+/, '')}`);
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'The request target is not a valid URL path.');
+  }
+}
+
+export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promise<App> {
+  const logger = deps.logger ?? consoleLogger;
+  const now = deps.now ?? Date.now;
+  ensureDataDir(config.dataDir);
+  const keys = await loadOrCreateKeys(config.dataDir, (m) => logger.warn(m));
+  const store = deps.store ?? openSqliteStore(config.dbPath);
+  const ownsStore = deps.store === undefined;
+  try {
+    const hasher = deps.hasher ?? argon2Hasher();
+    const dummyHash = await makeDummyHash(hasher);
+    if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
+    return buildApp(config, { store, ownsStore, keys, hasher, dummyHash, now, logger });
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
+}
+
+function buildApp(
+  config: ServerConfig,
+  parts: {
+    store: Store;
+    ownsStore: boolean;
+    keys: KeyRing;
+    hasher: PasswordHasher;
+    dummyHash: string;
+    now: () => number;
+    logger: Logger;
+  },
+): App {
+  const { store, keys, logger, now } = parts;
+  const allowedOrigins = new Set(config.corsOrigins.map(normalizeOrigin));
+  try {
+    allowedOrigins.add(new URL(config.issuer).origin); // the server's own origin
+  } catch {
+    // an issuer that is not a URL names no origin
+  }
+  const isAllowedOrigin = (origin: string): boolean => allowedOrigins.has(origin);
+
+  const ctx: AuthContext = {
+    config,
+    store,
+    keys,
+    hasher: parts.hasher,
+    dummyHash: parts.dummyHash,
+    throttle: loginThrottle(store, config.rateLimit),
+    logger,
+    now,
+    clientAddress: (req) => addressGroup(req.socket.remoteAddress),
+  };
+  const routes: RouteTable = authRoutes(ctx);
+  const jwksBody = { keys: keys.jwks.keys };
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, rawPath: string, url: URL): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Vary', 'Origin');
+    const origin = req.headers.origin;
+    const allowed = origin !== undefined && isAllowedOrigin(origin);
+    if (allowed) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
+    }
+    if (method === 'OPTIONS') {
+      if (!allowed) throw new HttpError(403, 'forbidden_origin', 'This origin may not call the API.');
+      sendEmpty(res, 204, {
+        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
+        'Access-Control-Max-Age': '600',
+      });
+      return;
+    }
+    const route = routes[rawPath];
+    if (route === undefined) throw new HttpError(404, 'not_found', 'No such endpoint.');
+    const handler = method === 'HEAD' ? undefined : route[method as 'GET' | 'POST'];
+    if (handler === undefined) {
+      throw new HttpError(405, 'method_not_allowed', `Use ${Object.keys(route).join(' or ')} for this endpoint.`, {
+        headers: { Allow: Object.keys(route).join(', ') },
+      });
+    }
+    // State-changing calls from a browser must come from our origin or the allowlist (CSRF).
+    if (method !== 'GET' && origin !== undefined && !allowed) {
+      throw new HttpError(403, 'forbidden_origin', 'Requests from this origin are not allowed.');
+    }
+    await handler(req, res, url);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    try {
+      if (!rawPath.startsWith('/')) throw new HttpError(400, 'invalid_request', 'The request target must be a path.');
+      const url = parseRequestUrl(rawUrl);
+      if (rawPath.startsWith('/api/')) {
+        await handleApi(req, res, method, rawPath, url);
+        return;
+      }
+      const readOnly = method === 'GET' || method === 'HEAD';
+      if (rawPath === '/.well-known/jwks.json' || rawPath === '/healthz') {
+        if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Use GET for this resource.', { headers: { Allow: 'GET, HEAD' } });
+        if (rawPath === '/healthz') sendJson(res, 200, { ok: true }, { 'Cache-Control': 'no-store' });
+        // Public keys: readable from any origin, never with credentials.
+        else sendJson(res, 200, jwksBody, { 'Cache-Control': 'public, max-age=300', 'Access-Control-Allow-Origin': '*' });
+        return;
+      }
+      if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Static files are read-only.', { headers: { Allow: 'GET, HEAD' } });
+      await serveStatic(req, res, rawPath, config.staticRoots);
+    } catch (err) {
+      if (err instanceof ClientGoneError || res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        sendError(res, err);
+        return;
+      }
+      logger.error(`unexpected error on ${method} ${rawPath.slice(0, 200)}`, err);
+      sendError(res, new HttpError(500, 'server_error', 'The server could not process the request.'));
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
+
+  const maxWindowMs = Math.max(config.rateLimit.account.windowSeconds, config.rateLimit.address.windowSeconds) * 1000;
+  const pruneTimer = setInterval(() => {
+    store.prune(now(), maxWindowMs).catch((err: unknown) => logger.error('pruning the store failed', err));
+  }, PRUNE_INTERVAL_MS);
+  pruneTimer.unref();
+
+  let closing: Promise<void> | null = null;
+  return {
+    server,
+    config,
+    store,
+    keys,
+    listen(port = config.port, host = config.host) {
+      return new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          resolve(`http://${h}:${addr.port}`);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (parts.ownsStore) await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Small HTTP helpers on top of node:http: bounded body reading, JSON/form parsing, JSON responses,
+ * cookies, and the one error type every handler throws.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error that becomes a JSON response `{ error, error_description }` with `status`. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly status: number;
+  readonly code: string;
+  readonly description: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Answer with `Connection: close` (the request body was not read to its end). */
+  readonly closeConnection: boolean;
+
+  constructor(
+    status: number,
+    code: string,
+    description: string,
+    options: { headers?: Record<string, string>; closeConnection?: boolean } = {},
+  ) {
+    super(`${status} ${code}: ${description}`);
+    this.status = status;
+    this.code = code;
+    this.description = description;
+    this.headers = options.headers ?? {};
+    this.closeConnection = options.closeConnection ?? false;
+  }
+}
+
+export function payloadTooLarge(limit: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, {
+    closeConnection: true,
+  });
+}
+
+/**
+ * Read the whole body, at most `limit` bytes. A declared Content-Length above the limit is refused
+ * before reading anything; a longer chunked body is refused as soon as it crosses the limit, and
+ * the rest is discarded (never buffered) until the connection closes after the 413.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    if (!/^\d{1,15}$/.test(declared)) {
+      return Promise.reject(new HttpError(400, 'invalid_request', 'The Content-Length header is not a number.'));
+    }
+    if (Number(declared) > limit) return Promise.reject(payloadTooLarge(limit));
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (err: unknown, body?: Buffer): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err !== undefined) reject(err);
+      else resolve(body ?? Buffer.alloc(0));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        // Keep the stream flowing into nowhere so the client can read our 413; the connection
+        // is closed right after the answer, which ends the reading.
+        req.resume();
+        finish(payloadTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(undefined, Buffer.concat(chunks, size));
+    const onError = (err: Error): void => finish(new ClientGoneError(err.message));
+    const onClose = (): void => finish(new ClientGoneError('request closed before its end'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** The client went away while we were reading; nobody is left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+}
+
+export type BodyFields = Readonly<Record<string, unknown>>;
+
+/** The media type of the request, lower-case, without parameters; '' when absent. */
+export function mediaType(req: IncomingMessage): string {
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return '';
+  return (ct.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+export function isJsonType(type: string): boolean {
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+/**
+ * Read and parse a JSON or form-encoded body. Resolves `null` for an empty body. Non-empty bodies
+ * of other types -> 415; invalid JSON -> 400 invalid_json; JSON that is not an object -> 400.
+ */
+export async function readFields(req: IncomingMessage, limit: number): Promise<BodyFields | null> {
+  const raw = await readBody(req, limit);
+  if (raw.length === 0) return null;
+  const type = mediaType(req);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'The request body is not valid UTF-8.');
+  }
+  if (isJsonType(type)) {
+    if (text.trim() === '') return null;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new HttpError(400, 'invalid_request', 'The request body must be a JSON object.');
+    }
+    return value as BodyFields;
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const params = new URLSearchParams(text);
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [key, value] of params) {
+      if (Object.hasOwn(fields, key)) {
+        throw new HttpError(400, 'invalid_request', `The field "${safeName(key)}" is given more than once.`);
+      }
+      fields[key] = value;
+    }
+    return fields;
+  }
+  throw new HttpError(
+    415,
+    'unsupported_media_type',
+    'The request body must be application/json or application/x-www-form-urlencoded.',
+  );
+}
+
+/** A field name fit to echo in an error message. */
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '?').slice(0, 40);
+}
+
+/** A required non-empty string field, or 400 invalid_request naming the field. */
+export function requireString(fields: BodyFields | null, name: string, maxLength: number): string {
+  const value = fields === null || !Object.hasOwn(fields, name) ? undefined : fields[name];
+  if (value === undefined || value === null) {
+    throw new HttpError(400, 'invalid_request', `The field "${name}" is required.`);
+  }
+  if (typeof value !== 'string') {
+    throw new HttpError(400, 'invalid_request', `The field "${name}" must be a string.`);
+  }
+  if (value === '') {
+    throw new HttpError(400, 'invalid_request', `The field "${name}" must not be empty.`);
+  }
+  if (value.length > maxLength) {
+    throw new HttpError(400, 'invalid_request', `The field "${name}" is too long (at most ${maxLength} characters).`);
+  }
+  return value;
+}
+
+/** An optional field: `undefined` when absent. */
+export function optionalField(fields: BodyFields | null, name: string): unknown {
+  return fields === null || !Object.hasOwn(fields, name) ? undefined : fields[name];
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', payload.length);
+  res.writeHead(status);
+  res.end(res.req.method === 'HEAD' ? undefined : payload);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, headers: Readonly<Record<string, string>> = {}): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.writeHead(status);
+  res.end();
+}
+
+export function sendError(res: ServerResponse, err: HttpError): void {
+  if (err.closeConnection) res.setHeader('Connection', 'close');
+  sendJson(res, err.status, { error: err.code, error_description: err.description }, err.headers);
+}
+
+/** Cookies of the request; the first value wins when a name repeats. */
+export function parseCookies(req: IncomingMessage): Map<string, string> {
+  const out = new Map<string, string>();
+  const header = req.headers.cookie;
+  if (header === undefined) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (!out.has(name)) out.set(name, value);
+  }
+  return out;
+}
+
+export interface CookieOptions {
+  readonly secure: boolean;
+  /** Seconds; 0 deletes the cookie. */
+  readonly maxAge: number;
+}
+
+/**
+ * `name=value; HttpOnly; Secure; Path=/; SameSite=Strict; Max-Age=n` — never a Domain, so the
+ * cookie stays host-only (a requirement of the `__Host-` prefix).
+ */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new Error('cookie value must be base64url');
+  const parts = [`${name}=${value}`, 'HttpOnly'];
+  if (options.secure) parts.push('Secure');
+  parts.push('Path=/', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);
+  return parts.join('; ');
+}
+
+/** Append a Set-Cookie header without dropping earlier ones. */
+export function appendSetCookie(res: ServerResponse, cookie: string): void {
+  const prev = res.getHeader('Set-Cookie');
+  const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)];
+  res.setHeader('Set-Cookie', [...list, cookie]);
+}
+
+/** The Bearer token of the Authorization header, or null. */
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (header === undefined) return null;
+  const m = /^Bearer +([^\s]+) *$/i.exec(header);
+  return m?.[1] ?? null;
+}

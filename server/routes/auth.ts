@@ -1,0 +1,260 @@
+/**
+ * JWT API mode: /api/auth/login, refresh, logout, session, verify.
+ *
+ * The access token goes in the response body (the browser keeps it in memory); the refresh token
+ * goes in an HttpOnly cookie, or in the body for API clients that ask (`refresh_in_body`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { refreshCookieName, type ServerConfig } from '../config.js';
+import {
+  HttpError,
+  appendSetCookie,
+  bearerToken,
+  isJsonType,
+  mediaType,
+  optionalField,
+  parseCookies,
+  readFields,
+  requireString,
+  sendEmpty,
+  sendJson,
+  serializeCookie,
+  type BodyFields,
+} from '../http.js';
+import type { KeyRing } from '../keys.js';
+import { verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
+import { accountKey, addressKey, type LoginThrottle } from '../rate-limit.js';
+import { normalizeUsername, type SessionRecord, type Store, type UserRecord } from '../store/types.js';
+import {
+  TokenError,
+  hashRefreshToken,
+  issueAccessToken,
+  looksLikeRefreshToken,
+  newRefreshToken,
+  publicUser,
+  verifyAccessToken,
+  type VerifiedAccess,
+} from '../tokens.js';
+
+export const MAX_USERNAME_LENGTH = 256;
+export const MAX_PASSWORD_LENGTH = 1024;
+const MAX_TOKEN_FIELD_LENGTH = 16384;
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, err?: unknown): void;
+}
+
+export interface AuthContext {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly keys: KeyRing;
+  readonly hasher: PasswordHasher;
+  readonly dummyHash: string;
+  readonly throttle: LoginThrottle;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch (injectable clock). */
+  now(): number;
+  /** The rate-limit key of the client (socket address; IPv6 grouped by /64). */
+  clientAddress(req: IncomingMessage): string;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+export type RouteTable = Readonly<Record<string, Readonly<Partial<Record<'GET' | 'POST', Handler>>>>>;
+
+const invalidCredentials = (): HttpError =>
+  new HttpError(401, 'invalid_credentials', 'Invalid username or password.');
+
+const invalidToken = (): HttpError =>
+  new HttpError(401, 'invalid_token', 'The access token is missing, invalid, expired or revoked.', {
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  });
+
+/**
+ * Cookie-authenticated requests must carry something a cross-site HTML form cannot send without a
+ * CORS preflight: a JSON content type or the X-Auth-CSRF header. (The Origin check is in app.ts.)
+ */
+function requireCsrfProof(req: IncomingMessage): void {
+  if (isJsonType(mediaType(req)) || req.headers['x-auth-csrf'] === '1') return;
+  throw new HttpError(
+    403,
+    'csrf_required',
+    'Requests authenticated by cookie need Content-Type: application/json or the header X-Auth-CSRF: 1.',
+  );
+}
+
+function wantsRefreshInBody(fields: BodyFields | null, url: URL): boolean {
+  const q = url.searchParams.get('refresh_in_body');
+  if (q === '1' || q === 'true') return true;
+  const v = optionalField(fields, 'refresh_in_body');
+  if (v === undefined || v === false || v === '0' || v === 'false' || v === '') return false;
+  if (v === true || v === '1' || v === 'true') return true;
+  throw new HttpError(400, 'invalid_request', 'The field "refresh_in_body" must be a boolean.');
+}
+
+/** The optional "refresh" body field: a string, or 400. */
+function refreshField(fields: BodyFields | null): string | null {
+  const v = optionalField(fields, 'refresh');
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || v === '' || v.length > MAX_TOKEN_FIELD_LENGTH) {
+    throw new HttpError(400, 'invalid_request', 'The field "refresh" must be a non-empty string.');
+  }
+  return v;
+}
+
+export function authRoutes(ctx: AuthContext): RouteTable {
+  const { config, store } = ctx;
+  const cookieName = refreshCookieName(config);
+
+  const setRefreshCookie = (res: ServerResponse, token: string, maxAgeSeconds: number): void =>
+    appendSetCookie(res, serializeCookie(cookieName, token, { secure: config.cookieSecure, maxAge: maxAgeSeconds }));
+  const clearRefreshCookie = (res: ServerResponse): void => setRefreshCookie(res, '', 0);
+
+  const invalidGrant = (res: ServerResponse, description = 'The refresh token is invalid, expired or revoked.'): HttpError => {
+    clearRefreshCookie(res);
+    return new HttpError(401, 'invalid_grant', description);
+  };
+
+  /** New refresh token in the session's family + new access token; answers 200. */
+  async function issueTokens(
+    res: ServerResponse,
+    user: UserRecord,
+    session: SessionRecord,
+    now: number,
+    refreshInBody: boolean,
+  ): Promise<void> {
+    const refresh = newRefreshToken();
+    // Rotation never extends the session: the token dies at the absolute expiry at the latest.
+    const expiresAt = Math.min(now + config.refreshIdleTtl * 1000, session.absoluteExpiresAt);
+    await store.insertRefreshToken({ tokenHash: hashRefreshToken(refresh), sessionId: session.id, userId: user.id, expiresAt }, now);
+    const access = await issueAccessToken(ctx.keys, config, user, session.id, now);
+    const body: Record<string, unknown> = {
+      access: access.token,
+      token_type: 'Bearer',
+      expires_in: config.accessTtl,
+      user: publicUser(user),
+    };
+    if (refreshInBody) body['refresh'] = refresh;
+    else setRefreshCookie(res, refresh, Math.ceil((session.absoluteExpiresAt - now) / 1000));
+    sendJson(res, 200, body);
+  }
+
+  async function verifyBearer(token: string): Promise<VerifiedAccess | null> {
+    try {
+      return await verifyAccessToken(token, { keys: ctx.keys, config, store, nowMs: ctx.now() });
+    } catch (err) {
+      if (err instanceof TokenError) return null;
+      throw err;
+    }
+  }
+
+  const login: Handler = async (req, res, url) => {
+    const fields = await readFields(req, config.bodyLimit);
+    if (fields === null) {
+      throw new HttpError(400, 'invalid_request', 'The request body is empty; send "username" and "password".');
+    }
+    const username = requireString(fields, 'username', MAX_USERNAME_LENGTH);
+    const password = requireString(fields, 'password', MAX_PASSWORD_LENGTH);
+    const refreshInBody = wantsRefreshInBody(fields, url);
+
+    const now = ctx.now();
+    const keys = { account: accountKey(normalizeUsername(username)), address: addressKey(ctx.clientAddress(req)) };
+    const wait = await ctx.throttle.retryAfter([keys.account, keys.address], now);
+    if (wait !== null) {
+      throw new HttpError(429, 'rate_limited', 'Too many failed login attempts. Try again later.', {
+        headers: { 'Retry-After': String(wait) },
+      });
+    }
+    const user = await store.findUserByUsername(username);
+    // Exactly one verification whatever the case (unknown user -> dummy hash): same work, same answer.
+    const passwordOk = await verifyPasswordOrDummy(ctx.hasher, ctx.dummyHash, user?.passwordHash ?? null, password);
+    if (!passwordOk || user === null || user.disabled) {
+      await ctx.throttle.fail(keys, now);
+      throw invalidCredentials();
+    }
+    await ctx.throttle.succeed(keys.account);
+    const session = await store.createSession(
+      { id: randomUUID(), userId: user.id, absoluteExpiresAt: now + config.refreshAbsoluteTtl * 1000 },
+      now,
+    );
+    await issueTokens(res, user, session, now, refreshInBody);
+  };
+
+  const refresh: Handler = async (req, res) => {
+    const fields = await readFields(req, config.bodyLimit);
+    let token = refreshField(fields);
+    const fromBody = token !== null;
+    if (token === null) {
+      token = parseCookies(req).get(cookieName) ?? null;
+      if (token === null || token === '') throw invalidGrant(res, 'No refresh token was presented.');
+      requireCsrfProof(req);
+    }
+    if (!looksLikeRefreshToken(token)) throw invalidGrant(res);
+
+    const now = ctx.now();
+    const hash = hashRefreshToken(token);
+    const consumed = await store.consumeRefreshToken(hash, now);
+    if (consumed === null) {
+      const known = await store.findRefreshToken(hash);
+      if (known !== null && known.usedAt !== null) {
+        // A rotated-out token came back: whoever holds the family may be an attacker. End it.
+        await store.revokeFamily(known.sessionId, now);
+        ctx.logger.warn(`refresh token reuse detected; session ${known.sessionId} revoked`);
+      }
+      throw invalidGrant(res);
+    }
+    const session = await store.getSession(consumed.sessionId);
+    if (session === null || session.revokedAt !== null || session.absoluteExpiresAt <= now) throw invalidGrant(res);
+    const user = await store.findUserById(consumed.userId);
+    if (user === null || user.disabled || session.userId !== user.id) throw invalidGrant(res);
+    await issueTokens(res, user, session, now, fromBody);
+  };
+
+  const logout: Handler = async (req, res) => {
+    const fields = await readFields(req, config.bodyLimit);
+    let token = refreshField(fields);
+    if (token === null) {
+      const cookie = parseCookies(req).get(cookieName);
+      if (cookie !== undefined && cookie !== '') {
+        requireCsrfProof(req);
+        token = cookie;
+      }
+    }
+    const now = ctx.now();
+    const bearer = bearerToken(req);
+    if (bearer !== null) {
+      const verified = await verifyBearer(bearer);
+      if (verified !== null) await store.revokeFamily(verified.session.id, now);
+    }
+    if (token !== null && looksLikeRefreshToken(token)) {
+      const record = await store.findRefreshToken(hashRefreshToken(token));
+      if (record !== null) await store.revokeFamily(record.sessionId, now);
+    }
+    clearRefreshCookie(res);
+    sendEmpty(res, 204);
+  };
+
+  const session: Handler = async (req, res) => {
+    const token = bearerToken(req);
+    const verified = token === null ? null : await verifyBearer(token);
+    if (verified === null) throw invalidToken();
+    sendJson(res, 200, { user: publicUser(verified.user), expires_at: verified.claims.exp });
+  };
+
+  const verify: Handler = async (req, res) => {
+    const fields = await readFields(req, config.bodyLimit);
+    const token = requireString(fields, 'token', MAX_TOKEN_FIELD_LENGTH);
+    if ((await verifyBearer(token)) === null) throw invalidToken();
+    sendJson(res, 200, {});
+  };
+
+  return {
+    '/api/auth/login': { POST: login },
+    '/api/auth/refresh': { POST: refresh },
+    '/api/auth/logout': { POST: logout },
+    '/api/auth/session': { GET: session },
+    '/api/auth/verify': { POST: verify },
+  };
+}

@@ -1,0 +1,315 @@
+/**
+ * SQLite store (better-sqlite3): one file, zero set-up. WAL mode, busy_timeout and foreign keys;
+ * the schema comes from numbered migrations recorded in `schema_version`. Several processes may
+ * share the file: every decision that matters is one SQL statement or one IMMEDIATE transaction.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { RateLimitPolicy } from '../config.js';
+import { nextFailure } from '../rate-limit.js';
+import {
+  DuplicateUserError,
+  normalizeUsername,
+  type FailureRecord,
+  type NewUser,
+  type RefreshTokenRecord,
+  type SessionRecord,
+  type Store,
+  type UserRecord,
+} from './types.js';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: users, sessions, refresh tokens, login failures
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_normalized TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '[]',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    absolute_expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX sessions_user_id ON sessions(user_id);
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX refresh_tokens_session_id ON refresh_tokens(session_id);
+  CREATE TABLE login_failures (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    blocked_until INTEGER
+  );
+  `,
+];
+
+interface UserRow {
+  id: string;
+  username: string;
+  username_normalized: string;
+  name: string;
+  email: string;
+  password_hash: string;
+  roles: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+}
+interface RefreshRow {
+  token_hash: string;
+  session_id: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+interface FailureRow {
+  key: string;
+  count: number;
+  window_start: number;
+  blocked_until: number | null;
+}
+
+function parseRoles(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.filter((r): r is string => typeof r === 'string') : [];
+}
+
+const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  usernameNormalized: r.username_normalized,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
+  roles: parseRoles(r.roles),
+  disabled: r.disabled !== 0,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  absoluteExpiresAt: r.absolute_expires_at,
+  revokedAt: r.revoked_at,
+});
+const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  sessionId: r.session_id,
+  userId: r.user_id,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  createdAt: r.created_at,
+});
+const toFailure = (r: FailureRow): FailureRecord => ({
+  key: r.key,
+  count: r.count,
+  windowStart: r.window_start,
+  blockedUntil: r.blocked_until,
+});
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  // IMMEDIATE: two processes opening a fresh file do not both migrate.
+  db.transaction(() => {
+    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+    if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+    else db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+  }).immediate();
+}
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Open (creating if needed) the SQLite store at `file`. */
+export function openSqliteStore(file: string): Store {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Create the file 0600 ourselves; SQLite gives the -wal/-shm files the same mode.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+
+  const q = {
+    insertUser: db.prepare(
+      `INSERT INTO users (id, username, username_normalized, name, email, password_hash, roles, disabled, created_at, updated_at)
+       VALUES (@id, @username, @username_normalized, @name, @email, @password_hash, @roles, @disabled, @now, @now)`,
+    ),
+    userByName: db.prepare('SELECT * FROM users WHERE username_normalized = ?'),
+    userById: db.prepare('SELECT * FROM users WHERE id = ?'),
+    listUsers: db.prepare('SELECT * FROM users ORDER BY created_at, username_normalized'),
+    setHash: db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?'),
+    setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
+    setRoles: db.prepare('UPDATE users SET roles = ?, updated_at = ? WHERE id = ?'),
+    insertSession: db.prepare(
+      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, NULL)',
+    ),
+    session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+    revokeSession: db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    useFamily: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL'),
+    revokeUserSessions: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL'),
+    useUserTokens: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL'),
+    insertRefresh: db.prepare(
+      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
+    ),
+    consumeRefresh: db.prepare(
+      'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+    ),
+    refresh: db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?'),
+    failure: db.prepare('SELECT * FROM login_failures WHERE key = ?'),
+    upsertFailure: db.prepare(
+      `INSERT INTO login_failures (key, count, window_start, blocked_until) VALUES (@key, @count, @windowStart, @blockedUntil)
+       ON CONFLICT(key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start, blocked_until = excluded.blocked_until`,
+    ),
+    clearFailure: db.prepare('DELETE FROM login_failures WHERE key = ?'),
+    pruneTokens: db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
+    pruneSessions: db.prepare('DELETE FROM sessions WHERE absolute_expires_at <= ?'),
+    pruneFailures: db.prepare(
+      'DELETE FROM login_failures WHERE window_start <= ? AND (blocked_until IS NULL OR blocked_until <= ?)',
+    ),
+  };
+
+  const recordFailure = db.transaction((key: string, now: number, policy: RateLimitPolicy): FailureRecord => {
+    const row = q.failure.get(key) as FailureRow | undefined;
+    const next = nextFailure(row === undefined ? null : toFailure(row), key, now, policy);
+    q.upsertFailure.run(next);
+    return next;
+  });
+  const revokeFamily = db.transaction((sessionId: string, now: number) => {
+    q.revokeSession.run(now, sessionId);
+    q.useFamily.run(now, sessionId);
+  });
+  const revokeUser = db.transaction((userId: string, now: number) => {
+    q.revokeUserSessions.run(now, userId);
+    q.useUserTokens.run(now, userId);
+  });
+
+  let closed = false;
+  return {
+    async createUser(user: NewUser, now: number): Promise<UserRecord> {
+      const id = user.id ?? randomUUID();
+      try {
+        q.insertUser.run({
+          id,
+          username: user.username,
+          username_normalized: normalizeUsername(user.username),
+          name: user.name ?? '',
+          email: user.email ?? '',
+          password_hash: user.passwordHash,
+          roles: JSON.stringify(user.roles ?? []),
+          disabled: user.disabled === true ? 1 : 0,
+          now,
+        });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new DuplicateUserError(`username ${JSON.stringify(user.username)} is taken`);
+        }
+        throw err;
+      }
+      return toUser(q.userById.get(id) as UserRow);
+    },
+    async findUserByUsername(username) {
+      const row = q.userByName.get(normalizeUsername(username)) as UserRow | undefined;
+      return row === undefined ? null : toUser(row);
+    },
+    async findUserById(id) {
+      const row = q.userById.get(id) as UserRow | undefined;
+      return row === undefined ? null : toUser(row);
+    },
+    async updatePasswordHash(userId, passwordHash, now) {
+      q.setHash.run(passwordHash, now, userId);
+    },
+    async listUsers() {
+      return (q.listUsers.all() as UserRow[]).map(toUser);
+    },
+    async setDisabled(userId, disabled, now) {
+      q.setDisabled.run(disabled ? 1 : 0, now, userId);
+    },
+    async setRoles(userId, roles, now) {
+      q.setRoles.run(JSON.stringify([...roles]), now, userId);
+    },
+    async createSession(session, now) {
+      q.insertSession.run(session.id, session.userId, now, session.absoluteExpiresAt);
+      return toSession(q.session.get(session.id) as SessionRow);
+    },
+    async getSession(id) {
+      const row = q.session.get(id) as SessionRow | undefined;
+      return row === undefined ? null : toSession(row);
+    },
+    async revokeSession(id, now) {
+      q.revokeSession.run(now, id);
+    },
+    async revokeAllSessionsOfUser(userId, now) {
+      revokeUser.immediate(userId, now);
+    },
+    async insertRefreshToken(token, now) {
+      q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now);
+    },
+    async consumeRefreshToken(tokenHash, now) {
+      const row = q.consumeRefresh.get(now, tokenHash, now) as RefreshRow | undefined;
+      return row === undefined ? null : toRefresh(row);
+    },
+    async findRefreshToken(tokenHash) {
+      const row = q.refresh.get(tokenHash) as RefreshRow | undefined;
+      return row === undefined ? null : toRefresh(row);
+    },
+    async revokeFamily(sessionId, now) {
+      revokeFamily.immediate(sessionId, now);
+    },
+    async recordFailure(key, now, policy) {
+      return recordFailure.immediate(key, now, policy);
+    },
+    async clearFailures(key) {
+      q.clearFailure.run(key);
+    },
+    async getBlock(key, now) {
+      const row = q.failure.get(key) as FailureRow | undefined;
+      return row !== undefined && row.blocked_until !== null && row.blocked_until > now ? row.blocked_until : null;
+    },
+    async prune(now, failureMaxAgeMs) {
+      db.transaction(() => {
+        q.pruneTokens.run(now);
+        q.pruneSessions.run(now);
+        q.pruneFailures.run(now - failureMaxAgeMs, now);
+      }).immediate();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}
