@@ -1,0 +1,59 @@
+// Size is a test: the script-tag bundle must stay within its min+gzip budget, and the core entry
+// must not drag in Lit. Prints a small report; exits 1 when a budget is broken.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET = 25 * 1024; // bytes, min+gzip, for dist/auth-elements.js
+const dist = new URL('../dist/', import.meta.url).pathname;
+let failed = 0;
+
+function gz(file) {
+  return gzipSync(readFileSync(file), { level: 9 }).length;
+}
+
+function check(ok, line) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${line}`);
+  if (!ok) failed++;
+}
+
+const bundle = join(dist, 'auth-elements.js');
+if (!existsSync(bundle)) {
+  console.error('size: dist/auth-elements.js is missing; run `npm run build` first.');
+  process.exit(1);
+}
+const size = gz(bundle);
+check(size <= BUDGET, `script-tag bundle: ${(size / 1024).toFixed(2)} KB min+gzip (budget ${BUDGET / 1024} KB)`);
+
+// Walk the core entry's static imports: relative chunks are followed, bare imports are collected.
+function graph(entry) {
+  const seen = new Set();
+  const bare = new Set();
+  const stack = [entry];
+  while (stack.length) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/(?:import|export)\s*(?:[^'"]*?from\s*)?["']([^"']+)["']/g)) {
+      const spec = m[1];
+      if (spec.startsWith('.')) stack.push(join(dirname(file), spec));
+      else bare.add(spec);
+    }
+  }
+  return { files: [...seen], bare: [...bare] };
+}
+
+const core = graph(join(dist, 'core.js'));
+const lit = core.bare.filter((s) => /^(lit|@lit\/)/.test(s));
+check(lit.length === 0, `core entry imports: ${core.bare.join(', ') || '(none)'}${lit.length ? ' (Lit must not be here)' : ''}`);
+const coreSize = core.files.reduce((n, f) => n + gz(f), 0);
+console.log(`info core entry (unminified, without jose): ${(coreSize / 1024).toFixed(2)} KB gzip in ${core.files.length} file(s)`);
+
+const components = graph(join(dist, 'components.js'));
+console.log(`info components entry imports: ${components.bare.join(', ')}`);
+if (failed) {
+  console.error(`size: ${failed} budget check(s) failed`);
+  process.exit(1);
+}
+console.log('size: all budgets met');

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
+# builds, checks the size budget, and runs every test: core and components in Chromium, the server
+# against real SQLite files, and end-to-end runs of the demo in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "typecheck"
+npx tsc --noEmit -p tsconfig.json
+
+step "build"
+npm run --silent build
+
+step "size budget"
+node scripts/check-size.mjs
+
+step "core and component tests (Chromium, @web/test-runner)"
+npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$'
+wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1)
+
+step "server and end-to-end tests (node:test; real SQLite, real server, Chromium)"
+node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log"
+node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}')
+node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}')
+
+wtr_pass=$(echo "$wtr" | awk '{print $1}')
+wtr_fail=$(echo "$wtr" | awk '{print $3}')
+printf '\nbrowser: %s\nnode: %s passed, %s failed\n' "$wtr" "$node_pass" "$node_fail"
+echo "tests: $((wtr_pass + node_pass)) passed, $((wtr_fail + node_fail)) failed"

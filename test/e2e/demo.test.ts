@@ -1,0 +1,179 @@
+// End to end: Playwright drives the real demo (reference server + built bundle) in Debian's Chromium.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startDemo, type Demo } from './harness.js';
+
+const ALICE = { username: 'alice', password: 'alice-demo-password' };
+const SIDEBAR = 'auth-login[location="sidebar"]';
+
+let demo: Demo;
+
+before(async () => {
+  demo = await startDemo();
+});
+
+after(async () => {
+  await demo?.close();
+});
+
+async function login(page: Page, form: string, user = ALICE): Promise<void> {
+  await page.locator(`${form} input[name="username"]`).fill(user.username);
+  await page.locator(`${form} input[name="password"]`).fill(user.password);
+  await page.locator(`${form} [part~="submit-button"]`).click();
+}
+
+/** Records, from the first paint on, whether any login form was ever visible. */
+async function watchForLoginForm(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    (window as unknown as { __formSeen: boolean }).__formSeen = false;
+    const look = () => {
+      for (const form of document.querySelectorAll('auth-login form')) {
+        if ((form as HTMLElement).checkVisibility?.() && (form as HTMLElement).offsetHeight > 0) {
+          (window as unknown as { __formSeen: boolean }).__formSeen = true;
+        }
+      }
+      requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+  });
+}
+
+async function browserStorage(page: Page) {
+  return page.evaluate(() => ({
+    local: JSON.stringify({ ...localStorage }),
+    session: JSON.stringify({ ...sessionStorage }),
+    cookie: document.cookie,
+  }));
+}
+
+describe('the demo page', () => {
+  test('the console says where to go and which demo accounts exist', () => {
+    const out = demo.output();
+    assert.match(out, /http:\/\/localhost:\d+/);
+    assert.match(out, /alice/);
+    assert.match(out, /alice-demo-password/);
+  });
+
+  test('log in, see status and guarded content, reload without a login-form flash, log out', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.origin + '/');
+    await page.locator(`${SIDEBAR} input[name="username"]`).waitFor();
+    assert.equal(await page.locator('#call-api').isVisible(), false, 'guarded content hidden before login');
+
+    await login(page, SIDEBAR);
+    await page.locator('auth-status[location="sidebar"]').getByText('Alice Example').waitFor();
+    await page.locator('#call-api').waitFor({ state: 'visible' });
+    assert.equal(await page.locator(`${SIDEBAR} form`).isVisible(), false, 'the form goes away once signed in');
+
+    // the guarded card calls the API with the in-memory access token
+    await page.locator('#call-api').click();
+    await page.locator('#api-result').getByText('"username": "alice"').waitFor();
+
+    // nothing that can renew the session is readable by scripts (SECURITY 31)
+    const stored = await browserStorage(page);
+    assert.equal(stored.local, '{}');
+    assert.equal(stored.session, '{}');
+    assert.doesNotMatch(stored.cookie, /refresh/i);
+
+    // reload: still signed in, and no login form was ever painted
+    await watchForLoginForm(context);
+    await page.reload();
+    await page.locator('#call-api').waitFor({ state: 'visible' });
+    assert.equal(await page.evaluate(() => (window as unknown as { __formSeen: boolean }).__formSeen), false);
+
+    await page.locator('auth-logout[location="sidebar"]').locator('[part~="button"]').click();
+    await page.locator(`${SIDEBAR} input[name="username"]`).waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#call-api').isVisible(), false);
+    const afterLogout = await browserStorage(page);
+    assert.equal(afterLogout.local, '{}');
+    assert.doesNotMatch(afterLogout.cookie, /refresh/i);
+
+    // after a logout a reload stays signed out: the server revoked the session
+    await page.reload();
+    await page.locator(`${SIDEBAR} input[name="username"]`).waitFor({ state: 'visible' });
+    await context.close();
+  });
+
+  test('a wrong password shows a clear error in an alert', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.origin + '/');
+    await login(page, SIDEBAR, { username: 'alice', password: 'not-the-password' });
+    const alert = page.locator(`${SIDEBAR} [role="alert"]`);
+    await alert.getByText('Invalid username or password.').waitFor();
+    assert.equal(await page.locator(`${SIDEBAR} input[name="password"]`).inputValue(), '');
+    assert.equal(await page.locator(`${SIDEBAR} input[name="username"]`).inputValue(), 'alice');
+    await context.close();
+  });
+
+  test('logging out in one tab shows the other tab logged out within a second', async () => {
+    const context = await demo.browser.newContext();
+    const first = await context.newPage();
+    await first.goto(demo.origin + '/');
+    await login(first, SIDEBAR);
+    await first.locator('#call-api').waitFor({ state: 'visible' });
+    const second = await context.newPage();
+    await second.goto(demo.origin + '/');
+    await second.locator('#call-api').waitFor({ state: 'visible' });
+
+    await first.locator('auth-logout[location="sidebar"]').locator('[part~="button"]').click();
+    const started = Date.now();
+    await second.locator('#call-api').waitFor({ state: 'hidden', timeout: 1000 });
+    assert.ok(Date.now() - started < 1000);
+    await context.close();
+  });
+
+  test('the widgets fit the 250 px sidebar', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(demo.origin + '/');
+    await page.locator(`${SIDEBAR} input[name="username"]`).waitFor();
+    const overflow = await page.evaluate(() =>
+      [...document.querySelectorAll('.sidebar > *')].map((el) => ({
+        tag: el.tagName,
+        width: el.getBoundingClientRect().width,
+        overflows: el.scrollWidth > el.clientWidth + 1,
+      })),
+    );
+    for (const item of overflow) {
+      assert.equal(item.overflows, false, `${item.tag} overflows the sidebar`);
+      assert.ok(item.width <= 250, `${item.tag} is ${item.width}px wide`);
+    }
+    await page.screenshot({ path: process.env.E2E_SCREENSHOT_DIR ? `${process.env.E2E_SCREENSHOT_DIR}/demo.png` : '/dev/null' }).catch(() => {});
+    await context.close();
+  });
+});
+
+describe('the script-tag page (plain HTML, one module script)', () => {
+  test('loads the kit from one script tag only', async () => {
+    const html = await (await fetch(demo.origin + '/script-tag.html')).text();
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    assert.deepEqual(scripts, ['<script type="module" src="/dist/auth-elements.js">']);
+  });
+
+  test('log in, reload, wrong password, log out', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    await page.goto(demo.origin + '/script-tag.html');
+
+    await login(page, 'auth-login', { username: 'alice', password: 'wrong-password-here' });
+    await page.locator('auth-login [role="alert"]').getByText('Invalid username or password.').waitFor();
+
+    await login(page, 'auth-login');
+    await page.locator('#secret').waitFor({ state: 'visible' });
+    await page.locator('auth-status').getByText('Alice Example').waitFor();
+
+    await page.reload();
+    await page.locator('#secret').waitFor({ state: 'visible' });
+
+    await page.locator('auth-logout [part~="button"]').click();
+    await page.locator('auth-login input[name="username"]').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#secret').isVisible(), false);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
