@@ -15,7 +15,7 @@ export type {
 } from './backend.js';
 export { isRedirect } from './backend.js';
 export { AuthConfigError, AuthError, isAuthError, type AuthErrorCode, type ConfigErrorCode } from './errors.js';
-export { displayName, hasRole, makeUser, type AuthOrg, type AuthState, type AuthStatus, type AuthUser } from './state.js';
+export { displayName, hasRole, makeUser, type AuthOrg, type AuthState, type AuthStateStatus, type AuthUser } from './state.js';
 export { JwtApiBackend, defaultUser, type JwtApiOptions } from './jwt-api.js';
 export { createVerifier, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
 export { systemClock, type Clock } from './clock.js';

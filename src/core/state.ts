@@ -1,6 +1,6 @@
 import type { AuthError } from './errors.js';
 
-export type AuthStatus = 'unknown' | 'anonymous' | 'pending' | 'authenticated' | 'error';
+export type AuthStateStatus = 'unknown' | 'anonymous' | 'pending' | 'authenticated' | 'error';
 
 /** Who is signed in. Built from verified claims or a server's answer; never contains a token. */
 export interface AuthUser {
@@ -29,7 +29,7 @@ export interface AuthOrg {
  * by identity. It never holds a token: it is safe to put in events and logs.
  */
 export interface AuthState {
-  readonly status: AuthStatus;
+  readonly status: AuthStateStatus;
   readonly user: AuthUser | null;
   readonly org: AuthOrg | null;
   /** When the current credentials expire (ms since the epoch), if known. */
