@@ -4,7 +4,7 @@
 # against real SQLite files, and end-to-end runs of the demo in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser
+bash scripts/setup.sh --browser --postgres
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
