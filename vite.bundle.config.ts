@@ -1,15 +1,21 @@
 // The script-tag bundle: one minified ES module with Lit, @lit/context and jose inside, that defines
 // every element. `<script type="module" src=".../auth-elements.js">` is all a page needs.
+// Built as an app entry, not in lib mode: Vite's lib mode keeps whitespace in ES output.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
+  publicDir: false,
   build: {
     outDir: 'dist',
     emptyOutDir: false,
     target: 'es2022',
     minify: 'esbuild',
     sourcemap: true,
-    lib: { entry: { 'auth-elements': 'src/auth-elements.ts' }, formats: ['es'] },
-    rollupOptions: { output: { inlineDynamicImports: true } },
+    modulePreload: false,
+    rollupOptions: {
+      input: { 'auth-elements': 'src/auth-elements.ts' },
+      preserveEntrySignatures: 'allow-extension',
+      output: { format: 'es', entryFileNames: '[name].js', inlineDynamicImports: false, chunkFileNames: 'chunks/[name]-[hash].js' },
+    },
   },
 });

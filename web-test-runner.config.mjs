@@ -12,7 +12,6 @@ export const chromiumArgs = [
 ];
 
 export default {
-  files: ['test/core/**/*.test.ts', 'test/components/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 2,
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
@@ -28,7 +27,7 @@ export default {
   ],
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 300000,
-  // One group a file: a failure names its component.
+  // Two groups (run both by default; `--group core` or `--group components` for one).
   groups: [
     { name: 'core', files: 'test/core/**/*.test.ts' },
     { name: 'components', files: 'test/components/**/*.test.ts' },

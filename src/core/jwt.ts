@@ -1,5 +1,4 @@
-import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JWTPayload } from 'jose';
 import { AuthConfigError, AuthError } from './errors.js';
 
 /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds (SECURITY.md item 6). */
@@ -9,9 +8,9 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const SAFE_KID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Header parameters that would make a verifier fetch or trust a key named by the token itself. */
 const KEY_SOURCING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
-const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+export const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
 
-function invalid(message: string, cause?: unknown): AuthError {
+export function invalid(message: string, cause?: unknown): AuthError {
   return new AuthError('token_invalid', message, cause === undefined ? {} : { cause });
 }
 
@@ -27,19 +26,23 @@ export function readJwt(token: unknown): JWTPayload {
   if (parts.length !== 3) throw invalid('The token is not a signed JWT (compact JWS with three parts).');
   const [head, body, signature] = parts as [string, string, string];
   if (!SEGMENT.test(head) || !SEGMENT.test(body)) throw invalid('The token has characters outside base64url.');
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(token);
-  } catch (err) {
-    throw invalid('The token header cannot be decoded.', err);
-  }
-  checkHeader(header);
+  checkHeader(decodeSegment(head, 'header'));
   if (!SEGMENT.test(signature)) throw invalid('The token signature is empty or not base64url.');
+  return decodeSegment(body, 'claims') as JWTPayload;
+}
+
+/** Decode one base64url JSON segment (no jose needed on the decode-only path). */
+function decodeSegment(segment: string, what: string): Record<string, unknown> {
   try {
-    return decodeJwt(token);
+    const base64 = segment.replace(/-/g, '+').replace(/_/g, '/');
+    const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch (err) {
-    throw invalid('The token claims cannot be decoded.', err);
+    throw invalid(`The token ${what} cannot be decoded.`, err);
   }
+  throw invalid(`The token ${what} is not a JSON object.`);
 }
 
 function checkHeader(header: Record<string, unknown>): void {
@@ -87,6 +90,8 @@ export type JwtVerifier = (token: string, nowMs: number) => Promise<JWTPayload>;
 /**
  * A verifier bound to one issuer: keys come from the configured JWKS URL only (never from the token);
  * an unknown `kid` triggers at most one refetch per 30 s cool-down (jose's remote key set).
+ * Options are checked now; jose itself is loaded on the first verification, so pages that do not
+ * verify in the browser never download it.
  */
 export function createVerifier(options: VerifyOptions, fetchImpl: typeof fetch): JwtVerifier {
   let jwksUrl: URL;
@@ -102,35 +107,17 @@ export function createVerifier(options: VerifyOptions, fetchImpl: typeof fetch):
   if (algorithms.some((alg) => /^(HS|none)/i.test(alg))) {
     throw new AuthConfigError('invalid_option', '`verify.algorithms` may not contain HS* or none.');
   }
-  const keys: JWTVerifyGetKey = createRemoteJWKSet(jwksUrl, {
-    cooldownDuration: 30_000,
-    [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, init),
-  });
+  let verifier: Promise<JwtVerifier> | null = null;
   return async (token, nowMs) => {
-    readJwt(token); // form and header checks before any key lookup
+    readJwt(token); // form and header checks before any key lookup (or any download)
+    verifier ??= import('./jwt-verify.js').then((m) => m.joseVerifier({ ...options, algorithms }, jwksUrl, fetchImpl));
+    let verify: JwtVerifier;
     try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        currentDate: new Date(nowMs),
-        requiredClaims: ['exp', 'sub'],
-        ...(options.typ ? { typ: options.typ } : {}),
-      });
-      const aud = payload.aud;
-      if (Array.isArray(aud) && aud.some((value) => value !== options.audience)) {
-        throw invalid('The token is meant for other audiences too.');
-      }
-      checkTimes(payload, nowMs);
-      return payload;
+      verify = await verifier;
     } catch (err) {
-      if (err instanceof AuthError) throw err;
-      if (err instanceof errors.JWTExpired) throw new AuthError('token_expired', 'The token has expired.', { cause: err });
-      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
-        throw new AuthError('network_error', 'The signing keys could not be fetched.', { cause: err });
-      }
-      throw invalid('The token signature or claims are not valid.', err);
+      verifier = null;
+      throw new AuthError('network_error', 'The token verifier could not be loaded.', { cause: err });
     }
+    return verify(token, nowMs);
   };
 }

@@ -1,0 +1,112 @@
+import { html, type PropertyDeclarations, type PropertyValues } from 'lit';
+import type { AuthState } from '../../core/index.js';
+import { AuthElement } from '../auth-element.js';
+import { AuthController } from '../controller.js';
+import { warnOnce } from '../warn.js';
+import styles from './auth-guard.styles.js';
+
+function list(value: string | undefined | null): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Shows its content only to a signed-in user who has one of the required `roles` and one of the
+ * required `permissions` (each optional); otherwise the `fallback` slot; while the session is being
+ * restored, the `loading` slot (empty by default), so neither flashes. Only the chosen slot is
+ * rendered: the other content is not displayed at all.
+ *
+ * **The guard is a convenience for the UI, not a security boundary.** Its content is still in the
+ * page, and anyone can change what the browser shows. The server must check every request itself.
+ *
+ * A role matches the user's roles or the current organization's role; a permission matches the
+ * user's permissions or the organization's. Matching is exact.
+ *
+ * @summary Shows content only to signed-in users (optionally with a role or permission).
+ *
+ * @slot - Shown when the user is signed in and satisfies `roles` and `permissions`.
+ * @slot fallback - Shown otherwise (signed out, login in progress, or missing role/permission).
+ * @slot loading - Shown while the session is being restored. Empty by default.
+ *
+ * @cssstate unknown - The session is being restored.
+ * @cssstate anonymous - Nobody is signed in.
+ * @cssstate pending - A login is in progress.
+ * @cssstate authenticated - A user is signed in (whether or not the requirements are met).
+ * @cssstate error - The session could not be checked.
+ * @cssstate allowed - The default slot is shown.
+ *
+ * @attr roles - Comma-separated roles; the user needs any one of them. (Not `role`: that attribute
+ *   is the element's ARIA role, and `role="admin"` is an invalid one. A `role` attribute is still
+ *   honoured as a requirement, with a console warning, so a page that uses it fails closed.)
+ * @attr permissions - Comma-separated permissions; the user needs any one of them.
+ */
+export class AuthGuard extends AuthElement {
+  static override styles = styles;
+
+  static override properties: PropertyDeclarations = {
+    roles: {},
+    permissions: {},
+  };
+
+  /** Required roles, comma-separated; any one suffices. */
+  declare roles: string | undefined;
+  /** Required permissions, comma-separated; any one suffices. */
+  declare permissions: string | undefined;
+
+  protected readonly auth = new AuthController(this);
+
+  constructor() {
+    super();
+    this.roles = undefined;
+    this.permissions = undefined;
+  }
+
+  // `role` is observed only to fail closed: a page that writes role="admin" gets the requirement it
+  // meant (plus a warning), never content shown to every signed-in user.
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'role'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'role') this.requestUpdate();
+  }
+
+  /** The current state of the shared client. */
+  get state(): AuthState {
+    return this.auth.state;
+  }
+
+  /** True when the default slot is shown. */
+  get allowed(): boolean {
+    const { status, user, org } = this.auth.state;
+    if (status !== 'authenticated' || !user) return false;
+    const roles = [...list(this.roles), ...list(this.getAttribute('role'))];
+    if (roles.length && !roles.some((role) => user.roles.includes(role) || org?.role === role)) return false;
+    const permissions = list(this.permissions);
+    if (
+      permissions.length &&
+      !permissions.some((p) => user.permissions.includes(p) || (org?.permissions ?? []).includes(p))
+    ) {
+      return false;
+    }
+    return true;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (this.hasAttribute('role')) {
+      warnOnce('guard-role', 'auth-guard: use roles="…", not role="…" (role is the ARIA role attribute); role is treated as roles.');
+    }
+    this.setStatusState(this.auth.state.status);
+    if (this.allowed) this.internals.states.add('allowed');
+    else this.internals.states.delete('allowed');
+  }
+
+  protected override render() {
+    if (this.auth.state.status === 'unknown') return html`<slot name="loading"></slot>`;
+    return this.allowed ? html`<slot></slot>` : html`<slot name="fallback"></slot>`;
+  }
+}

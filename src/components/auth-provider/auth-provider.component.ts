@@ -1,0 +1,324 @@
+import { ContextProvider } from '@lit/context';
+import { html, nothing, type PropertyDeclarations } from 'lit';
+import {
+  AuthClient,
+  AuthConfigError,
+  createBackend,
+  type AuthState,
+} from '../../core/index.js';
+import { UNKNOWN_STATE } from '../../core/state.js';
+import { AuthElement } from '../auth-element.js';
+import { authClientContext } from '../context.js';
+import { AuthErrorEvent } from '../events/auth-error.js';
+import { AuthLoginEvent } from '../events/auth-login.js';
+import { AuthLogoutEvent } from '../events/auth-logout.js';
+import { AuthStateChangeEvent } from '../events/auth-state-change.js';
+import styles from './auth-provider.styles.js';
+
+/** Client options that are not backend options. */
+interface ClientConfig {
+  name?: string;
+  refreshLeeway?: number;
+}
+
+/**
+ * Creates (or receives) the one AuthClient of a page section and provides it to every auth element
+ * inside it, through @lit/context.
+ *
+ * Three ways to configure it, simplest first:
+ * 1. Attributes (the JWT API backend): `<auth-provider url="/api/token" refresh-url="/api/refresh" refresh-cookie>`.
+ * 2. A child `<script type="application/json">` holding the whole configuration object
+ *    (`BackendConfig` plus optional `name` and `refreshLeeway`); its keys win over attributes.
+ * 3. The `client` property: an `AuthClient` you built (custom fetch, response handler, user mapper).
+ *    The provider then creates nothing and never disposes that client.
+ *
+ * The configuration is read once, when the provider connects. A bad configuration never throws:
+ * it shows a message in `part="error"`, dispatches `auth-error` (operation `configure`) and warns
+ * in the console.
+ *
+ * @summary Provides the shared AuthClient to the auth elements inside it.
+ *
+ * @slot - The page content that uses the client (auth-login, auth-status, auth-guard, …).
+ *
+ * @event auth-state-change - {AuthStateChangeEvent} On every change of the state; `detail.state`.
+ * @event auth-login - {AuthLoginEvent} When the status becomes `authenticated`; `detail.user`.
+ * @event auth-logout - {AuthLogoutEvent} When the status goes from `authenticated` to `anonymous`.
+ * @event auth-error - {AuthErrorEvent} Configuration errors (`configure`) and session-level errors
+ *   such as `session_expired` (`session`); `detail` is `{code, message, operation}`.
+ *
+ * @csspart error - The configuration error message (role=alert).
+ *
+ * @cssproperty --auth-color-danger - Colour of the configuration error.
+ *
+ * @cssstate unknown - No client yet, or the session is being restored.
+ * @cssstate anonymous - Nobody is signed in.
+ * @cssstate pending - A login is in progress.
+ * @cssstate authenticated - A user is signed in.
+ * @cssstate error - The session could not be checked (e.g. the server is unreachable).
+ *
+ * @attr backend - Backend kind. Default `jwt` (the only one so far).
+ * @attr url - Token (login) URL of the JWT API.
+ * @attr method - HTTP method of the login request. Default `POST`.
+ * @attr body-format - `json` (default) or `form`.
+ * @attr token-key - Response key (dotted path allowed) holding the access token. Default `access`.
+ * @attr refresh-url - URL that renews the access token.
+ * @attr refresh-key - Key of the refresh token. Default `refresh`.
+ * @attr refresh-cookie - The server keeps the refresh token in an HttpOnly cookie.
+ * @attr validate-url - URL that answers 2xx for a valid token (checked on restore).
+ * @attr validate-token-in - `body` (default) or `header`.
+ * @attr logout-url - URL told about the logout.
+ * @attr cookie-lifetime - Seconds a persisted session may be restored after login. Default 900.
+ * @attr persist - `auto` (default), `none`, `session` or `local`.
+ * @attr jwks-url - Verify token signatures against this JWKS (needs `issuer` and `audience`).
+ * @attr issuer - Expected `iss` when verifying.
+ * @attr audience - Expected `aud` when verifying.
+ * @attr algorithms - Comma-separated allowed algorithms when verifying (never HS* or none).
+ * @attr name - Separates several clients on one origin (cross-tab channel and lock names).
+ */
+export class AuthProvider extends AuthElement {
+  static override styles = styles;
+
+  static override properties: PropertyDeclarations = {
+    backend: {},
+    url: {},
+    method: {},
+    bodyFormat: { attribute: 'body-format' },
+    tokenKey: { attribute: 'token-key' },
+    refreshUrl: { attribute: 'refresh-url' },
+    refreshKey: { attribute: 'refresh-key' },
+    refreshCookie: { attribute: 'refresh-cookie', type: Boolean },
+    validateUrl: { attribute: 'validate-url' },
+    validateTokenIn: { attribute: 'validate-token-in' },
+    logoutUrl: { attribute: 'logout-url' },
+    cookieLifetime: { attribute: 'cookie-lifetime', type: Number },
+    persist: {},
+    jwksUrl: { attribute: 'jwks-url' },
+    issuer: {},
+    audience: {},
+    algorithms: {},
+    name: {},
+    configError: { state: true },
+  };
+
+  declare backend: string;
+  declare url: string | undefined;
+  declare method: string | undefined;
+  declare bodyFormat: string | undefined;
+  declare tokenKey: string | undefined;
+  declare refreshUrl: string | undefined;
+  declare refreshKey: string | undefined;
+  declare refreshCookie: boolean;
+  declare validateUrl: string | undefined;
+  declare validateTokenIn: string | undefined;
+  declare logoutUrl: string | undefined;
+  declare cookieLifetime: number | undefined;
+  declare persist: string | undefined;
+  declare jwksUrl: string | undefined;
+  declare issuer: string | undefined;
+  declare audience: string | undefined;
+  declare algorithms: string | undefined;
+  declare name: string | undefined;
+  /** The configuration error being shown, if any. */
+  declare protected configError: Error | null;
+
+  readonly #provider = new ContextProvider(this, { context: authClientContext });
+  #client: AuthClient | undefined = undefined;
+  /** True when this provider created the client (and so disposes it). */
+  #owned = false;
+  #unsubscribe: (() => void) | null = null;
+  #last: AuthState = UNKNOWN_STATE;
+  #buildScheduled = false;
+
+  constructor() {
+    super();
+    this.backend = 'jwt';
+    this.refreshCookie = false;
+    this.configError = null;
+    // A client set on the element before its definition loaded is an own property: take it over.
+    if (Object.prototype.hasOwnProperty.call(this, 'client')) {
+      const value = (this as { client?: AuthClient }).client;
+      delete (this as { client?: AuthClient }).client;
+      this.client = value;
+    }
+  }
+
+  /**
+   * The shared AuthClient. Set it to use your own client (the provider then builds none); read it to
+   * call `getAccessToken()`, `getResponse()` and the other client methods. Undefined until built.
+   */
+  get client(): AuthClient | undefined {
+    return this.#client;
+  }
+
+  set client(value: AuthClient | undefined | null) {
+    const next = value ?? undefined;
+    if (next === this.#client) return;
+    this.configError = null;
+    this.#use(next, false);
+  }
+
+  /** The current state (a new object on every change). */
+  get state(): AuthState {
+    return this.#client?.state ?? UNKNOWN_STATE;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#client) this.#attach();
+    else this.#scheduleBuild();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    // A move (remove then insert) reconnects at once; only a provider that stays out is torn down.
+    queueMicrotask(() => {
+      if (!this.isConnected && this.#owned && this.#client) this.#use(undefined, false);
+    });
+  }
+
+  protected override willUpdate(): void {
+    this.setStatusState(this.state.status);
+  }
+
+  protected override render() {
+    return html`${this.configError
+      ? html`<div part="error" role="alert">${this.localize.term('error.config')}</div>`
+      : nothing}<slot></slot>`;
+  }
+
+  /**
+   * Build after the current task: the parser may not have added the JSON script yet, and code that
+   * appends the element may set `client` right after.
+   */
+  #scheduleBuild(): void {
+    if (this.#buildScheduled) return;
+    this.#buildScheduled = true;
+    const run = () => {
+      this.#buildScheduled = false;
+      if (this.isConnected && !this.#client && !this.configError) this.#build();
+    };
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run, { once: true });
+    else queueMicrotask(run);
+  }
+
+  #build(): void {
+    let client: AuthClient;
+    try {
+      const { name, refreshLeeway, ...backendConfig } = this.#readConfig();
+      const options: ConstructorParameters<typeof AuthClient>[0] = { backend: createBackend(backendConfig) };
+      if (name !== undefined) options.name = name;
+      if (refreshLeeway !== undefined) options.refreshLeeway = refreshLeeway;
+      client = new AuthClient(options);
+    } catch (err) {
+      const error = err instanceof Error ? err : new AuthConfigError('invalid_option', String(err));
+      this.configError = error;
+      console.warn(`[auth-elements] auth-provider: ${error.message}`);
+      this.dispatchEvent(new AuthErrorEvent(error, 'configure'));
+      return;
+    }
+    this.#use(client, true);
+  }
+
+  /** Attributes, then the JSON script's keys on top. */
+  #readConfig(): Record<string, unknown> & ClientConfig {
+    const config: Record<string, unknown> = { backend: this.backend || 'jwt' };
+    const set = (key: string, value: unknown) => {
+      if (value !== undefined && value !== null && value !== '') config[key] = value;
+    };
+    set('url', this.url);
+    set('method', this.method);
+    set('bodyFormat', this.bodyFormat);
+    set('tokenKey', this.tokenKey);
+    set('refreshUrl', this.refreshUrl);
+    set('refreshKey', this.refreshKey);
+    if (this.refreshCookie) config.refreshCookie = true;
+    set('validateUrl', this.validateUrl);
+    set('validateTokenIn', this.validateTokenIn);
+    set('logoutUrl', this.logoutUrl);
+    set('cookieLifetime', this.cookieLifetime);
+    set('persist', this.persist);
+    set('name', this.name);
+    if (this.jwksUrl || this.issuer || this.audience || this.algorithms) {
+      const verify: Record<string, unknown> = {};
+      const put = (key: string, value: unknown) => {
+        if (value) verify[key] = value;
+      };
+      put('jwksUrl', this.jwksUrl);
+      put('issuer', this.issuer);
+      put('audience', this.audience);
+      if (this.algorithms) {
+        verify.algorithms = this.algorithms
+          .split(',')
+          .map((alg) => alg.trim())
+          .filter(Boolean);
+      }
+      config.verify = verify;
+    }
+    const script = this.querySelector(':scope > script[type="application/json"]');
+    if (script) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(script.textContent ?? '');
+      } catch {
+        throw new AuthConfigError('invalid_option', 'The <script type="application/json"> configuration is not valid JSON.');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new AuthConfigError('invalid_option', 'The <script type="application/json"> configuration must be a JSON object.');
+      }
+      Object.assign(config, parsed);
+    }
+    if (config.name !== undefined && typeof config.name !== 'string') {
+      throw new AuthConfigError('invalid_option', '`name` must be a string.');
+    }
+    if (config.refreshLeeway !== undefined && typeof config.refreshLeeway !== 'number') {
+      throw new AuthConfigError('invalid_option', '`refreshLeeway` must be a number of seconds.');
+    }
+    return config as Record<string, unknown> & ClientConfig;
+  }
+
+  #use(client: AuthClient | undefined, owned: boolean): void {
+    const previous = this.#client;
+    const previousOwned = this.#owned;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#client = client;
+    this.#owned = owned;
+    this.#last = client?.state ?? UNKNOWN_STATE;
+    this.#provider.setValue(client);
+    if (previous && previousOwned && previous !== client) previous.dispose();
+    if (client && this.isConnected) this.#attach();
+    if (!client && this.isConnected) this.#scheduleBuild();
+    this.requestUpdate();
+  }
+
+  #attach(): void {
+    const client = this.#client;
+    if (!client || this.#unsubscribe) return;
+    this.#unsubscribe = client.subscribe((state) => this.#onState(state));
+    this.#last = client.state;
+    this.requestUpdate();
+    client.start().catch((err: unknown) => {
+      // start() reports through the state; anything else is a bug we still must not throw at the page.
+      this.dispatchEvent(new AuthErrorEvent(err, 'session'));
+    });
+  }
+
+  #onState(state: AuthState): void {
+    const previous = this.#last;
+    this.#last = state;
+    this.requestUpdate();
+    this.dispatchEvent(new AuthStateChangeEvent(state));
+    if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
+      this.dispatchEvent(new AuthLoginEvent(state.user));
+    } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
+      this.dispatchEvent(new AuthLogoutEvent());
+    }
+    // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
+    // operation's own error: whoever called logout() (e.g. <auth-logout>) reports it.
+    if (state.error && state.error !== previous.error && state.error.code !== 'logout_incomplete') {
+      this.dispatchEvent(new AuthErrorEvent(state.error, 'session'));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { AuthError, type AuthErrorCode, type ConfigErrorCode } from '../../core/index.js';
+
+/** What failed: the provider's configuration, a session-level change, or an element's operation. */
+export type AuthOperation = 'configure' | 'session' | 'login' | 'logout';
+
+export interface AuthErrorDetail {
+  /** Stable code: an AuthError code, a configuration code, or `no_client` (no provider found). */
+  readonly code: AuthErrorCode | ConfigErrorCode | 'no_client';
+  /** The English developer message (never a password or token). */
+  readonly message: string;
+  readonly operation: AuthOperation;
+  /** HTTP status, when the error came from a response. */
+  readonly status?: number;
+  /** The server's `error_description`, as text. */
+  readonly description?: string;
+}
+
+/**
+ * Dispatched when an operation or the configuration fails. The detail is plain data in the shape
+ * of `AuthError.toJSON()` plus the operation; no cause chain, no credentials.
+ */
+export class AuthErrorEvent extends CustomEvent<AuthErrorDetail> {
+  static readonly eventName = 'auth-error';
+  constructor(error: unknown, operation: AuthOperation) {
+    super(AuthErrorEvent.eventName, { bubbles: true, composed: true, detail: Object.freeze(toDetail(error, operation)) });
+  }
+}
+
+function toDetail(error: unknown, operation: AuthOperation): AuthErrorDetail {
+  if (error instanceof AuthError) return { ...error.toJSON(), operation };
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : 'Something went wrong.';
+  if (code === 'invalid_option' || code === 'invalid_argument' || code === 'no_client') {
+    return { code, message, operation };
+  }
+  return { code: operation === 'configure' ? 'invalid_option' : 'network_error', message, operation };
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'auth-error': AuthErrorEvent;
+  }
+}

@@ -1,0 +1,15 @@
+import type { AuthUser } from '../../core/index.js';
+
+/** Dispatched by `<auth-provider>` when the status becomes `authenticated` from anything else. */
+export class AuthLoginEvent extends CustomEvent<{ readonly user: AuthUser }> {
+  static readonly eventName = 'auth-login';
+  constructor(user: AuthUser) {
+    super(AuthLoginEvent.eventName, { bubbles: true, composed: true, detail: Object.freeze({ user }) });
+  }
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'auth-login': AuthLoginEvent;
+  }
+}

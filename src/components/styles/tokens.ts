@@ -1,0 +1,43 @@
+import { css, unsafeCSS, type CSSResult } from 'lit';
+
+/**
+ * The kit tokens. Pages set them anywhere above the elements (`:root { --auth-color-accent: … }`);
+ * the elements read them with these defaults, so nothing here overrides an inherited value.
+ * Colours follow the colour scheme through `light-dark()`; elements declare `color-scheme: light dark`
+ * (a page that is always light writes `auth-login { color-scheme: light }`).
+ */
+const defaults = {
+  '--auth-font': 'inherit',
+  '--auth-color-text': 'light-dark(#1f1f1f, #e3e3e3)',
+  '--auth-color-muted': 'light-dark(#5e5e5e, #b4b4b4)',
+  '--auth-color-surface': 'light-dark(#ffffff, #1e1f20)',
+  '--auth-color-border': 'light-dark(#8a8a8a, #8e918f)',
+  '--auth-color-accent': 'light-dark(#0b57d0, #a8c7fa)',
+  '--auth-color-on-accent': 'light-dark(#ffffff, #062e6f)',
+  '--auth-color-danger': 'light-dark(#b3261e, #f2b8b5)',
+  '--auth-radius': '0.375rem',
+  '--auth-spacing': '1rem',
+  '--auth-focus-ring': '2px solid var(--auth-color-accent, light-dark(#0b57d0, #a8c7fa))',
+} as const;
+
+export type TokenName = keyof typeof defaults;
+
+/** `var(--auth-…, default)` for one token, to use in component styles. */
+export function token(name: TokenName): CSSResult {
+  return unsafeCSS(tokenText(name));
+}
+
+/** The same tokens as plain text, for the light-DOM stylesheet of `<auth-login>`. */
+export function tokenText(name: TokenName): string {
+  // An unset `--auth-font` leaves `font-family` invalid at computed time, i.e. inherited: the page font.
+  if (name === '--auth-font') return `var(${name})`;
+  return `var(${name}, ${defaults[name]})`;
+}
+
+/** Colour scheme and font shared by every visual element. */
+export const tokenBase = css`
+  :host {
+    color-scheme: light dark;
+    font-family: ${token('--auth-font')};
+  }
+`;

@@ -1,0 +1,109 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../src/components/index.js';
+import type { AuthGuard, AuthProvider } from '../../src/components/index.js';
+import { makeUser, type AuthStateStatus as Status } from '../../src/core/state.js';
+import { ada, bob, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
+import { captureWarnings, untilStatus } from './helpers.js';
+
+const CONTENT = `
+  <p id="secret">Secret reports</p>
+  <p slot="fallback" id="fallback">Please log in</p>
+  <p slot="loading" id="loading">Checking…</p>`;
+
+async function mount(options: FakeBackendOptions, status: Status, attrs = '') {
+  const { client, backend } = fakeClient(options);
+  const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+  wrapper.innerHTML = `<auth-provider><auth-guard ${attrs}>${CONTENT}</auth-guard></auth-provider>`;
+  (wrapper.querySelector('auth-provider') as AuthProvider).client = client;
+  const guard = wrapper.querySelector('auth-guard') as AuthGuard;
+  await untilStatus(guard, status);
+  return { client, backend, guard };
+}
+
+/** Which of the three children is displayed, and which slots the shadow root renders. */
+function shown(guard: AuthGuard) {
+  const visible = ['secret', 'fallback', 'loading'].filter((id) => guard.querySelector(`#${id}`)!.getClientRects().length > 0);
+  const slots = [...guard.shadowRoot!.querySelectorAll('slot')].map((s) => s.name || 'default');
+  return { visible, slots };
+}
+
+describe('auth-guard', () => {
+  it('is accessible while showing its content to a user with the role', async () => {
+    const { guard } = await mount({ restore: session(ada) }, 'authenticated', 'roles="admin"');
+    await expect(guard).to.be.accessible();
+  });
+
+  it('shows the content to a signed-in user, and only that slot is rendered', async () => {
+    const { guard } = await mount({ restore: session(bob) }, 'authenticated');
+    expect(shown(guard)).to.deep.equal({ visible: ['secret'], slots: ['default'] });
+    expect(guard.allowed).to.be.true;
+    expect(guard.matches(':state(allowed)')).to.be.true;
+  });
+
+  it('shows the fallback when signed out', async () => {
+    const { guard } = await mount({ restore: null }, 'anonymous');
+    expect(shown(guard)).to.deep.equal({ visible: ['fallback'], slots: ['fallback'] });
+    expect(guard.matches(':state(allowed)')).to.be.false;
+  });
+
+  it('shows only the loading slot while the session is being restored', async () => {
+    const { guard, backend } = await mount({ restore: 'manual' }, 'unknown');
+    expect(shown(guard)).to.deep.equal({ visible: ['loading'], slots: ['loading'] });
+    backend.restoreControl.resolve(session(ada));
+    await untilStatus(guard, 'authenticated');
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+  });
+
+  it('requires one of the listed roles', async () => {
+    expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'roles="owner, admin"')).guard).visible).to.deep.equal(['secret']);
+    expect(shown((await mount({ restore: session(bob) }, 'authenticated', 'roles="admin"')).guard).visible).to.deep.equal(['fallback']);
+    const { guard } = await mount({ restore: session(ada) }, 'authenticated', 'roles="owner"');
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+    guard.setAttribute('roles', 'editor');
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+  });
+
+  it('treats a `role` attribute as a requirement (fails closed) and warns once', async () => {
+    const warnings = captureWarnings();
+    try {
+      expect(shown((await mount({ restore: session(bob) }, 'authenticated', 'role="admin"')).guard).visible).to.deep.equal(['fallback']);
+      expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'role="admin"')).guard).visible).to.deep.equal(['secret']);
+      expect(warnings.messages.filter((m) => m.includes('roles='))).to.have.length(1);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('accepts the organization role', async () => {
+    const { guard } = await mount({ restore: session(bob, { id: 'o', name: 'Org', role: 'owner' }) }, 'authenticated', 'roles="owner"');
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+  });
+
+  it('requires one of the listed permissions, together with the role', async () => {
+    expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'permissions="reports:write,reports:read"')).guard).visible).to.deep.equal(['secret']);
+    expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'permissions="billing:read"')).guard).visible).to.deep.equal(['fallback']);
+    expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'roles="admin" permissions="billing:read"')).guard).visible).to.deep.equal(['fallback']);
+    const org = makeUser({ id: 'c', permissions: [] });
+    const { guard } = await mount(
+      { restore: session(org, { id: 'o', name: 'Org', permissions: ['billing:read'] }) },
+      'authenticated',
+      'permissions="billing:read"',
+    );
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+  });
+
+  it('switches on login and logout', async () => {
+    const { guard, client } = await mount({ restore: null }, 'anonymous', 'roles="admin"');
+    await client.login({ username: 'ada', password: 'secret' });
+    await untilStatus(guard, 'authenticated');
+    // The fake signs in a user without roles: still the fallback.
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+    guard.removeAttribute('roles');
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+    await client.logout();
+    await untilStatus(guard, 'anonymous');
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+  });
+});

@@ -1,0 +1,279 @@
+import { aTimeout, expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../../src/components/index.js';
+import type { AuthLogin, AuthProvider, AuthStatus } from '../../src/components/index.js';
+import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
+import { JwtApiBackend } from '../../src/core/jwt-api.js';
+import { ada, fakeClient, session } from './fake-backend.js';
+import { captureWarnings, part, untilStatus } from './helpers.js';
+
+function b64u(text: string): string {
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A decodable (unverified) access token; the JWT backend only reads it when no JWKS is configured. */
+function token(claims: Record<string, unknown>): string {
+  const exp = Math.floor(Date.now() / 1000) + 600;
+  return `${b64u(JSON.stringify({ alg: 'ES256', typ: 'JWT' }))}.${b64u(JSON.stringify({ exp, ...claims }))}.c2ln`;
+}
+
+interface Request {
+  url: string;
+  method: string;
+  contentType: string | null;
+  body: string;
+}
+
+/** Replace window.fetch for one test: answers the given routes, records every request. */
+function stubFetch(routes: Record<string, (req: Request) => Response>) {
+  const original = window.fetch;
+  const requests: Request[] = [];
+  window.fetch = async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, location.href);
+    const req: Request = {
+      url: url.pathname,
+      method: (init.method ?? 'GET').toUpperCase(),
+      contentType: new Headers(init.headers).get('content-type'),
+      body: typeof init.body === 'string' ? init.body : '',
+    };
+    requests.push(req);
+    const handler = routes[`${req.method} ${req.url}`];
+    if (!handler) return new Response('not found', { status: 404 });
+    return handler(req);
+  };
+  return { requests, restore: () => (window.fetch = original) };
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+async function container(markup: string): Promise<HTMLDivElement> {
+  const div = await fixture<HTMLDivElement>(html`<div></div>`);
+  div.innerHTML = markup;
+  return div;
+}
+
+async function loginThroughForm(login: AuthLogin, username: string, password: string) {
+  (login.querySelector('input[name=username]') as HTMLInputElement).value = username;
+  (login.querySelector('input[name=password]') as HTMLInputElement).value = password;
+  (login.querySelector('button[type=submit]') as HTMLButtonElement).click();
+}
+
+describe('auth-provider', () => {
+  let fetchStub: ReturnType<typeof stubFetch> | null = null;
+  beforeEach(() => sessionStorage.clear());
+  afterEach(() => {
+    fetchStub?.restore();
+    fetchStub = null;
+    sessionStorage.clear();
+  });
+
+  it('is accessible with its content', async () => {
+    const { client } = fakeClient({ restore: session(ada) });
+    const provider = await fixture<AuthProvider>(html`<auth-provider .client=${client}><auth-status></auth-status></auth-provider>`);
+    await untilStatus(provider.querySelector('auth-status') as AuthStatus, 'authenticated');
+    await expect(provider).to.be.accessible();
+  });
+
+  it('uses a client set through the `client` property, and starts it', async () => {
+    const { client } = fakeClient({ restore: session(ada) });
+    const provider = await fixture<AuthProvider>(html`<auth-provider .client=${client}><auth-status></auth-status></auth-provider>`);
+    expect(provider.client).to.equal(client);
+    const status = provider.querySelector('auth-status') as AuthStatus;
+    await untilStatus(status, 'authenticated');
+    expect(provider.state.user).to.equal(ada);
+    expect(provider.matches(':state(authenticated)')).to.be.true;
+    expect(getComputedStyle(provider).display).to.equal('contents');
+  });
+
+  it('follows a replaced client', async () => {
+    const first = fakeClient({ restore: null });
+    const second = fakeClient({ restore: session(ada) });
+    const provider = await fixture<AuthProvider>(html`<auth-provider .client=${first.client}><auth-status></auth-status></auth-provider>`);
+    const status = provider.querySelector('auth-status') as AuthStatus;
+    await untilStatus(status, 'anonymous');
+    provider.client = second.client;
+    await untilStatus(status, 'authenticated');
+  });
+
+  it('builds the real JWT API backend from attributes', async () => {
+    fetchStub = stubFetch({
+      'POST /api/token': () => json({ access: token({ sub: 'u1', name: 'Ada from JWT', roles: ['admin'] }), extra: 'kept' }),
+    });
+    const div = await container(
+      `<auth-provider url="/api/token" body-format="form" token-key="access" persist="none" name="attr-test">
+         <auth-login></auth-login><auth-status></auth-status>
+       </auth-provider>`,
+    );
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    expect(provider.client).to.exist;
+    expect(provider.client!.backend).to.be.instanceOf(JwtApiBackend);
+    expect((provider.client!.backend as JwtApiBackend).persistMode).to.equal('none');
+    expect(fetchStub.requests).to.have.length(0); // nothing to restore, no request
+    await loginThroughForm(login, 'ada', 'pw');
+    await untilStatus(login, 'authenticated');
+    expect(fetchStub.requests).to.have.length(1);
+    expect(fetchStub.requests[0]!.contentType).to.equal('application/x-www-form-urlencoded');
+    expect(fetchStub.requests[0]!.body).to.equal('username=ada&password=pw');
+    expect(provider.state.user?.name).to.equal('Ada from JWT');
+    expect(provider.client!.getResponse()?.extra).to.equal('kept');
+    const status = div.querySelector('auth-status') as AuthStatus;
+    await status.updateComplete;
+    expect(part(status, 'user')!.textContent).to.equal('Ada from JWT');
+  });
+
+  it('reads the full configuration from a child JSON script', async () => {
+    fetchStub = stubFetch({
+      'POST /json/login': () => json({ data: { token: token({ sub: 'u2', username: 'grace' }) } }),
+    });
+    const div = await container(
+      `<auth-provider url="/ignored">
+         <script type="application/json">{"url": "/json/login", "tokenKey": "data.token", "persist": "none", "name": "json-test", "refreshLeeway": 30}</script>
+         <auth-login></auth-login>
+       </auth-provider>`,
+    );
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    await loginThroughForm(login, 'grace', 'pw');
+    await untilStatus(login, 'authenticated');
+    expect(fetchStub.requests.map((r) => r.url)).to.deep.equal(['/json/login']);
+    expect(fetchStub.requests[0]!.contentType).to.equal('application/json');
+    expect(JSON.parse(fetchStub.requests[0]!.body)).to.deep.equal({ username: 'grace', password: 'pw' });
+    expect((div.querySelector('auth-provider') as AuthProvider).state.user?.username).to.equal('grace');
+  });
+
+  it('shows a bad configuration, dispatches auth-error and warns, without throwing', async () => {
+    const warnings = captureWarnings();
+    const errors: unknown[] = [];
+    const onError = (e: ErrorEvent) => errors.push(e.error);
+    window.addEventListener('error', onError);
+    try {
+      const div = await fixture<HTMLDivElement>(html`<div></div>`);
+      const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+      div.innerHTML = '<auth-provider><auth-login></auth-login></auth-provider>';
+      const { detail } = await event;
+      expect(detail.code).to.equal('invalid_option');
+      expect(detail.operation).to.equal('configure');
+      expect(detail.message).to.contain('url');
+      const provider = div.querySelector('auth-provider') as AuthProvider;
+      await provider.updateComplete;
+      const error = part(provider, 'error')!;
+      expect(error.getAttribute('role')).to.equal('alert');
+      expect(error.textContent).to.equal('Sign-in is not available: the configuration is invalid.');
+      expect(error.getClientRects().length).to.be.above(0);
+      expect(provider.client).to.equal(undefined);
+      expect(warnings.messages.some((m) => m.includes('needs a `url`'))).to.be.true;
+      await aTimeout(50);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('error', onError);
+      warnings.restore();
+    }
+  });
+
+  it('reports invalid JSON in the configuration script', async () => {
+    const warnings = captureWarnings();
+    try {
+      const div = await fixture<HTMLDivElement>(html`<div></div>`);
+      const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+      div.innerHTML = '<auth-provider lang="fr"><script type="application/json">{"url": </script></auth-provider>';
+      expect((await event).detail.message).to.contain('not valid JSON');
+      const provider = div.querySelector('auth-provider') as AuthProvider;
+      await provider.updateComplete;
+      expect(part(provider, 'error')!.textContent).to.equal("La connexion n'est pas disponible\u00a0: la configuration est invalide.");
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('reports options the backend refuses (refresh-cookie without refresh-url, HS256)', async () => {
+    const warnings = captureWarnings();
+    try {
+      for (const attrs of ['url="/t" refresh-cookie', 'url="/t" jwks-url="/jwks" issuer="i" audience="a" algorithms="HS256"']) {
+        const div = await fixture<HTMLDivElement>(html`<div></div>`);
+        const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+        div.innerHTML = `<auth-provider ${attrs}></auth-provider>`;
+        expect((await event).detail.code).to.equal('invalid_option');
+      }
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('dispatches auth-state-change, auth-login and auth-logout in order', async () => {
+    const { client } = fakeClient();
+    const div = await fixture<HTMLDivElement>(html`<div></div>`);
+    const seen: string[] = [];
+    for (const type of ['auth-state-change', 'auth-login', 'auth-logout']) {
+      div.addEventListener(type, (e) => {
+        const detail = (e as CustomEvent).detail as { state?: { status: string }; user?: { username?: string } };
+        seen.push(detail.state ? `${type}:${detail.state.status}` : detail.user ? `${type}:${detail.user.username}` : type);
+      });
+    }
+    const provider = document.createElement('auth-provider');
+    provider.client = client;
+    div.append(provider);
+    await waitUntil(() => client.state.status === 'anonymous');
+    await client.login({ username: 'ada', password: 'secret' });
+    await client.logout();
+    expect(seen).to.deep.equal([
+      'auth-state-change:anonymous',
+      'auth-state-change:pending',
+      'auth-state-change:authenticated',
+      'auth-login:ada',
+      'auth-state-change:anonymous',
+      'auth-logout',
+    ]);
+  });
+
+  it('dispatches session-level errors (restore failed) as auth-error', async () => {
+    const { client } = fakeClient({ restore: 'session_expired' });
+    const div = await fixture<HTMLDivElement>(html`<div></div>`);
+    const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+    const provider = document.createElement('auth-provider');
+    provider.client = client;
+    div.append(provider);
+    const { detail } = await event;
+    expect(detail).to.deep.equal({ code: 'session_expired', message: 'restore failed: session_expired', operation: 'session' });
+  });
+
+  it('accepts a client set before the element is defined', async () => {
+    const { client } = fakeClient({ restore: session(ada) });
+    const div = await fixture<HTMLDivElement>(html`<div></div>`);
+    div.innerHTML = '<late-auth-provider><auth-status></auth-status></late-auth-provider>';
+    const late = div.firstElementChild as HTMLElement & { client?: unknown };
+    late.client = client;
+    const status = div.querySelector('auth-status') as AuthStatus;
+    const warnings = captureWarnings();
+    try {
+      const { AuthProvider } = await import('../../src/components/index.js');
+      customElements.define('late-auth-provider', class extends AuthProvider {});
+      await untilStatus(status, 'authenticated');
+      expect((late as unknown as AuthProvider).client).to.equal(client);
+    } finally {
+      warnings.restore();
+    }
+  });
+
+  it('disposes a client it created when removed, and keeps one it was given', async () => {
+    fetchStub = stubFetch({});
+    const div = await container('<auth-provider url="/api/token" persist="none"></auth-provider>');
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    await waitUntil(() => provider.state.status === 'anonymous');
+    const built = provider.client!;
+    // A move keeps the client.
+    div.append(provider);
+    await aTimeout(0);
+    expect(provider.client).to.equal(built);
+    provider.remove();
+    await aTimeout(0);
+    expect(provider.client).to.equal(undefined);
+
+    const { client } = fakeClient();
+    const given = await fixture<AuthProvider>(html`<auth-provider .client=${client}></auth-provider>`);
+    given.remove();
+    await aTimeout(0);
+    expect(given.client).to.equal(client);
+  });
+});

@@ -1,0 +1,116 @@
+import type { AuthBackend, LoginInput, OperationContext, Session } from '../../src/core/backend.js';
+import { AuthClient } from '../../src/core/client.js';
+import { AuthError, type AuthErrorCode } from '../../src/core/errors.js';
+import { makeUser, type AuthOrg, type AuthUser } from '../../src/core/state.js';
+import { noTabSync } from '../../src/core/tabs.js';
+
+/** A value now, or one the test hands over later with `resolve`/`reject`. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export interface FakeBackendOptions {
+  /** What `restore` gives: a session, null (signed out, the default), an error code, or 'manual'. */
+  restore?: Session | null | AuthErrorCode | 'manual';
+  /** The only password `login` accepts; any other answers `invalid_credentials`. Default `secret`. */
+  password?: string;
+  /** Make every login fail with this code. */
+  loginError?: AuthErrorCode;
+  /** Milliseconds before login answers, or 'never' (until aborted). Default 0. */
+  loginDelay?: number | 'never';
+  /** The user a successful login signs in. Default: built from the username. */
+  user?: AuthUser;
+  org?: AuthOrg | null;
+  /** Make logout fail with this code (the client turns it into `logout_incomplete`). */
+  logoutError?: AuthErrorCode;
+}
+
+export interface LoginCall {
+  input: LoginInput;
+  signal: AbortSignal;
+}
+
+/** An in-memory AuthBackend: no network, no storage; the test decides every answer. */
+export class FakeBackend implements AuthBackend {
+  readonly kind = 'fake';
+  readonly options: FakeBackendOptions;
+  readonly loginCalls: LoginCall[] = [];
+  logoutCalls = 0;
+  forgetCalls = 0;
+  /** Settles a `restore: 'manual'` restore. */
+  readonly restoreControl = deferred<Session | null>();
+
+  constructor(options: FakeBackendOptions = {}) {
+    this.options = options;
+  }
+
+  restore(_ctx: OperationContext): Promise<Session | null> {
+    const value = this.options.restore ?? null;
+    if (value === 'manual') return this.restoreControl.promise;
+    if (typeof value === 'string') return Promise.reject(new AuthError(value, `restore failed: ${value}`));
+    return Promise.resolve(value);
+  }
+
+  async login(input: LoginInput, ctx: OperationContext): Promise<Session> {
+    this.loginCalls.push({ input, signal: ctx.signal });
+    await wait(this.options.loginDelay ?? 0, ctx.signal);
+    if (this.options.loginError) throw new AuthError(this.options.loginError, `login failed: ${this.options.loginError}`);
+    if (input.password !== (this.options.password ?? 'secret')) {
+      throw new AuthError('invalid_credentials', 'Invalid username or password.', { status: 401 });
+    }
+    const user = this.options.user ?? makeUser({ id: `id-${input.username ?? ''}`, username: input.username });
+    return { user, org: this.options.org ?? null, expiresAt: null, refreshable: false };
+  }
+
+  async logout(ctx: OperationContext): Promise<void> {
+    this.logoutCalls++;
+    await wait(0, ctx.signal);
+    if (this.options.logoutError) throw new AuthError(this.options.logoutError, `logout failed: ${this.options.logoutError}`);
+  }
+
+  forget(): void {
+    this.forgetCalls++;
+  }
+}
+
+function wait(delay: number | 'never', signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(new AuthError('aborted', 'The operation was cancelled.'));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    if (delay !== 'never') setTimeout(resolve, delay);
+  });
+}
+
+/** A client on a fake backend, without cross-tab effects. */
+export function fakeClient(options: FakeBackendOptions = {}): { client: AuthClient; backend: FakeBackend } {
+  const backend = new FakeBackend(options);
+  return { client: new AuthClient({ backend, tabs: noTabSync }), backend };
+}
+
+export function session(user: AuthUser, org: AuthOrg | null = null): Session {
+  return { user, org, expiresAt: null, refreshable: false };
+}
+
+export const ada = makeUser({
+  id: 'u-ada',
+  username: 'ada',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  roles: ['admin', 'editor'],
+  permissions: ['reports:read'],
+});
+
+export const bob = makeUser({ id: 'u-bob', username: 'bob', roles: [], permissions: [] });
