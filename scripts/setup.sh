@@ -29,7 +29,9 @@ apt_install() {
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
   echo "setup: installing npm packages (first run takes a few minutes: better-sqlite3 is compiled)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: npm 11 drops some platform-specific optional packages (rollup's) from
+  # the lock file and `npm ci` then refuses it; install still follows the locked versions.
+  npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 
