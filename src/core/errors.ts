@@ -38,7 +38,19 @@ export type AuthErrorCode =
   /** Redirect flows: the callback did not match a request this tab made. */
   | 'state_mismatch'
   /** The identity provider or host refused the request (`error`/`error_description` kept). */
-  | 'provider_error';
+  | 'provider_error'
+  /** A field is missing or malformed (`description` says which). */
+  | 'invalid_input'
+  /** The new password does not meet the policy (`description` says why). */
+  | 'weak_password'
+  /** Registration is closed, or not open to this email address (deliberately not more precise). */
+  | 'registration_not_allowed'
+  /** The username belongs to another account. */
+  | 'username_taken'
+  /** The email address belongs to another account. */
+  | 'email_taken'
+  /** A password-reset code or link is wrong, used or expired. */
+  | 'reset_token_invalid';
 
 export interface AuthErrorOptions {
   cause?: unknown;

@@ -1,5 +1,13 @@
 import type { JWTPayload } from 'jose';
-import type { AuthBackend, LoginInput, OperationContext, Session } from './backend.js';
+import type {
+  AuthBackend,
+  ChangePasswordInput,
+  LoginInput,
+  OperationContext,
+  RegisterInput,
+  Session,
+  UpdateDetailsInput,
+} from './backend.js';
 import { AuthConfigError, AuthError } from './errors.js';
 import { errorFromResponse, requestJson, type JsonResponse } from './http.js';
 import { checkTimes, createVerifier, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
@@ -7,8 +15,22 @@ import { makeUser, type AuthUser } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
 export interface JwtApiOptions {
-  /** The token (login) URL. */
-  url: string;
+  /** The token (login) URL. Optional when `baseUrl` is set. */
+  url?: string;
+  /**
+   * The reference server's layout under one path (e.g. `/api/auth`): every URL below that is not
+   * given explicitly is derived from it (`/login`, `/refresh`, `/logout`, `/register`, …), and
+   * `refreshCookie` defaults to true.
+   */
+  baseUrl?: string;
+  /** Account operations (reference server bodies). Each is unsupported while its URL is unset. */
+  registerUrl?: string;
+  /** Password change (signed in: current + new password). */
+  passwordUrl?: string;
+  forgotPasswordUrl?: string;
+  resetPasswordUrl?: string;
+  forgotUsernameUrl?: string;
+  detailsUrl?: string;
   /** HTTP method of the login request. Default `POST`. */
   method?: string;
   /** Extra headers on every request (e.g. `X-API-KEY`). Anything here is visible to the page's users. */
@@ -74,7 +96,7 @@ interface Snapshot {
  */
 export class JwtApiBackend implements AuthBackend {
   readonly kind = 'jwt';
-  readonly #o: Required<Pick<JwtApiOptions, 'method' | 'bodyFormat' | 'usernameField' | 'passwordField' | 'tokenKey' | 'refreshKey' | 'cookieLifetime' | 'timeout' | 'storageKey' | 'validateTokenIn'>> &
+  readonly #o: Required<Pick<JwtApiOptions, 'url' | 'method' | 'bodyFormat' | 'usernameField' | 'passwordField' | 'tokenKey' | 'refreshKey' | 'cookieLifetime' | 'timeout' | 'storageKey' | 'validateTokenIn'>> &
     JwtApiOptions;
   readonly #fetch: typeof fetch;
   readonly #verify: JwtVerifier | null;
@@ -83,8 +105,9 @@ export class JwtApiBackend implements AuthBackend {
   #token: string | null = null;
 
   constructor(options: JwtApiOptions) {
-    if (!options || typeof options.url !== 'string' || options.url === '') {
-      throw new AuthConfigError('invalid_option', 'JwtApiBackend needs a `url` (the token endpoint).');
+    options = withBaseUrl(options);
+    if (typeof options.url !== 'string' || options.url === '') {
+      throw new AuthConfigError('invalid_option', 'JwtApiBackend needs a `url` (the token endpoint) or a `baseUrl`.');
     }
     if (options.refreshCookie && !options.refreshUrl) {
       throw new AuthConfigError('invalid_option', '`refreshCookie` needs a `refreshUrl`.');
@@ -94,6 +117,7 @@ export class JwtApiBackend implements AuthBackend {
       throw new AuthConfigError('invalid_option', '`cookieLifetime` must be a positive number of seconds.');
     }
     this.#o = {
+      url: options.url,
       method: 'POST',
       bodyFormat: 'json',
       usernameField: 'username',
@@ -186,6 +210,40 @@ export class JwtApiBackend implements AuthBackend {
     }
   }
 
+  async register(input: RegisterInput, ctx: OperationContext): Promise<null> {
+    const { name, email, username, password } = input;
+    await this.#call(this.#o.registerUrl, 'registration', { name, email, username, password }, ctx, false);
+    return null; // registering does not sign in: the user logs in next (as with Streamlit-Authenticator)
+  }
+
+  async changePassword(input: ChangePasswordInput, ctx: OperationContext): Promise<void> {
+    const body = { current_password: input.currentPassword, new_password: input.newPassword };
+    await this.#call(this.#o.passwordUrl, 'password change', body, ctx, true);
+  }
+
+  async requestPasswordReset(input: { login: string }, ctx: OperationContext): Promise<void> {
+    await this.#call(this.#o.forgotPasswordUrl, 'password reset', { login: input.login }, ctx, false);
+  }
+
+  async resetPassword(input: { token: string; password: string }, ctx: OperationContext): Promise<void> {
+    await this.#call(this.#o.resetPasswordUrl, 'password reset', { token: input.token, password: input.password }, ctx, false);
+  }
+
+  async requestUsernameReminder(input: { email: string }, ctx: OperationContext): Promise<void> {
+    await this.#call(this.#o.forgotUsernameUrl, 'username reminder', { email: input.email }, ctx, false);
+  }
+
+  async updateDetails(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session> {
+    const body: Record<string, string> = {};
+    if (input.name !== undefined) body.name = input.name;
+    if (input.email !== undefined) body.email = input.email;
+    if (input.currentPassword !== undefined) body.current_password = input.currentPassword;
+    await this.#call(this.#o.detailsUrl, 'details update', body, ctx, true);
+    // The access token carries name and email: renew it so the session shows the new details.
+    if (this.#o.refreshUrl) return this.refresh(ctx);
+    return this.#accept(this.#response ?? {}, ctx, { validate: false, persistUntil: ctx.now() + this.#o.cookieLifetime * 1000 });
+  }
+
   forget(): void {
     this.#response = null;
     this.#token = null;
@@ -201,6 +259,31 @@ export class JwtApiBackend implements AuthBackend {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  async #call(
+    url: string | undefined,
+    operation: string,
+    body: Record<string, string>,
+    ctx: OperationContext,
+    signedIn: boolean,
+  ): Promise<JsonResponse> {
+    if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
+    const headers: Record<string, string> = { ...this.#o.headers };
+    if (signedIn) {
+      if (!this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
+      headers.Authorization = `Bearer ${this.#token}`;
+    }
+    const response = await requestJson(this.#fetch, url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: ctx.signal,
+      timeoutMs: this.#o.timeout,
+      credentials: this.#credentials(),
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    throw errorFromResponse(response, accountCode(response), `The ${operation} was refused.`);
+  }
 
   async #refreshWith(refreshToken: string | null, ctx: OperationContext): Promise<Session> {
     if (!this.#o.refreshUrl) throw new AuthError('unsupported', 'No refresh URL is configured.');
@@ -331,6 +414,56 @@ export class JwtApiBackend implements AuthBackend {
     const { [this.#o.refreshKey]: _refresh, ...rest } = response; // the refresh token is never persisted
     writeJson(storage, this.#snapshotKey(), { v: 1, response: rest, expiresAt } satisfies Snapshot);
   }
+}
+
+const ACCOUNT_CODES: Readonly<Record<string, AuthError['code']>> = {
+  weak_password: 'weak_password',
+  registration_not_allowed: 'registration_not_allowed',
+  username_taken: 'username_taken',
+  email_taken: 'email_taken',
+  invalid_credentials: 'invalid_credentials',
+  invalid_token: 'reset_token_invalid',
+  invalid_request: 'invalid_input',
+  invalid_json: 'invalid_input',
+};
+
+/** The code for a refused account operation: the server's own `error` when we know it. */
+function accountCode(response: JsonResponse): AuthError['code'] {
+  const error = response.body?.error;
+  if (typeof error === 'string' && ACCOUNT_CODES[error]) {
+    // A Bearer token the server no longer accepts is a session problem, not a bad reset code.
+    if (error === 'invalid_token' && response.status === 401) return 'session_expired';
+    return ACCOUNT_CODES[error]!;
+  }
+  if (response.status === 401) return 'session_expired';
+  if (response.status === 400 || response.status === 422) return 'invalid_input';
+  return 'request_rejected';
+}
+
+const BASE_PATHS = {
+  url: '/login',
+  refreshUrl: '/refresh',
+  logoutUrl: '/logout',
+  registerUrl: '/register',
+  passwordUrl: '/password',
+  forgotPasswordUrl: '/password/forgot',
+  resetPasswordUrl: '/password/reset',
+  forgotUsernameUrl: '/username/forgot',
+  detailsUrl: '/details',
+} as const;
+
+function withBaseUrl(options: JwtApiOptions): JwtApiOptions {
+  if (!options || typeof options !== 'object') {
+    throw new AuthConfigError('invalid_option', 'JwtApiBackend needs an options object.');
+  }
+  if (!options.baseUrl) return options;
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const derived: JwtApiOptions = { refreshCookie: true };
+  for (const [key, path] of Object.entries(BASE_PATHS)) {
+    (derived as Record<string, string>)[key] = base + path;
+  }
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as JwtApiOptions;
+  return { ...derived, ...given };
 }
 
 /** Read `a.b.c` from an object. */

@@ -330,4 +330,50 @@ describe('JwtApiBackend', () => {
     expect(sessionStorage.length).to.equal(0);
     client.dispose();
   });
+
+  it('baseUrl derives the reference server layout and account operations send its bodies', async () => {
+    const t = setup(
+      { url: undefined, baseUrl: '/api/auth/' },
+      {
+        'POST /api/auth/refresh': () => json(401, { error: 'invalid_grant' }),
+        'POST /api/auth/login': async () => json(200, { access: await access() }),
+        'POST /api/auth/register': (call) => {
+          expect(JSON.parse(call.body!)).to.deep.equal({ name: 'N', email: 'n@x.io', username: 'n', password: PASSWORD });
+          expect(call.headers.authorization).to.equal(undefined);
+          return json(201, { user: { id: '9' } });
+        },
+        'POST /api/auth/password': (call) => {
+          expect(call.headers.authorization).to.match(/^Bearer /);
+          expect(JSON.parse(call.body!)).to.deep.equal({ current_password: PASSWORD, new_password: 'a much longer new password' });
+          return new Response(null, { status: 204 });
+        },
+        'POST /api/auth/password/forgot': (call) => (expect(JSON.parse(call.body!)).to.deep.equal({ login: 'alice' }), json(202, { ok: true })),
+        'POST /api/auth/password/reset': () => json(400, { error: 'invalid_token', error_description: 'This reset code is not valid.' }),
+        'POST /api/auth/username/forgot': () => json(202, { ok: true }),
+        'POST /api/auth/details': () => json(400, { error: 'weak_password', error_description: 'Use at least 15 characters.' }),
+      },
+      clock,
+    );
+    const client = t.client;
+    await client.start();
+    expect(t.fetch.calls[0]!.credentials).to.equal('include'); // refreshCookie defaults to true
+    await client.register({ name: 'N', email: 'n@x.io', username: 'n', password: PASSWORD });
+    expect(client.state.status).to.equal('anonymous'); // registering does not sign in
+    await rejectsWith(client.changePassword({ currentPassword: PASSWORD, newPassword: 'x' }), 'not_authenticated');
+    await client.login({ username: 'alice', password: PASSWORD });
+    await client.changePassword({ currentPassword: PASSWORD, newPassword: 'a much longer new password' });
+    await client.requestPasswordReset({ login: 'alice' });
+    const bad = await rejectsWith(client.resetPassword({ token: 't', password: PASSWORD }), 'reset_token_invalid');
+    expect(bad.description).to.equal('This reset code is not valid.');
+    await client.requestUsernameReminder({ email: 'a@x.io' });
+    await rejectsWith(client.updateDetails({ name: 'x' }), 'weak_password');
+  });
+
+  it('account operations without a configured URL are unsupported, not a request', async () => {
+    const t = setup({}, { 'POST /token': async () => json(200, { access: await access() }) }, clock);
+    await t.client.start();
+    await rejectsWith(t.client.register({ name: 'a', email: 'a@b.c', username: 'a', password: PASSWORD }), 'unsupported');
+    await rejectsWith(t.client.requestUsernameReminder({ email: 'a@b.c' }), 'unsupported');
+    expect(t.fetch.calls).to.have.length(0);
+  });
 });
