@@ -69,6 +69,16 @@ console.log(`info core entry (unminified, without jose): ${(coreSize / 1024).toF
 
 const components = graph(join(dist, 'components.js'));
 console.log(`info components entry imports: ${components.bare.join(', ')}`);
+// The custom-elements manifest must describe every element the bundle defines.
+const manifestFile = join(dist, 'custom-elements.json');
+if (existsSync(manifestFile)) {
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  const described = new Set(manifest.modules.flatMap((m) => m.declarations ?? []).map((d) => d.tagName).filter(Boolean));
+  const defined = [...readFileSync(bundle, 'utf8').matchAll(/define\("([a-z]+-[a-z-]+)"/g)].map((m) => m[1]);
+  const missing = defined.filter((tag) => !described.has(tag));
+  check(defined.length > 0 && missing.length === 0, `custom-elements.json describes ${described.size} elements${missing.length ? `; missing: ${missing.join(', ')}` : ''}`);
+} else check(false, 'dist/custom-elements.json is missing');
+
 if (failed) {
   console.error(`size: ${failed} budget check(s) failed`);
   process.exit(1);
