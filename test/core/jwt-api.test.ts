@@ -20,7 +20,7 @@ function setup(options: Partial<JwtApiOptions>, routes: Parameters<typeof fakeFe
   const fetch = fakeFetch(routes);
   const storage = new MemoryStorage();
   const make = () => {
-    const backend = new JwtApiBackend({ url: '/token', fetch, storage, ...options });
+    const backend = new JwtApiBackend({ ...(options.baseUrl ? {} : { url: '/token' }), fetch, storage, ...options });
     return new AuthClient({ backend, clock, tabs: noTabSync });
   };
   return { fetch, storage, clock, make, client: make() };
@@ -333,7 +333,7 @@ describe('JwtApiBackend', () => {
 
   it('baseUrl derives the reference server layout and account operations send its bodies', async () => {
     const t = setup(
-      { url: undefined, baseUrl: '/api/auth/' },
+      { baseUrl: '/api/auth/' },
       {
         'POST /api/auth/refresh': () => json(401, { error: 'invalid_grant' }),
         'POST /api/auth/login': async () => json(200, { access: await access() }),
