@@ -15,9 +15,12 @@ import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './ht
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
 import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
 import { loginThrottle } from './rate-limit.js';
-import { authRoutes, type AuthContext, type Logger, type RouteTable } from './routes/auth.js';
+import { mailerFromConfig } from './mail/index.js';
+import type { MailMessage, Mailer } from './mail/types.js';
+import { accountRoutes } from './routes/account.js';
+import { authRoutes, type AuthContext, type Handler, type Logger, type MailQueue, type RouteTable } from './routes/auth.js';
 import { serveStatic } from './static.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
 export type { Logger } from './routes/auth.js';
@@ -27,9 +30,14 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Password hasher (default argon2id). */
   readonly hasher?: PasswordHasher;
-  /** Store (default: SQLite at config.dbPath, closed by close()). An injected store is not closed. */
+  /**
+   * Store (default: openStore(config) — PostgreSQL when config.databaseUrl is set, else SQLite at
+   * config.dbPath — closed by close()). An injected store is not closed.
+   */
   readonly store?: Store;
   readonly logger?: Logger;
+  /** Mailer (default: SMTP when config.smtpUrl, else the outbox in demo mode, else none). */
+  readonly mailer?: Mailer;
 }
 
 export interface App {
@@ -50,6 +58,43 @@ export const consoleLogger: Logger = {
 };
 
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+const MAIL_DRAIN_MS = 5000;
+const OUTBOX_LIMIT = 50;
+
+/**
+ * Background mail: the HTTP answer of forgot endpoints neither waits for SMTP (its timing would
+ * tell which accounts exist) nor changes when sending fails. Failures are logged with a label and
+ * the error's code and message only — never the message body, which holds reset tokens.
+ */
+function mailQueue(mailer: Mailer, logger: Logger): MailQueue {
+  const pending = new Set<Promise<void>>();
+  return {
+    send(message: MailMessage, label: string) {
+      const p: Promise<void> = mailer
+        .send(message)
+        .catch((err: unknown) => {
+          const e = err as { code?: unknown; message?: unknown };
+          const summary = `${typeof e.code === 'string' ? `${e.code}: ` : ''}${typeof e.message === 'string' ? e.message.slice(0, 300) : 'unknown error'}`;
+          logger.error(`sending the ${label} mail failed (${summary})`);
+        })
+        .finally(() => pending.delete(p));
+      pending.add(p);
+    },
+    async idle() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+/** GET /api/dev/outbox (demo mode only): the latest 50 messages, newest first. */
+function devOutbox(store: Store): Handler {
+  return async (_req, res) => {
+    const messages = await store.listOutbox(OUTBOX_LIMIT);
+    sendJson(res, 200, {
+      messages: messages.map((m) => ({ id: m.id, to: m.to, subject: m.subject, text: m.text, html: m.html, created_at: m.createdAt })),
+    });
+  };
+}
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Auth-CSRF, X-Requested-With';
 const CORS_EXPOSE_HEADERS = 'Retry-After, WWW-Authenticate';
 
@@ -80,13 +125,14 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
   const now = deps.now ?? Date.now;
   ensureDataDir(config.dataDir);
   const keys = await loadOrCreateKeys(config.dataDir, (m) => logger.warn(m));
-  const store = deps.store ?? openSqliteStore(config.dbPath);
+  const store = deps.store ?? (await openStore(config, { onIdleError: (err) => logger.warn(`database connection: ${err.message}`) }));
   const ownsStore = deps.store === undefined;
   try {
     const hasher = deps.hasher ?? argon2Hasher();
     const dummyHash = await makeDummyHash(hasher);
     if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
-    return buildApp(config, { store, ownsStore, keys, hasher, dummyHash, now, logger });
+    const mailer = deps.mailer ?? mailerFromConfig(config, store, now, (m) => logger.warn(m));
+    return buildApp(config, { store, ownsStore, keys, hasher, dummyHash, now, logger, mailer });
   } catch (err) {
     if (ownsStore) await store.close();
     throw err;
@@ -103,9 +149,10 @@ function buildApp(
     dummyHash: string;
     now: () => number;
     logger: Logger;
+    mailer: Mailer;
   },
 ): App {
-  const { store, keys, logger, now } = parts;
+  const { store, keys, logger, now, mailer } = parts;
   const allowedOrigins = new Set(config.corsOrigins.map(normalizeOrigin));
   try {
     allowedOrigins.add(new URL(config.issuer).origin); // the server's own origin
@@ -114,6 +161,7 @@ function buildApp(
   }
   const isAllowedOrigin = (origin: string): boolean => allowedOrigins.has(origin);
 
+  const mail = mailQueue(mailer, logger);
   const ctx: AuthContext = {
     config,
     store,
@@ -122,10 +170,16 @@ function buildApp(
     dummyHash: parts.dummyHash,
     throttle: loginThrottle(store, config.rateLimit),
     logger,
+    mail,
     now,
     clientAddress: (req) => addressGroup(req.socket.remoteAddress),
   };
-  const routes: RouteTable = authRoutes(ctx);
+  const routes: RouteTable = {
+    ...authRoutes(ctx),
+    ...accountRoutes(ctx),
+    // The development outbox exists only in demo mode: elsewhere the path is unknown (404).
+    ...(config.demo ? { '/api/dev/outbox': { GET: devOutbox(store) } } : {}),
+  };
   const jwksBody = { keys: keys.jwks.keys };
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, rawPath: string, url: URL): Promise<void> {
@@ -206,7 +260,13 @@ function buildApp(
   server.requestTimeout = 30_000;
   server.headersTimeout = 20_000;
 
-  const maxWindowMs = Math.max(config.rateLimit.account.windowSeconds, config.rateLimit.address.windowSeconds) * 1000;
+  const maxWindowMs =
+    Math.max(
+      config.rateLimit.account.windowSeconds,
+      config.rateLimit.address.windowSeconds,
+      config.forgotRateLimit.account.windowSeconds,
+      config.forgotRateLimit.address.windowSeconds,
+    ) * 1000;
   const pruneTimer = setInterval(() => {
     store.prune(now(), maxWindowMs).catch((err: unknown) => logger.error('pruning the store failed', err));
   }, PRUNE_INTERVAL_MS);
@@ -236,6 +296,9 @@ function buildApp(
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        // Let mails already accepted go out (bounded), then release the transport.
+        await Promise.race([mail.idle(), new Promise((resolve) => setTimeout(resolve, MAIL_DRAIN_MS).unref())]);
+        await mailer.close?.().catch(() => undefined);
         if (parts.ownsStore) await store.close();
       })();
       return closing;

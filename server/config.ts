@@ -30,6 +30,12 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** SQLite database file. */
   readonly dbPath: string;
+  /**
+   * PostgreSQL connection URL (`postgres://user@host:port/db`, env AUTH_DATABASE_URL). When set, the
+   * server keeps everything in PostgreSQL instead of the SQLite file, so several server processes
+   * can share one database (server/store/open.ts).
+   */
+  readonly databaseUrl?: string;
   /** `iss` of the access tokens, compared exactly (no trailing-slash or case folding). */
   readonly issuer: string;
   /** `aud` of the access tokens. */
@@ -59,6 +65,57 @@ export interface ServerConfig {
   };
   /** Largest request body accepted (bytes). */
   readonly bodyLimit: number;
+
+  // ---- accounts (register, reset, mail) ----
+  /** Shortest password accepted (code points after NFC). Default 15; never below 8. */
+  readonly passwordMinLength: number;
+  /**
+   * Who may register: `open` (anyone), `preauthorized` (default: only emails on the pre-authorized
+   * list, each removed once it registers), `closed` (nobody; accounts come from the admin CLI).
+   * Demo mode defaults to `open` so a visitor can try the register flow.
+   */
+  readonly registration: RegistrationMode;
+  /** When non-empty, registration (and email changes) need an email in one of these domains (lower case, exact). */
+  readonly allowedEmailDomains: readonly string[];
+  /**
+   * The page of the application that handles `?reset_token=`; reset mails link to
+   * `<appUrl>?reset_token=<token>`. Default: the issuer's origin + `/`. Never taken from the Host header.
+   */
+  readonly appUrl: string;
+  /** Lifetime of a password reset token (seconds). Default 1800 (30 minutes). */
+  readonly resetTokenTtl: number;
+  /** `smtp://user:pass@host:587` or `smtps://...`; null: demo mode uses the outbox, otherwise no mail is sent. */
+  readonly smtpUrl: string | null;
+  /** From header of the mails. */
+  readonly mailFrom: string;
+  /**
+   * Throttling of forgot-password / forgot-username requests: every request counts (not only
+   * failures). Per address -> 429; per account (login or email asked about) -> silently no mail.
+   */
+  readonly forgotRateLimit: {
+    readonly account: RateLimitPolicy;
+    readonly address: RateLimitPolicy;
+  };
+}
+
+export type RegistrationMode = 'open' | 'preauthorized' | 'closed';
+export const REGISTRATION_MODES: readonly RegistrationMode[] = ['open', 'preauthorized', 'closed'];
+export const DEFAULT_PASSWORD_MIN = 15;
+/** AUTH_PASSWORD_MIN may not go below this (NIST SP 800-63-4). */
+export const LOWEST_PASSWORD_MIN = 8;
+
+export const DEFAULT_FORGOT_RATE_LIMIT = {
+  account: { maxFailures: 5, windowSeconds: 60 * 60, baseDelaySeconds: 60, maxDelaySeconds: 60 * 60 },
+  address: { maxFailures: 30, windowSeconds: 15 * 60, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 },
+} as const satisfies ServerConfig['forgotRateLimit'];
+
+/** The issuer's origin + `/`, the default application URL of reset links. */
+export function defaultAppUrl(issuer: string, port: number): string {
+  try {
+    return `${new URL(issuer).origin}/`;
+  } catch {
+    return `http://localhost:${port}/`;
+  }
 }
 
 export class ConfigError extends Error {
@@ -107,7 +164,16 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     ],
     rateLimit: DEFAULT_RATE_LIMIT,
     bodyLimit: 64 * 1024,
+    passwordMinLength: DEFAULT_PASSWORD_MIN,
+    allowedEmailDomains: [],
+    resetTokenTtl: 30 * 60,
+    smtpUrl: null,
+    mailFrom: 'auth-elements <no-reply@localhost>',
+    forgotRateLimit: DEFAULT_FORGOT_RATE_LIMIT,
     ...rest,
+    // Demo mode lets a visitor try registration; everywhere else only pre-authorized emails may.
+    registration: rest.registration ?? (rest.demo === true ? 'open' : 'preauthorized'),
+    appUrl: rest.appUrl ?? defaultAppUrl(rest.issuer ?? `http://localhost:${port}`, port),
     dataDir,
     dbPath: path.resolve(rest.dbPath ?? path.join(dataDir, 'auth.db')),
   };
@@ -125,7 +191,36 @@ function validateConfig(c: ServerConfig): void {
   for (const r of c.staticRoots) {
     if (!r.urlPrefix.startsWith('/') || !r.urlPrefix.endsWith('/')) throw new ConfigError(`static urlPrefix must start and end with "/": ${r.urlPrefix}`);
   }
-  for (const p of [c.rateLimit.account, c.rateLimit.address]) {
+  if (c.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(c.databaseUrl)) {
+    throw new ConfigError('databaseUrl must be a postgres:// or postgresql:// URL');
+  }
+  if (!Number.isInteger(c.passwordMinLength) || c.passwordMinLength < LOWEST_PASSWORD_MIN || c.passwordMinLength > 256) {
+    throw new ConfigError(`the minimum password length (AUTH_PASSWORD_MIN) must be an integer from ${LOWEST_PASSWORD_MIN} to 256, got ${c.passwordMinLength}`);
+  }
+  if (!REGISTRATION_MODES.includes(c.registration)) {
+    throw new ConfigError(`registration (AUTH_REGISTRATION) must be one of ${REGISTRATION_MODES.join(', ')}, got ${JSON.stringify(c.registration)}`);
+  }
+  for (const d of c.allowedEmailDomains) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(d)) {
+      throw new ConfigError(`allowed email domains (AUTH_ALLOWED_DOMAINS) must be lower-case domain names like example.com, got ${JSON.stringify(d)}`);
+    }
+  }
+  let appUrl: URL | null = null;
+  try {
+    appUrl = new URL(c.appUrl);
+  } catch {
+    // handled below
+  }
+  if (appUrl === null || (appUrl.protocol !== 'http:' && appUrl.protocol !== 'https:') || appUrl.hash !== '') {
+    throw new ConfigError(`the application URL (AUTH_APP_URL) must be an http(s) URL without #fragment, got ${JSON.stringify(c.appUrl)}`);
+  }
+  if (!Number.isInteger(c.resetTokenTtl) || c.resetTokenTtl < 60 || c.resetTokenTtl > 24 * 3600) {
+    throw new ConfigError(`resetTokenTtl (AUTH_RESET_TTL) must be 60-86400 seconds, got ${c.resetTokenTtl}`);
+  }
+  if (c.smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(c.smtpUrl)) {
+    throw new ConfigError('the SMTP URL (AUTH_SMTP_URL) must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+  for (const p of [c.rateLimit.account, c.rateLimit.address, c.forgotRateLimit.account, c.forgotRateLimit.address]) {
     if (!(p.maxFailures >= 1 && p.windowSeconds > 0 && p.baseDelaySeconds > 0 && p.maxDelaySeconds >= p.baseDelaySeconds)) {
       throw new ConfigError('rate-limit policy numbers must be positive (maxDelaySeconds >= baseDelaySeconds)');
     }
@@ -173,6 +268,11 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   const overrides: { -readonly [K in keyof ConfigOverrides]: ConfigOverrides[K] } = { repoRoot, port, dataDir };
   if (env['HOST']) overrides.host = env['HOST'];
   if (env['AUTH_DB']) overrides.dbPath = path.resolve(repoRoot, env['AUTH_DB']);
+  if (env['AUTH_DATABASE_URL']) overrides.databaseUrl = env['AUTH_DATABASE_URL'];
+  const accountMax = intEnv(env, 'AUTH_RATE_ACCOUNT_MAX', 1, 1_000_000);
+  if (accountMax !== undefined) {
+    overrides.rateLimit = { ...DEFAULT_RATE_LIMIT, account: { ...DEFAULT_RATE_LIMIT.account, maxFailures: accountMax } };
+  }
   if (env['AUTH_ISSUER']) overrides.issuer = env['AUTH_ISSUER'];
   if (env['AUTH_AUDIENCE']) overrides.audience = env['AUTH_AUDIENCE'];
   overrides.demo = boolEnv(env, 'AUTH_DEMO') ?? false;
@@ -191,5 +291,31 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (idle !== undefined) overrides.refreshIdleTtl = idle;
   const absolute = intEnv(env, 'REFRESH_ABSOLUTE_TTL', 1, year);
   if (absolute !== undefined) overrides.refreshAbsoluteTtl = absolute;
+  const passwordMin = env['AUTH_PASSWORD_MIN'];
+  if (passwordMin !== undefined && passwordMin !== '') {
+    if (!/^\d+$/.test(passwordMin)) throw new ConfigError(`AUTH_PASSWORD_MIN must be an integer, got ${JSON.stringify(passwordMin)}`);
+    const n = Number(passwordMin);
+    if (n < LOWEST_PASSWORD_MIN) {
+      throw new ConfigError(`AUTH_PASSWORD_MIN=${n} is refused: passwords shorter than ${LOWEST_PASSWORD_MIN} characters are never allowed (default ${DEFAULT_PASSWORD_MIN})`);
+    }
+    overrides.passwordMinLength = n;
+  }
+  const registration = env['AUTH_REGISTRATION'];
+  if (registration !== undefined && registration.trim() !== '') {
+    const mode = registration.trim().toLowerCase();
+    if (!(REGISTRATION_MODES as readonly string[]).includes(mode)) {
+      throw new ConfigError(`AUTH_REGISTRATION must be one of ${REGISTRATION_MODES.join(', ')}, got ${JSON.stringify(registration)}`);
+    }
+    overrides.registration = mode as RegistrationMode;
+  }
+  const domains = env['AUTH_ALLOWED_DOMAINS'];
+  if (domains !== undefined && domains.trim() !== '') {
+    overrides.allowedEmailDomains = domains.split(',').map((d) => d.trim().replace(/^@/, '').normalize('NFKC').toLowerCase()).filter((d) => d !== '');
+  }
+  if (env['AUTH_APP_URL']) overrides.appUrl = env['AUTH_APP_URL'];
+  const resetTtl = intEnv(env, 'AUTH_RESET_TTL', 60, 24 * 3600);
+  if (resetTtl !== undefined) overrides.resetTokenTtl = resetTtl;
+  if (env['AUTH_SMTP_URL']) overrides.smtpUrl = env['AUTH_SMTP_URL'];
+  if (env['AUTH_MAIL_FROM']) overrides.mailFrom = env['AUTH_MAIL_FROM'];
   return makeConfig(overrides);
 }

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ConfigError, configFromEnv, refreshCookieName, type ServerConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './demo.js';
+import { redactSmtpUrl } from './mail/smtp.js';
+import { describeStore } from './store/open.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,9 +37,12 @@ async function main(): Promise<void> {
     `  open:        ${base}/`,
     `  script tag:  ${base}/script-tag.html`,
     `  API:         ${base}/api/auth/login  (JWKS: ${base}/.well-known/jwks.json)`,
-    `  database:    ${config.dbPath}`,
+    `  database:    ${describeStore(config)}`,
     `  issuer:      ${config.issuer}   audience: ${config.audience}`,
     `  cookie:      ${refreshCookieName(config)}${config.cookieSecure ? '' : '  (NOT Secure: plain-http development only)'}`,
+    `  register:    ${config.registration}${config.allowedEmailDomains.length > 0 ? ` (domains: ${config.allowedEmailDomains.join(', ')})` : ''}   password minimum: ${config.passwordMinLength}`,
+    `  mail:        ${config.smtpUrl !== null ? redactSmtpUrl(config.smtpUrl) : config.demo ? `development outbox (${base}/api/dev/outbox)` : 'none: set AUTH_SMTP_URL (reset and username mails are not sent)'}`,
+    `  reset links: ${config.appUrl}?reset_token=...`,
   ];
   if (config.demo) {
     lines.push('  demo mode:   these accounts exist (never use demo mode in production):');

@@ -23,7 +23,8 @@ import {
   type BodyFields,
 } from '../http.js';
 import type { KeyRing } from '../keys.js';
-import { verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
+import type { MailMessage } from '../mail/types.js';
+import { needsRehash, verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
 import { accountKey, addressKey, type LoginThrottle } from '../rate-limit.js';
 import { normalizeUsername, type SessionRecord, type Store, type UserRecord } from '../store/types.js';
 import {
@@ -55,10 +56,19 @@ export interface AuthContext {
   readonly dummyHash: string;
   readonly throttle: LoginThrottle;
   readonly logger: Logger;
+  /** Outgoing mail, sent in the background (the HTTP answer never waits for or depends on it). */
+  readonly mail: MailQueue;
   /** Milliseconds since the epoch (injectable clock). */
   now(): number;
   /** The rate-limit key of the client (socket address; IPv6 grouped by /64). */
   clientAddress(req: IncomingMessage): string;
+}
+
+export interface MailQueue {
+  /** Start sending; a failure is logged (with `label`, never the message body), not thrown. */
+  send(message: MailMessage, label: string): void;
+  /** Resolves when every mail started so far has been sent or has failed. */
+  idle(): Promise<void>;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -167,7 +177,7 @@ export function authRoutes(ctx: AuthContext): RouteTable {
         headers: { 'Retry-After': String(wait) },
       });
     }
-    const user = await store.findUserByUsername(username);
+    let user = await store.findUserByUsername(username);
     // Exactly one verification whatever the case (unknown user -> dummy hash): same work, same answer.
     const passwordOk = await verifyPasswordOrDummy(ctx.hasher, ctx.dummyHash, user?.passwordHash ?? null, password);
     if (!passwordOk || user === null || user.disabled) {
@@ -175,6 +185,15 @@ export function authRoutes(ctx: AuthContext): RouteTable {
       throw invalidCredentials();
     }
     await ctx.throttle.succeed(keys.account);
+    if (needsRehash(user.passwordHash)) {
+      // An imported bcrypt hash (or a weaker argon2 one) verified: replace it now (SECURITY 26).
+      try {
+        await store.updatePasswordHash(user.id, await ctx.hasher.hash(password), now);
+        user = (await store.findUserById(user.id)) ?? user;
+      } catch (err) {
+        ctx.logger.error(`re-hashing the password of user ${user.id} failed`, err);
+      }
+    }
     const session = await store.createSession(
       { id: randomUUID(), userId: user.id, absoluteExpiresAt: now + config.refreshAbsoluteTtl * 1000 },
       now,

@@ -11,16 +11,24 @@ import type { RateLimitPolicy } from '../config.js';
 import { nextFailure } from '../rate-limit.js';
 import {
   DuplicateUserError,
+  NotPreauthorizedError,
+  OUTBOX_MAX_AGE_MS,
+  normalizeEmail,
   normalizeUsername,
   type FailureRecord,
   type NewUser,
+  type OutboxMessage,
   type RefreshTokenRecord,
+  type ResetTokenRecord,
   type SessionRecord,
   type Store,
   type UserRecord,
 } from './types.js';
 
-const MIGRATIONS: readonly string[] = [
+/** A migration: SQL, or a function for what SQL cannot do alone (NFKC back-fills). */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   // 1: users, sessions, refresh tokens, login failures
   `
   CREATE TABLE users (
@@ -59,6 +67,45 @@ const MIGRATIONS: readonly string[] = [
     blocked_until INTEGER
   );
   `,
+  // 2: normalized unique emails, reset tokens, pre-authorized emails, development outbox
+  (db) => {
+    db.exec(`
+    ALTER TABLE users ADD COLUMN email_normalized TEXT NOT NULL DEFAULT '';
+    CREATE TABLE reset_tokens (
+      token_hash TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      expires_at INTEGER NOT NULL,
+      used_at INTEGER,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX reset_tokens_user_id ON reset_tokens(user_id);
+    CREATE TABLE preauthorized_emails (
+      email TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE outbox (
+      id INTEGER PRIMARY KEY,
+      recipient TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      text_body TEXT NOT NULL,
+      html_body TEXT,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_created_at ON outbox(created_at);
+    `);
+    // Back-fill in NFKC (SQLite has no Unicode normalization). Emails were not unique before this
+    // version: when two users share one, only the oldest keeps it for look-ups and uniqueness.
+    const rows = db.prepare("SELECT id, email FROM users WHERE email <> '' ORDER BY created_at, id").all() as { id: string; email: string }[];
+    const seen = new Set<string>();
+    const set = db.prepare('UPDATE users SET email_normalized = ? WHERE id = ?');
+    for (const row of rows) {
+      const n = normalizeEmail(row.email);
+      if (n === '' || seen.has(n)) continue;
+      seen.add(n);
+      set.run(n, row.id);
+    }
+    db.exec("CREATE UNIQUE INDEX users_email_normalized ON users(email_normalized) WHERE email_normalized <> ''");
+  },
 ];
 
 interface UserRow {
@@ -67,6 +114,7 @@ interface UserRow {
   username_normalized: string;
   name: string;
   email: string;
+  email_normalized: string;
   password_hash: string;
   roles: string;
   disabled: number;
@@ -86,6 +134,21 @@ interface RefreshRow {
   user_id: string;
   expires_at: number;
   used_at: number | null;
+  created_at: number;
+}
+interface ResetRow {
+  token_hash: string;
+  user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+interface OutboxRow {
+  id: number;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
   created_at: number;
 }
 interface FailureRow {
@@ -127,6 +190,21 @@ const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
   usedAt: r.used_at,
   createdAt: r.created_at,
 });
+const toReset = (r: ResetRow): ResetTokenRecord => ({
+  tokenHash: r.token_hash,
+  userId: r.user_id,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  createdAt: r.created_at,
+});
+const toOutbox = (r: OutboxRow): OutboxMessage => ({
+  id: String(r.id),
+  to: r.recipient,
+  subject: r.subject,
+  text: r.text_body,
+  html: r.html_body,
+  createdAt: r.created_at,
+});
 const toFailure = (r: FailureRow): FailureRecord => ({
   key: r.key,
   count: r.count,
@@ -143,7 +221,11 @@ function migrate(db: Database.Database): void {
     if (current > MIGRATIONS.length) {
       throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
     }
-    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      const m = MIGRATIONS[v];
+      if (typeof m === 'function') m(db);
+      else if (m !== undefined) db.exec(m);
+    }
     if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
     else db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
   }).immediate();
@@ -165,10 +247,13 @@ export function openSqliteStore(file: string): Store {
 
   const q = {
     insertUser: db.prepare(
-      `INSERT INTO users (id, username, username_normalized, name, email, password_hash, roles, disabled, created_at, updated_at)
-       VALUES (@id, @username, @username_normalized, @name, @email, @password_hash, @roles, @disabled, @now, @now)`,
+      `INSERT INTO users (id, username, username_normalized, name, email, email_normalized, password_hash, roles, disabled, created_at, updated_at)
+       VALUES (@id, @username, @username_normalized, @name, @email, @email_normalized, @password_hash, @roles, @disabled, @now, @now)`,
     ),
     userByName: db.prepare('SELECT * FROM users WHERE username_normalized = ?'),
+    userByEmail: db.prepare("SELECT * FROM users WHERE email_normalized = ? AND email_normalized <> ''"),
+    otherUserWithEmail: db.prepare("SELECT 1 FROM users WHERE email_normalized = ? AND email_normalized <> '' AND id <> ?"),
+    setDetails: db.prepare('UPDATE users SET name = @name, email = @email, email_normalized = @email_normalized, updated_at = @now WHERE id = @id'),
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
     listUsers: db.prepare('SELECT * FROM users ORDER BY created_at, username_normalized'),
     setHash: db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?'),
@@ -180,8 +265,23 @@ export function openSqliteStore(file: string): Store {
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
     revokeSession: db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     useFamily: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL'),
-    revokeUserSessions: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL'),
-    useUserTokens: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL'),
+    revokeUserSessions: db.prepare('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id <> ?'),
+    useUserTokens: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL AND session_id <> ?'),
+    deleteUserResets: db.prepare('DELETE FROM reset_tokens WHERE user_id = ?'),
+    insertReset: db.prepare('INSERT INTO reset_tokens (token_hash, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, NULL, ?)'),
+    consumeReset: db.prepare(
+      'UPDATE reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id',
+    ),
+    reset: db.prepare('SELECT * FROM reset_tokens WHERE token_hash = ?'),
+    addPreauth: db.prepare('INSERT INTO preauthorized_emails (email, created_at) VALUES (?, ?) ON CONFLICT(email) DO NOTHING'),
+    removePreauth: db.prepare('DELETE FROM preauthorized_emails WHERE email = ?'),
+    listPreauth: db.prepare('SELECT email FROM preauthorized_emails ORDER BY email'),
+    insertOutbox: db.prepare(
+      'INSERT INTO outbox (recipient, subject, text_body, html_body, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    listOutbox: db.prepare('SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT ?'),
+    pruneResets: db.prepare('DELETE FROM reset_tokens WHERE expires_at <= ? OR used_at IS NOT NULL'),
+    pruneOutbox: db.prepare('DELETE FROM outbox WHERE created_at <= ?'),
     insertRefresh: db.prepare(
       'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
     ),
@@ -212,30 +312,81 @@ export function openSqliteStore(file: string): Store {
     q.revokeSession.run(now, sessionId);
     q.useFamily.run(now, sessionId);
   });
-  const revokeUser = db.transaction((userId: string, now: number) => {
-    q.revokeUserSessions.run(now, userId);
-    q.useUserTokens.run(now, userId);
+  // '' is never a session id: without `except`, every session matches `id <> ''`.
+  const revokeUser = db.transaction((userId: string, now: number, except: string) => {
+    q.revokeUserSessions.run(now, userId, except);
+    q.useUserTokens.run(now, userId, except);
   });
+  const insertUser = db.transaction((row: Record<string, unknown>, preauthorized: string | null) => {
+    if (preauthorized !== null && q.removePreauth.run(preauthorized).changes === 0) {
+      throw new NotPreauthorizedError('this email is not pre-authorized');
+    }
+    q.insertUser.run(row); // a constraint error rolls the pre-authorization back
+  });
+  const insertReset = db.transaction((tokenHash: string, userId: string, expiresAt: number, now: number) => {
+    q.deleteUserResets.run(userId);
+    q.insertReset.run(tokenHash, userId, expiresAt, now);
+  });
+  const addPreauth = db.transaction((emails: readonly string[], now: number): number => {
+    let added = 0;
+    for (const e of emails) {
+      const n = normalizeEmail(e);
+      if (n !== '') added += q.addPreauth.run(n, now).changes;
+    }
+    return added;
+  });
+  const removePreauth = db.transaction((emails: readonly string[]): number => {
+    let removed = 0;
+    for (const e of emails) removed += q.removePreauth.run(normalizeEmail(e)).changes;
+    return removed;
+  });
+  const updateDetails = db.transaction(
+    (userId: string, details: { name?: string; email?: string }, now: number): UserRecord | null => {
+      const row = q.userById.get(userId) as UserRow | undefined;
+      if (row === undefined) return null;
+      const email = details.email ?? row.email;
+      const emailNormalized = details.email === undefined ? row.email_normalized : normalizeEmail(details.email);
+      if (emailNormalized !== '' && q.otherUserWithEmail.get(emailNormalized, userId) !== undefined) {
+        throw new DuplicateUserError('this email belongs to another user', 'email');
+      }
+      q.setDetails.run({ id: userId, name: details.name ?? row.name, email, email_normalized: emailNormalized, now });
+      return toUser(q.userById.get(userId) as UserRow);
+    },
+  );
+
+  /** Which unique index a SQLITE_CONSTRAINT_UNIQUE error names. */
+  const duplicateField = (err: unknown): 'username' | 'email' =>
+    String((err as Error).message).includes('email_normalized') ? 'email' : 'username';
 
   let closed = false;
   return {
-    async createUser(user: NewUser, now: number): Promise<UserRecord> {
+    async createUser(user: NewUser, now: number, options?: { readonly consumePreauthorizedEmail?: string }): Promise<UserRecord> {
       const id = user.id ?? randomUUID();
+      const preauthorized = options?.consumePreauthorizedEmail;
       try {
-        q.insertUser.run({
-          id,
-          username: user.username,
-          username_normalized: normalizeUsername(user.username),
-          name: user.name ?? '',
-          email: user.email ?? '',
-          password_hash: user.passwordHash,
-          roles: JSON.stringify(user.roles ?? []),
-          disabled: user.disabled === true ? 1 : 0,
-          now,
-        });
+        insertUser.immediate(
+          {
+            id,
+            username: user.username,
+            username_normalized: normalizeUsername(user.username),
+            name: user.name ?? '',
+            email: user.email ?? '',
+            email_normalized: normalizeEmail(user.email ?? ''),
+            password_hash: user.passwordHash,
+            roles: JSON.stringify(user.roles ?? []),
+            disabled: user.disabled === true ? 1 : 0,
+            now,
+          },
+          preauthorized === undefined ? null : normalizeEmail(preauthorized),
+        );
       } catch (err) {
-        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new DuplicateUserError(`username ${JSON.stringify(user.username)} is taken`);
+        const code = (err as { code?: string }).code;
+        if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          const field = code === 'SQLITE_CONSTRAINT_UNIQUE' ? duplicateField(err) : 'username';
+          throw new DuplicateUserError(
+            field === 'email' ? 'this email belongs to another user' : `username ${JSON.stringify(user.username)} is taken`,
+            field,
+          );
         }
         throw err;
       }
@@ -244,6 +395,15 @@ export function openSqliteStore(file: string): Store {
     async findUserByUsername(username) {
       const row = q.userByName.get(normalizeUsername(username)) as UserRow | undefined;
       return row === undefined ? null : toUser(row);
+    },
+    async findUserByEmail(email) {
+      const n = normalizeEmail(email);
+      if (n === '') return null;
+      const row = q.userByEmail.get(n) as UserRow | undefined;
+      return row === undefined ? null : toUser(row);
+    },
+    async updateUserDetails(userId, details, now) {
+      return updateDetails.immediate(userId, details, now);
     },
     async findUserById(id) {
       const row = q.userById.get(id) as UserRow | undefined;
@@ -272,8 +432,35 @@ export function openSqliteStore(file: string): Store {
     async revokeSession(id, now) {
       q.revokeSession.run(now, id);
     },
-    async revokeAllSessionsOfUser(userId, now) {
-      revokeUser.immediate(userId, now);
+    async revokeAllSessionsOfUser(userId, now, options) {
+      revokeUser.immediate(userId, now, options?.except ?? '');
+    },
+    async insertResetToken(token, now) {
+      insertReset.immediate(token.tokenHash, token.userId, token.expiresAt, now);
+    },
+    async consumeResetToken(tokenHash, now) {
+      const row = q.consumeReset.get(now, tokenHash, now) as { user_id: string } | undefined;
+      return row === undefined ? null : row.user_id;
+    },
+    async findResetToken(tokenHash) {
+      const row = q.reset.get(tokenHash) as ResetRow | undefined;
+      return row === undefined ? null : toReset(row);
+    },
+    async addPreauthorizedEmails(emails, now) {
+      return addPreauth.immediate(emails, now);
+    },
+    async removePreauthorizedEmails(emails) {
+      return removePreauth.immediate(emails);
+    },
+    async listPreauthorizedEmails() {
+      return (q.listPreauth.all() as { email: string }[]).map((r) => r.email);
+    },
+    async addOutboxMessage(message, now) {
+      q.insertOutbox.run(message.to, message.subject, message.text, message.html ?? null, now);
+    },
+    async listOutbox(limit) {
+      const n = Math.max(0, Math.min(Math.floor(limit), 1000));
+      return (q.listOutbox.all(n) as OutboxRow[]).map(toOutbox);
     },
     async insertRefreshToken(token, now) {
       q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now);
@@ -304,6 +491,8 @@ export function openSqliteStore(file: string): Store {
         q.pruneTokens.run(now);
         q.pruneSessions.run(now);
         q.pruneFailures.run(now - failureMaxAgeMs, now);
+        q.pruneResets.run(now);
+        q.pruneOutbox.run(now - OUTBOX_MAX_AGE_MS);
       }).immediate();
     },
     async close() {

@@ -16,7 +16,10 @@ export interface UserRecord {
   readonly usernameNormalized: string;
   readonly name: string;
   readonly email: string;
-  /** PHC string (argon2id). */
+  /**
+   * PHC string (argon2id), or an imported bcrypt hash (`$2a$`/`$2b$`/`$2y$`, from a
+   * Streamlit-Authenticator file) until the next successful login re-hashes it to argon2id.
+   */
   readonly passwordHash: string;
   readonly roles: readonly string[];
   readonly disabled: boolean;
@@ -66,9 +69,28 @@ export interface FailureRecord {
   readonly blockedUntil: number | null;
 }
 
-/** createUser with a username whose normalized form is taken. */
+/** Which unique user field a createUser / updateUserDetails collided on. */
+export type DuplicateField = 'username' | 'email';
+
+/**
+ * createUser with a username whose normalized form is taken, or with a non-empty email whose
+ * normalized form belongs to another user (also thrown by updateUserDetails). `field` says which.
+ */
 export class DuplicateUserError extends Error {
   override readonly name = 'DuplicateUserError';
+  readonly field: DuplicateField;
+  constructor(message: string, field: DuplicateField = 'username') {
+    super(message);
+    this.field = field;
+  }
+}
+
+/**
+ * createUser with `consumePreauthorizedEmail` when that email is not (or no longer) on the
+ * pre-authorized list. Nothing was written.
+ */
+export class NotPreauthorizedError extends Error {
+  override readonly name = 'NotPreauthorizedError';
 }
 
 /** The form usernames are compared in: NFKC, then lower case. */
@@ -76,13 +98,72 @@ export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').toLowerCase();
 }
 
+/**
+ * The form emails are compared and kept unique in: trimmed, NFKC (a fullwidth "＠" becomes "@"),
+ * then lower case — the whole address, local part included. Validation (one "@", no comma, no
+ * whitespace or control characters...) is the caller's job (server/email.ts); stores only compare.
+ * An empty email (allowed for users without one) never matches and is never unique-checked.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFKC').trim().toLowerCase();
+}
+
+/** A message in the development outbox (demo mode mailer; shared by every server process). */
+export interface OutboxMessage {
+  /** Unique, assigned by the store (a string whatever the store's column type). */
+  readonly id: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly createdAt: number;
+}
+
+/** A password reset token as stored: only its SHA-256 hex digest, never the token. */
+export interface ResetTokenRecord {
+  readonly tokenHash: string;
+  readonly userId: string;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+  readonly createdAt: number;
+}
+
+/** prune() deletes outbox messages older than this (7 days). */
+export const OUTBOX_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
 export interface Store {
   // ---- users ----
-  /** Insert a user; throws DuplicateUserError when the normalized username exists. */
-  createUser(user: NewUser, now: number): Promise<UserRecord>;
+  /**
+   * Insert a user. The store keeps `normalizeEmail(email)` in a column with a unique index over
+   * non-empty values, next to the email as given.
+   *
+   * Throws DuplicateUserError (field 'username') when the normalized username exists, or (field
+   * 'email') when the non-empty normalized email belongs to another user.
+   *
+   * With `options.consumePreauthorizedEmail`, one transaction first deletes that email (normalized)
+   * from the pre-authorized list and inserts the user: when the email was not on the list it throws
+   * NotPreauthorizedError; when the insert fails the deletion is rolled back. Two racing
+   * registrations with one pre-authorized email: at most one succeeds (row lock / IMMEDIATE
+   * transaction), the other gets NotPreauthorizedError. The pre-authorized check comes first, so an
+   * email that is not on the list gives NotPreauthorizedError even if the username is taken too.
+   */
+  createUser(user: NewUser, now: number, options?: { readonly consumePreauthorizedEmail?: string }): Promise<UserRecord>;
   /** Look a user up by username (normalized here, so any case/compatibility form matches). */
   findUserByUsername(username: string): Promise<UserRecord | null>;
+  /** Look a user up by email, normalized here with normalizeEmail. An empty email finds nobody. */
+  findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
+  /**
+   * Change the name and/or email (fields left undefined are kept; an email of '' removes it).
+   * Returns the updated user, or null when there is no such user. Throws DuplicateUserError
+   * (field 'email') when the normalized email belongs to another user; changing the case of one's
+   * own email is allowed.
+   */
+  updateUserDetails(
+    userId: string,
+    details: { readonly name?: string; readonly email?: string },
+    now: number,
+  ): Promise<UserRecord | null>;
   /** Replace the password hash (rehash on login, password change). */
   updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
   /** All users, oldest first. */
@@ -95,8 +176,12 @@ export interface Store {
   getSession(id: string): Promise<SessionRecord | null>;
   /** Mark the session revoked (idempotent). Access tokens naming it stop working at once. */
   revokeSession(id: string, now: number): Promise<void>;
-  /** Revoke every session of the user and mark their refresh tokens used. */
-  revokeAllSessionsOfUser(userId: string, now: number): Promise<void>;
+  /**
+   * Revoke every session of the user and mark their refresh tokens used — in one transaction —
+   * except the session `options.except` (and its refresh tokens), when given: a password change
+   * keeps the session that made it and ends every other one.
+   */
+  revokeAllSessionsOfUser(userId: string, now: number, options?: { readonly except?: string }): Promise<void>;
 
   // ---- refresh tokens ----
   insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void>;
@@ -117,10 +202,43 @@ export interface Store {
   /** `blockedUntil` when `key` is blocked at `now`, else null. */
   getBlock(key: string, now: number): Promise<number | null>;
 
+  // ---- password reset tokens (SECURITY 21) ----
+  /**
+   * Store a reset token (its SHA-256 hex digest only). In the same transaction, delete every other
+   * reset token of that user: only the newest request works.
+   */
+  insertResetToken(token: { readonly tokenHash: string; readonly userId: string; readonly expiresAt: number }, now: number): Promise<void>;
+  /**
+   * Atomically mark the token used and return its user id — only if it exists, was unused and
+   * `expiresAt > now`; else null. Of two concurrent calls with one hash at most one gets the id
+   * (single conditional UPDATE ... RETURNING).
+   */
+  consumeResetToken(tokenHash: string, now: number): Promise<string | null>;
+  /** The token whatever its state (tests, diagnostics). */
+  findResetToken(tokenHash: string): Promise<ResetTokenRecord | null>;
+
+  // ---- pre-authorized emails (registration mode "preauthorized") ----
+  /**
+   * Add emails (kept in normalizeEmail form; duplicates and ones already listed are ignored).
+   * Returns how many were new.
+   */
+  addPreauthorizedEmails(emails: readonly string[], now: number): Promise<number>;
+  /** Remove emails (compared normalized). Returns how many were removed. */
+  removePreauthorizedEmails(emails: readonly string[]): Promise<number>;
+  /** The list, normalized, sorted ascending. */
+  listPreauthorizedEmails(): Promise<string[]>;
+
+  // ---- development outbox (demo mode mail; several processes share it) ----
+  /** Append a message. */
+  addOutboxMessage(message: { readonly to: string; readonly subject: string; readonly text: string; readonly html?: string }, now: number): Promise<void>;
+  /** The latest `limit` messages, newest first (createdAt descending, then insertion order descending). */
+  listOutbox(limit: number): Promise<OutboxMessage[]>;
+
   // ---- housekeeping ----
   /**
    * Delete what can no longer matter at `now`: refresh tokens past expiry, sessions past their
-   * absolute expiry, failure counters older than `failureMaxAgeMs` and not blocked.
+   * absolute expiry, failure counters older than `failureMaxAgeMs` and not blocked, reset tokens
+   * past expiry or used, outbox messages older than OUTBOX_MAX_AGE_MS.
    */
   prune(now: number, failureMaxAgeMs: number): Promise<void>;
   close(): Promise<void>;

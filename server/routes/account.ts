@@ -1,0 +1,424 @@
+/**
+ * Account lifecycle: register, change password, forgot/reset password, forgot username, update
+ * details (SECURITY 18-24).
+ *
+ * Two layers, so the BFF mode can reuse the logic:
+ * - `accountOperations(ctx)`: the operations. Authenticated ones take a `Principal` (the user and
+ *   session, however the transport authenticated them) and plain inputs; they throw HttpError.
+ * - `accountRoutes(ctx)`: the JWT API mode transport: parses the body, authenticates the Bearer
+ *   access token, answers.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { HttpError, bearerToken, optionalField, readFields, requireString, sendEmpty, sendJson, type BodyFields } from '../http.js';
+import { checkEmail, checkName, checkUsername, domainAllowed } from '../identity.js';
+import { emailChangedMail, passwordChangedMail, resetLink, resetPasswordMail, usernameReminderMail } from '../mail/templates.js';
+import { enforcePasswordPolicy } from '../password-policy.js';
+import { verifyStoredPassword } from '../passwords.js';
+import { accountKey, addressKey } from '../rate-limit.js';
+import {
+  DuplicateUserError,
+  NotPreauthorizedError,
+  normalizeEmail,
+  normalizeUsername,
+  type SessionRecord,
+  type UserRecord,
+} from '../store/types.js';
+import { TokenError, publicUser, verifyAccessToken } from '../tokens.js';
+import { MAX_PASSWORD_LENGTH, type AuthContext, type RouteTable } from './auth.js';
+
+/** Who is calling, as established by the transport (Bearer token now, BFF cookie later). */
+export interface Principal {
+  readonly user: UserRecord;
+  readonly session: SessionRecord;
+}
+
+/** What the operations need to know about the request besides its inputs. */
+export interface ClientInfo {
+  /** Rate-limit key of the client address (ctx.clientAddress). */
+  readonly address: string;
+}
+
+const MAX_LOGIN_FIELD = 320;
+const MAX_EMAIL_FIELD = 1024; // validated to 254 after normalization; a longer field is refused as invalid_email
+const MAX_NAME_FIELD = 1024;
+const MAX_USERNAME_FIELD = 1024;
+const RESET_TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
+
+/** Key prefixes of the forgot/reset/register counters (kept apart from the login counters). */
+export const FORGOT_ADDRESS_PREFIX = 'forgot-address:';
+export const FORGOT_ACCOUNT_PREFIX = 'forgot-account:';
+export const REGISTER_ADDRESS_PREFIX = 'register-address:';
+
+/** The one answer for every registration refusal that must not reveal whether an email exists. */
+export const REGISTRATION_REFUSED = 'Registration is not open for this email address.';
+
+const registrationRefused = (): HttpError => new HttpError(403, 'registration_not_allowed', REGISTRATION_REFUSED);
+const invalidResetToken = (): HttpError =>
+  new HttpError(400, 'invalid_token', 'This reset link or code is invalid, expired or already used. Ask for a new one.');
+const rateLimited = (seconds: number, what: string): HttpError =>
+  new HttpError(429, 'rate_limited', `Too many ${what}. Try again later.`, { headers: { 'Retry-After': String(seconds) } });
+
+export function hashResetToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface AccountOperations {
+  register(input: { username: string; email: string; password: string; name?: string }, client: ClientInfo): Promise<UserRecord>;
+  changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void>;
+  forgotPassword(input: { login: string }, client: ClientInfo): Promise<void>;
+  resetPassword(input: { token: string; password: string }, client: ClientInfo): Promise<void>;
+  forgotUsername(input: { email: string }, client: ClientInfo): Promise<void>;
+  updateDetails(
+    principal: Principal,
+    input: { name?: string; email?: string; currentPassword?: string },
+    client: ClientInfo,
+  ): Promise<UserRecord>;
+}
+
+export function accountOperations(ctx: AuthContext): AccountOperations {
+  const { config, store } = ctx;
+  const forgotPolicy = config.forgotRateLimit;
+
+  /** Seconds until `key` is unblocked, or null. */
+  async function blockedFor(key: string, now: number): Promise<number | null> {
+    const until = await store.getBlock(key, now);
+    return until === null ? null : Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
+  /** Per-address throttle of forgot/reset requests: every request counts; 429 when blocked. */
+  async function countForgotRequest(address: string, now: number): Promise<void> {
+    const key = FORGOT_ADDRESS_PREFIX + address;
+    const wait = await blockedFor(key, now);
+    if (wait !== null) throw rateLimited(wait, 'requests from this address');
+    await store.recordFailure(key, now, forgotPolicy.address);
+  }
+
+  /**
+   * Per-account throttle of mails: counts the request, and says whether a mail may go out. Never
+   * visible in the answer (that would tell which accounts exist).
+   */
+  async function mayMailAccount(accountId: string, now: number): Promise<boolean> {
+    const key = FORGOT_ACCOUNT_PREFIX + accountId;
+    const blocked = (await store.getBlock(key, now)) !== null;
+    await store.recordFailure(key, now, forgotPolicy.account);
+    return !blocked;
+  }
+
+  /** The current password of an authenticated user, with the login throttle (SECURITY 19). */
+  async function checkCurrentPassword(user: UserRecord, password: string, client: ClientInfo, now: number): Promise<void> {
+    const keys = { account: accountKey(user.usernameNormalized), address: addressKey(client.address) };
+    const wait = await ctx.throttle.retryAfter([keys.account, keys.address], now);
+    if (wait !== null) throw rateLimited(wait, 'wrong passwords');
+    if (!(await verifyStoredPassword(ctx.hasher, user.passwordHash, password))) {
+      await ctx.throttle.fail(keys, now);
+      throw new HttpError(401, 'invalid_credentials', 'The current password is wrong.');
+    }
+    await ctx.throttle.succeed(keys.account);
+  }
+
+  function notifyPasswordChanged(user: UserRecord, how: 'changed' | 'reset'): void {
+    if (user.email === '') return;
+    ctx.mail.send(passwordChangedMail({ to: user.email, name: user.name, username: user.username, how }), `password-${how} notice`);
+  }
+
+  return {
+    async register(input, client) {
+      // Nobody may register: no need to look at anything (this reveals nothing about accounts).
+      if (config.registration === 'closed') throw registrationRefused();
+      const username = checkUsername(input.username);
+      if (!username.ok) throw new HttpError(400, 'invalid_username', username.reason);
+      const email = checkEmail(input.email);
+      if (!email.ok) throw new HttpError(400, 'invalid_email', email.reason);
+      const name = checkName(input.name ?? '');
+      if (!name.ok) throw new HttpError(400, 'invalid_request', name.reason);
+
+      const now = ctx.now();
+      const throttleKey = REGISTER_ADDRESS_PREFIX + client.address;
+      const wait = await blockedFor(throttleKey, now);
+      if (wait !== null) throw rateLimited(wait, 'refused registrations from this address');
+      const refuse = async (): Promise<never> => {
+        await store.recordFailure(throttleKey, now, config.rateLimit.address);
+        throw registrationRefused();
+      };
+      // The allowlist is configuration, not account data: refusing before hashing reveals nothing.
+      if (!domainAllowed(email.email, config.allowedEmailDomains)) return refuse();
+      enforcePasswordPolicy(input.password, config.passwordMinLength, { username: username.username, email: email.email });
+
+      // Hash before asking the store, so "not pre-authorized" and "email already registered" cost
+      // the same work and get the same answer (SECURITY 22-23).
+      const passwordHash = await ctx.hasher.hash(input.password);
+      try {
+        return await store.createUser(
+          { username: username.username, name: name.name, email: email.email, passwordHash, roles: [] },
+          now,
+          config.registration === 'preauthorized' ? { consumePreauthorizedEmail: email.email } : undefined,
+        );
+      } catch (err) {
+        if (err instanceof NotPreauthorizedError) return refuse();
+        if (err instanceof DuplicateUserError && err.field === 'email') return refuse();
+        if (err instanceof DuplicateUserError) {
+          // Usernames are public-ish (they appear in the UI, in mails, next to content): saying
+          // one is taken is what users expect, and the attacker learns a name, not an email.
+          // In "preauthorized" mode only holders of a pre-authorized email get this far.
+          throw new HttpError(409, 'username_taken', 'This username is taken. Choose another one.');
+        }
+        throw err;
+      }
+    },
+
+    async changePassword(principal, input, client) {
+      const { user, session } = principal;
+      const now = ctx.now();
+      // Policy first: a refusal here says nothing about the current password.
+      enforcePasswordPolicy(input.newPassword, config.passwordMinLength, { username: user.username, email: user.email });
+      await checkCurrentPassword(user, input.currentPassword, client, now);
+      await store.updatePasswordHash(user.id, await ctx.hasher.hash(input.newPassword), now);
+      // SECURITY 24: every OTHER session and refresh token ends now; this one stays.
+      await store.revokeAllSessionsOfUser(user.id, now, { except: session.id });
+      notifyPasswordChanged(user, 'changed');
+    },
+
+    async forgotPassword(input, client) {
+      const now = ctx.now();
+      await countForgotRequest(client.address, now);
+      const login = input.login.trim();
+      const user = login.includes('@') ? await store.findUserByEmail(login) : await store.findUserByUsername(login);
+      // Same work whether or not the account exists: a token is made and hashed either way.
+      const token = randomBytes(32).toString('base64url');
+      const tokenHash = hashResetToken(token);
+      const accountId = user === null ? `login:${login.includes('@') ? normalizeEmail(login) : normalizeUsername(login)}` : `user:${user.id}`;
+      const allowed = await mayMailAccount(accountId, now);
+      if (user === null || user.disabled || user.email === '' || !allowed) return;
+      await store.insertResetToken({ tokenHash, userId: user.id, expiresAt: now + config.resetTokenTtl * 1000 }, now);
+      // The link comes from configuration (AUTH_APP_URL), never from the request's Host header.
+      ctx.mail.send(
+        resetPasswordMail({
+          to: user.email,
+          name: user.name,
+          link: resetLink(config.appUrl, token),
+          token,
+          ttlMinutes: Math.round(config.resetTokenTtl / 60),
+        }),
+        'password reset',
+      );
+    },
+
+    async resetPassword(input, client) {
+      const now = ctx.now();
+      const addressThrottle = FORGOT_ADDRESS_PREFIX + client.address;
+      const wait = await blockedFor(addressThrottle, now);
+      if (wait !== null) throw rateLimited(wait, 'requests from this address');
+      const invalid = async (): Promise<never> => {
+        await store.recordFailure(addressThrottle, now, forgotPolicy.address);
+        throw invalidResetToken();
+      };
+      const token = input.token.trim();
+      if (!RESET_TOKEN_FORMAT.test(token)) return invalid();
+      const tokenHash = hashResetToken(token);
+      // Look first (without using it up) so a refused password does not burn the token.
+      const record = await store.findResetToken(tokenHash);
+      if (record === null || record.usedAt !== null || record.expiresAt <= now) return invalid();
+      const user = await store.findUserById(record.userId);
+      if (user === null) return invalid();
+      enforcePasswordPolicy(input.password, config.passwordMinLength, { username: user.username, email: user.email });
+      const passwordHash = await ctx.hasher.hash(input.password);
+      // Now use it up, atomically: of two concurrent resets with one token, one wins.
+      const userId = await store.consumeResetToken(tokenHash, now);
+      if (userId !== user.id) return invalid();
+      await store.updatePasswordHash(user.id, passwordHash, now);
+      await store.revokeAllSessionsOfUser(user.id, now); // SECURITY 24: every session, no exception
+      await ctx.throttle.succeed(accountKey(user.usernameNormalized));
+      notifyPasswordChanged(user, 'reset');
+    },
+
+    async forgotUsername(input, client) {
+      const now = ctx.now();
+      await countForgotRequest(client.address, now);
+      const email = checkEmail(input.email);
+      if (!email.ok) throw new HttpError(400, 'invalid_email', email.reason);
+      const user = await store.findUserByEmail(email.email);
+      const allowed = await mayMailAccount(user === null ? `email:${normalizeEmail(email.email)}` : `user:${user.id}`, now);
+      if (user === null || user.disabled || !allowed) return;
+      // The username goes by mail only, never into the HTTP answer (SECURITY 22).
+      ctx.mail.send(usernameReminderMail({ to: user.email, name: user.name, username: user.username }), 'username reminder');
+    },
+
+    async updateDetails(principal, input, client) {
+      const { user } = principal;
+      const now = ctx.now();
+      const details: { name?: string; email?: string } = {};
+      if (input.name !== undefined) {
+        const name = checkName(input.name);
+        if (!name.ok) throw new HttpError(400, 'invalid_request', name.reason);
+        details.name = name.name;
+      }
+      let emailChanged = false;
+      if (input.email !== undefined) {
+        const email = checkEmail(input.email);
+        if (!email.ok) throw new HttpError(400, 'invalid_email', email.reason);
+        if (email.email !== user.email) {
+          if (!domainAllowed(email.email, config.allowedEmailDomains)) {
+            throw new HttpError(400, 'invalid_email', 'Email addresses of this domain are not allowed here.');
+          }
+          // SECURITY 24: whoever holds only a token (a stolen one) cannot move the account's mail.
+          if (input.currentPassword === undefined) {
+            throw new HttpError(400, 'invalid_request', 'The field "current_password" is required to change the email address.');
+          }
+          await checkCurrentPassword(user, input.currentPassword, client, now);
+          details.email = email.email;
+          emailChanged = true;
+        }
+      }
+      if (details.name === undefined && details.email === undefined) return user;
+      let updated: UserRecord | null;
+      try {
+        updated = await store.updateUserDetails(user.id, details, now);
+      } catch (err) {
+        if (err instanceof DuplicateUserError) {
+          // A signed-in user who knows the current password learns that another account uses
+          // this email. Acceptable: it takes a real account per probe and is rate-limited with
+          // the password check; hiding it would leave the user unable to understand the refusal.
+          throw new HttpError(409, 'email_taken', 'Another account uses this email address.');
+        }
+        throw err;
+      }
+      if (updated === null) throw new HttpError(401, 'invalid_token', 'The account no longer exists.');
+      if (emailChanged && user.email !== '') {
+        // Tell the OLD address, so a hijacked account does not go unnoticed.
+        ctx.mail.send(
+          emailChangedMail({ to: user.email, name: updated.name, username: user.username, newEmail: updated.email }),
+          'email-change notice',
+        );
+      }
+      return updated;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JWT API mode transport
+
+function optionalString(fields: BodyFields | null, name: string, maxLength: number): string | undefined {
+  const v = optionalField(fields, name);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `The field "${name}" must be a string.`);
+  if (v.length > maxLength) throw new HttpError(400, 'invalid_request', `The field "${name}" is too long (at most ${maxLength} characters).`);
+  return v;
+}
+
+async function requireFields(req: IncomingMessage, limit: number, names: string): Promise<BodyFields> {
+  const fields = await readFields(req, limit);
+  if (fields === null) throw new HttpError(400, 'invalid_request', `The request body is empty; send ${names}.`);
+  return fields;
+}
+
+/** The Bearer access token of the request as a Principal, or 401 (same answer as /session). */
+export async function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Promise<Principal> {
+  const token = bearerToken(req);
+  if (token !== null) {
+    try {
+      const { user, session } = await verifyAccessToken(token, { keys: ctx.keys, config: ctx.config, store: ctx.store, nowMs: ctx.now() });
+      return { user, session };
+    } catch (err) {
+      if (!(err instanceof TokenError)) throw err;
+    }
+  }
+  throw new HttpError(401, 'invalid_token', 'The access token is missing, invalid, expired or revoked.', {
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
+/** The always-identical answer of the forgot endpoints. */
+const ACCEPTED = { ok: true } as const;
+
+export function accountRoutes(ctx: AuthContext, ops: AccountOperations = accountOperations(ctx)): RouteTable {
+  const limit = ctx.config.bodyLimit;
+  const client = (req: IncomingMessage): ClientInfo => ({ address: ctx.clientAddress(req) });
+
+  return {
+    '/api/auth/register': {
+      POST: async (req, res) => {
+        const f = await requireFields(req, limit, '"username", "email" and "password"');
+        const name = optionalString(f, 'name', MAX_NAME_FIELD);
+        const user = await ops.register(
+          {
+            username: requireString(f, 'username', MAX_USERNAME_FIELD),
+            email: requireString(f, 'email', MAX_EMAIL_FIELD),
+            password: requireString(f, 'password', MAX_PASSWORD_LENGTH),
+            ...(name === undefined ? {} : { name }),
+          },
+          client(req),
+        );
+        // Registration does not sign in: the client logs in next (password managers save then).
+        sendJson(res, 201, { user: publicUser(user) });
+      },
+    },
+    '/api/auth/password': {
+      POST: async (req, res) => {
+        const principal = await authenticateBearer(ctx, req);
+        const f = await requireFields(req, limit, '"current_password" and "new_password"');
+        await ops.changePassword(
+          principal,
+          {
+            currentPassword: requireString(f, 'current_password', MAX_PASSWORD_LENGTH),
+            newPassword: requireString(f, 'new_password', MAX_PASSWORD_LENGTH),
+          },
+          client(req),
+        );
+        sendEmpty(res, 204);
+      },
+    },
+    '/api/auth/password/forgot': {
+      POST: async (req, res) => {
+        const f = await requireFields(req, limit, '"login" (username or email)');
+        await ops.forgotPassword({ login: requireString(f, 'login', MAX_LOGIN_FIELD) }, client(req));
+        sendJson(res, 202, ACCEPTED);
+      },
+    },
+    '/api/auth/password/reset': {
+      POST: async (req, res) => {
+        const f = await requireFields(req, limit, '"token" and "password"');
+        await ops.resetPassword(
+          { token: requireString(f, 'token', 512), password: requireString(f, 'password', MAX_PASSWORD_LENGTH) },
+          client(req),
+        );
+        sendEmpty(res, 204);
+      },
+    },
+    '/api/auth/username/forgot': {
+      POST: async (req, res) => {
+        const f = await requireFields(req, limit, '"email"');
+        await ops.forgotUsername({ email: requireString(f, 'email', MAX_EMAIL_FIELD) }, client(req));
+        sendJson(res, 202, ACCEPTED);
+      },
+    },
+    /**
+     * Name and email of the signed-in user. The access token in hand still carries the old
+     * name/email claims until it is replaced: the client refreshes (POST /api/auth/refresh) after a
+     * 200 here to get a token with the new values; /api/auth/session always reads the store.
+     */
+    '/api/auth/details': {
+      POST: async (req, res) => {
+        const principal = await authenticateBearer(ctx, req);
+        const f = await requireFields(req, limit, '"name" and/or "email"');
+        const name = optionalString(f, 'name', MAX_NAME_FIELD);
+        const email = optionalString(f, 'email', MAX_EMAIL_FIELD);
+        const currentPassword = optionalString(f, 'current_password', MAX_PASSWORD_LENGTH);
+        if (name === undefined && email === undefined) {
+          throw new HttpError(400, 'invalid_request', 'Send "name" and/or "email".');
+        }
+        const user = await ops.updateDetails(
+          principal,
+          {
+            ...(name === undefined ? {} : { name }),
+            ...(email === undefined ? {} : { email }),
+            ...(currentPassword === undefined || currentPassword === '' ? {} : { currentPassword }),
+          },
+          client(req),
+        );
+        sendJson(res, 200, { user: publicUser(user) });
+      },
+    },
+  };
+}

@@ -1,0 +1,611 @@
+/**
+ * PostgreSQL store (node-postgres `pg.Pool`): several server processes share one database, and
+ * nothing that matters lives in one process's memory.
+ *
+ * Same semantics as the SQLite store (server/store/sqlite.ts); the shared contract suite
+ * (test/server/store-contract.ts) runs against both. How each decision stays correct when several
+ * processes race:
+ * - Migrations run on open, in one transaction holding `pg_advisory_xact_lock`: two processes
+ *   starting together migrate once; the version lives in `schema_version`.
+ * - Unique usernames (normalized) and non-empty emails (normalized) are unique indexes; a violation
+ *   (SQLSTATE 23505) becomes DuplicateUserError.
+ * - consumeRefreshToken / consumeResetToken are ONE conditional `UPDATE ... WHERE used_at IS NULL
+ *   AND expires_at > now RETURNING`: of concurrent callers, the row lock lets exactly one win.
+ * - Login-failure counters are one `INSERT ... ON CONFLICT DO UPDATE` computing the new count,
+ *   window and block in SQL (the same arithmetic as `nextFailure`): no count is ever lost.
+ * - Multi-row changes (revoke a family, revoke a user's sessions, prune) are single statements with
+ *   data-modifying CTEs, or short transactions with a row lock where a read decides a write.
+ *
+ * Times are BIGINT milliseconds since the epoch (parsed back to numbers; they fit in 2^53).
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { RateLimitPolicy } from '../config.js';
+import {
+  DuplicateUserError,
+  NotPreauthorizedError,
+  OUTBOX_MAX_AGE_MS,
+  normalizeEmail,
+  normalizeUsername,
+  type FailureRecord,
+  type NewUser,
+  type OutboxMessage,
+  type RefreshTokenRecord,
+  type ResetTokenRecord,
+  type SessionRecord,
+  type Store,
+  type UserRecord,
+} from './types.js';
+
+/** Numbered migrations; index + 1 is the version recorded in `schema_version`. */
+const MIGRATIONS: readonly string[] = [
+  // 1: users (normalized unique username and email), sessions, refresh tokens, login failures,
+  //    reset tokens, pre-authorized emails, development outbox
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    username_normalized TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    email_normalized TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    roles TEXT[] NOT NULL DEFAULT '{}',
+    disabled BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT users_username_normalized_key UNIQUE (username_normalized)
+  );
+  CREATE UNIQUE INDEX users_email_normalized ON users (email_normalized) WHERE email_normalized <> '';
+  CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    absolute_expires_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  );
+  CREATE INDEX sessions_user_id ON sessions (user_id);
+  CREATE TABLE refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX refresh_tokens_session_id ON refresh_tokens (session_id);
+  CREATE INDEX refresh_tokens_user_id ON refresh_tokens (user_id);
+  CREATE TABLE login_failures (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    window_start BIGINT NOT NULL,
+    blocked_until BIGINT
+  );
+  CREATE TABLE reset_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX reset_tokens_user_id ON reset_tokens (user_id);
+  CREATE TABLE preauthorized_emails (
+    email TEXT PRIMARY KEY,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE outbox (
+    id BIGSERIAL PRIMARY KEY,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    text_body TEXT NOT NULL,
+    html_body TEXT,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX outbox_created_at ON outbox (created_at);
+  `,
+];
+
+export const PG_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Key of the advisory lock that serializes migrations across processes. */
+const MIGRATION_LOCK_KEY = 0x61655f6d; // "ae_m"
+
+type Int8 = string | number;
+interface UserRow {
+  id: string;
+  username: string;
+  username_normalized: string;
+  name: string;
+  email: string;
+  email_normalized: string;
+  password_hash: string;
+  roles: string[];
+  disabled: boolean;
+  created_at: Int8;
+  updated_at: Int8;
+}
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: Int8;
+  absolute_expires_at: Int8;
+  revoked_at: Int8 | null;
+}
+interface RefreshRow {
+  token_hash: string;
+  session_id: string;
+  user_id: string;
+  expires_at: Int8;
+  used_at: Int8 | null;
+  created_at: Int8;
+}
+interface ResetRow {
+  token_hash: string;
+  user_id: string;
+  expires_at: Int8;
+  used_at: Int8 | null;
+  created_at: Int8;
+}
+interface OutboxRow {
+  id: Int8;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  created_at: Int8;
+}
+interface FailureRow {
+  key: string;
+  count: number;
+  window_start: Int8;
+  blocked_until: Int8 | null;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can). Stored values never contain it (usernames and
+ * emails are validated first), so a look-up with one finds nothing; counter keys, which embed
+ * whatever username was typed at login, are escaped so that they stay distinct.
+ */
+const hasNul = (s: string): boolean => s.includes('\0');
+const failureKey = (key: string): string => (/[\\\0]/.test(key) ? key.replace(/[\\\0]/g, (c) => (c === '\0' ? '\\0' : '\\\\')) : key);
+
+const num = (v: Int8): number => Number(v);
+const numOrNull = (v: Int8 | null): number | null => (v === null ? null : Number(v));
+
+const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  usernameNormalized: r.username_normalized,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
+  roles: [...r.roles],
+  disabled: r.disabled,
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+const toSession = (r: SessionRow): SessionRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  createdAt: num(r.created_at),
+  absoluteExpiresAt: num(r.absolute_expires_at),
+  revokedAt: numOrNull(r.revoked_at),
+});
+const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
+  tokenHash: r.token_hash,
+  sessionId: r.session_id,
+  userId: r.user_id,
+  expiresAt: num(r.expires_at),
+  usedAt: numOrNull(r.used_at),
+  createdAt: num(r.created_at),
+});
+const toReset = (r: ResetRow): ResetTokenRecord => ({
+  tokenHash: r.token_hash,
+  userId: r.user_id,
+  expiresAt: num(r.expires_at),
+  usedAt: numOrNull(r.used_at),
+  createdAt: num(r.created_at),
+});
+const toOutbox = (r: OutboxRow): OutboxMessage => ({
+  id: String(r.id),
+  to: r.recipient,
+  subject: r.subject,
+  text: r.text_body,
+  html: r.html_body,
+  createdAt: num(r.created_at),
+});
+const toFailure = (r: FailureRow): FailureRecord => ({
+  key: r.key,
+  count: r.count,
+  windowStart: num(r.window_start),
+  blockedUntil: numOrNull(r.blocked_until),
+});
+
+/** A unique violation (SQLSTATE 23505) on the users table: which user field collided. */
+function duplicateField(err: unknown): 'username' | 'email' | null {
+  const e = err as { code?: string; table?: string; constraint?: string };
+  if (e.code !== '23505' || e.table !== 'users') return null;
+  return e.constraint === 'users_email_normalized' ? 'email' : 'username';
+}
+
+function duplicateError(field: 'username' | 'email', username: string): DuplicateUserError {
+  return new DuplicateUserError(
+    field === 'email' ? 'this email belongs to another user' : `username ${JSON.stringify(username)} is taken`,
+    field,
+  );
+}
+
+/**
+ * New failure count at $2 (now): 1 when there is no counter or its window has passed, else +1.
+ * `f` is the existing row inside ON CONFLICT DO UPDATE. Parameters: $2 now, $3 window (ms),
+ * $4 maxFailures, $5 base delay (ms), $6 max delay (ms).
+ */
+const NEW_COUNT = `(CASE WHEN $2::bigint >= f.window_start + $3::bigint THEN 1 ELSE f.count + 1 END)`;
+/** blockedUntil for a new count `c`, as rate-limit.ts `blockDurationMs` computes it. */
+const blockedUntil = (c: string): string =>
+  `(CASE WHEN ${c} < $4::integer THEN NULL ELSE $2::bigint + round(LEAST($5::float8 * power(2::float8, LEAST(${c} - $4::integer, 40)), $6::float8))::bigint END)`;
+
+const RECORD_FAILURE_SQL = `
+  INSERT INTO login_failures AS f (key, count, window_start, blocked_until)
+  VALUES ($1, 1, $2::bigint, ${blockedUntil('1')})
+  ON CONFLICT (key) DO UPDATE SET
+    count = ${NEW_COUNT},
+    window_start = CASE WHEN $2::bigint >= f.window_start + $3::bigint THEN $2::bigint ELSE f.window_start END,
+    blocked_until = ${blockedUntil(NEW_COUNT)}
+  RETURNING *`;
+
+export interface PostgresStoreOptions {
+  /** Largest number of connections this process opens (default 10). */
+  readonly maxConnections?: number;
+  /** Called with errors of idle connections (e.g. the server restarted); default: ignored. */
+  readonly onIdleError?: (err: Error) => void;
+}
+
+export class PostgresStore implements Store {
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connect to `connectionString`, run the migrations that are missing, and return the store. */
+  static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: 'auth-elements' });
+    pool.on('error', (err) => options.onIdleError?.(err));
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err;
+    }
+    return new PostgresStore(pool);
+  }
+
+  private async one<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R | undefined> {
+    const r = await this.pool.query<R>(sql, params);
+    return r.rows[0];
+  }
+
+  /** Run `fn` in a transaction on one connection (READ COMMITTED). */
+  private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  // ---- users ----
+
+  async createUser(user: NewUser, now: number, options?: { readonly consumePreauthorizedEmail?: string }): Promise<UserRecord> {
+    const params = [
+      user.id ?? randomUUID(),
+      user.username,
+      normalizeUsername(user.username),
+      user.name ?? '',
+      user.email ?? '',
+      normalizeEmail(user.email ?? ''),
+      user.passwordHash,
+      [...(user.roles ?? [])],
+      user.disabled === true,
+      now,
+    ];
+    const insert = `INSERT INTO users (id, username, username_normalized, name, email, email_normalized, password_hash, roles, disabled, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10) RETURNING *`;
+    const preauthorized = options?.consumePreauthorizedEmail;
+    try {
+      if (preauthorized === undefined) {
+        return toUser((await this.one<UserRow>(insert, params))!);
+      }
+      return await this.tx(async (client) => {
+        // The row lock of this DELETE makes a racing registration with the same email wait, then
+        // find the email gone. A failing insert rolls the deletion back.
+        const removed = await client.query('DELETE FROM preauthorized_emails WHERE email = $1', [normalizeEmail(preauthorized)]);
+        if (removed.rowCount === 0) throw new NotPreauthorizedError('this email is not pre-authorized');
+        return toUser((await client.query<UserRow>(insert, params)).rows[0]!);
+      });
+    } catch (err) {
+      const field = duplicateField(err);
+      if (field !== null) throw duplicateError(field, user.username);
+      throw err;
+    }
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | null> {
+    if (hasNul(username)) return null;
+    const row = await this.one<UserRow>('SELECT * FROM users WHERE username_normalized = $1', [normalizeUsername(username)]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const n = normalizeEmail(email);
+    if (n === '' || hasNul(n)) return null;
+    const row = await this.one<UserRow>("SELECT * FROM users WHERE email_normalized = $1 AND email_normalized <> ''", [n]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | null> {
+    if (hasNul(id)) return null;
+    const row = await this.one<UserRow>('SELECT * FROM users WHERE id = $1', [id]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async updateUserDetails(
+    userId: string,
+    details: { readonly name?: string; readonly email?: string },
+    now: number,
+  ): Promise<UserRecord | null> {
+    try {
+      // One statement; the unique index decides an email collision (own email in another case is
+      // the same row, so no collision).
+      const row = await this.one<UserRow>(
+        `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
+           email_normalized = COALESCE($4, email_normalized), updated_at = $5
+         WHERE id = $1 RETURNING *`,
+        [
+          userId,
+          details.name ?? null,
+          details.email ?? null,
+          details.email === undefined ? null : normalizeEmail(details.email),
+          now,
+        ],
+      );
+      return row === undefined ? null : toUser(row);
+    } catch (err) {
+      if (duplicateField(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
+      throw err;
+    }
+  }
+
+  async updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
+    await this.pool.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3', [passwordHash, now, userId]);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const r = await this.pool.query<UserRow>('SELECT * FROM users ORDER BY created_at, username_normalized COLLATE "C"');
+    return r.rows.map(toUser);
+  }
+
+  async setDisabled(userId: string, disabled: boolean, now: number): Promise<void> {
+    await this.pool.query('UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3', [disabled, now, userId]);
+  }
+
+  async setRoles(userId: string, roles: readonly string[], now: number): Promise<void> {
+    await this.pool.query('UPDATE users SET roles = $1::text[], updated_at = $2 WHERE id = $3', [[...roles], now, userId]);
+  }
+
+  // ---- sessions ----
+
+  async createSession(session: { id: string; userId: string; absoluteExpiresAt: number }, now: number): Promise<SessionRecord> {
+    const row = await this.one<SessionRow>(
+      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL) RETURNING *',
+      [session.id, session.userId, now, session.absoluteExpiresAt],
+    );
+    return toSession(row!);
+  }
+
+  async getSession(id: string): Promise<SessionRecord | null> {
+    if (hasNul(id)) return null;
+    const row = await this.one<SessionRow>('SELECT * FROM sessions WHERE id = $1', [id]);
+    return row === undefined ? null : toSession(row);
+  }
+
+  async revokeSession(id: string, now: number): Promise<void> {
+    await this.pool.query('UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [now, id]);
+  }
+
+  async revokeAllSessionsOfUser(userId: string, now: number, options?: { readonly except?: string }): Promise<void> {
+    // '' is never a session id: without `except`, every session matches `id <> ''`. One statement.
+    await this.pool.query(
+      `WITH s AS (
+         UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id <> $3
+       )
+       UPDATE refresh_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL AND session_id <> $3`,
+      [userId, now, options?.except ?? ''],
+    );
+  }
+
+  // ---- refresh tokens ----
+
+  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)',
+      [token.tokenHash, token.sessionId, token.userId, token.expiresAt, now],
+    );
+  }
+
+  async consumeRefreshToken(tokenHash: string, now: number): Promise<RefreshTokenRecord | null> {
+    const row = await this.one<RefreshRow>(
+      'UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING *',
+      [now, tokenHash],
+    );
+    return row === undefined ? null : toRefresh(row);
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const row = await this.one<RefreshRow>('SELECT * FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
+    return row === undefined ? null : toRefresh(row);
+  }
+
+  async revokeFamily(sessionId: string, now: number): Promise<void> {
+    await this.pool.query(
+      `WITH s AS (UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL)
+       UPDATE refresh_tokens SET used_at = $1 WHERE session_id = $2 AND used_at IS NULL`,
+      [now, sessionId],
+    );
+  }
+
+  // ---- login throttling ----
+
+  async recordFailure(key: string, now: number, policy: RateLimitPolicy): Promise<FailureRecord> {
+    const row = await this.one<FailureRow>(RECORD_FAILURE_SQL, [
+      failureKey(key),
+      now,
+      policy.windowSeconds * 1000,
+      policy.maxFailures,
+      policy.baseDelaySeconds * 1000,
+      policy.maxDelaySeconds * 1000,
+    ]);
+    return { ...toFailure(row!), key };
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_failures WHERE key = $1', [failureKey(key)]);
+  }
+
+  async getBlock(key: string, now: number): Promise<number | null> {
+    const row = await this.one<{ blocked_until: Int8 }>(
+      'SELECT blocked_until FROM login_failures WHERE key = $1 AND blocked_until IS NOT NULL AND blocked_until > $2',
+      [failureKey(key), now],
+    );
+    return row === undefined ? null : num(row.blocked_until);
+  }
+
+  // ---- password reset tokens ----
+
+  async insertResetToken(token: { readonly tokenHash: string; readonly userId: string; readonly expiresAt: number }, now: number): Promise<void> {
+    await this.tx(async (client) => {
+      // Lock the user row: two racing requests for one user serialize, and the later one's DELETE
+      // sees (and voids) the earlier one's token.
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [token.userId]);
+      await client.query('DELETE FROM reset_tokens WHERE user_id = $1', [token.userId]);
+      await client.query(
+        'INSERT INTO reset_tokens (token_hash, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, NULL, $4)',
+        [token.tokenHash, token.userId, token.expiresAt, now],
+      );
+    });
+  }
+
+  async consumeResetToken(tokenHash: string, now: number): Promise<string | null> {
+    const row = await this.one<{ user_id: string }>(
+      'UPDATE reset_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id',
+      [now, tokenHash],
+    );
+    return row === undefined ? null : row.user_id;
+  }
+
+  async findResetToken(tokenHash: string): Promise<ResetTokenRecord | null> {
+    const row = await this.one<ResetRow>('SELECT * FROM reset_tokens WHERE token_hash = $1', [tokenHash]);
+    return row === undefined ? null : toReset(row);
+  }
+
+  // ---- pre-authorized emails ----
+
+  async addPreauthorizedEmails(emails: readonly string[], now: number): Promise<number> {
+    const list = [...new Set(emails.map(normalizeEmail).filter((e) => e !== ''))];
+    if (list.length === 0) return 0;
+    const r = await this.pool.query(
+      'INSERT INTO preauthorized_emails (email, created_at) SELECT e, $2 FROM unnest($1::text[]) AS e ON CONFLICT (email) DO NOTHING',
+      [list, now],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async removePreauthorizedEmails(emails: readonly string[]): Promise<number> {
+    const list = [...new Set(emails.map(normalizeEmail))];
+    if (list.length === 0) return 0;
+    const r = await this.pool.query('DELETE FROM preauthorized_emails WHERE email = ANY($1::text[])', [list]);
+    return r.rowCount ?? 0;
+  }
+
+  async listPreauthorizedEmails(): Promise<string[]> {
+    // COLLATE "C": byte order, as SQLite sorts, whatever the database's collation.
+    const r = await this.pool.query<{ email: string }>('SELECT email FROM preauthorized_emails ORDER BY email COLLATE "C"');
+    return r.rows.map((row) => row.email);
+  }
+
+  // ---- development outbox ----
+
+  async addOutboxMessage(
+    message: { readonly to: string; readonly subject: string; readonly text: string; readonly html?: string },
+    now: number,
+  ): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO outbox (recipient, subject, text_body, html_body, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [message.to, message.subject, message.text, message.html ?? null, now],
+    );
+  }
+
+  async listOutbox(limit: number): Promise<OutboxMessage[]> {
+    const n = Math.max(0, Math.min(Math.floor(limit), 1000));
+    const r = await this.pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1', [n]);
+    return r.rows.map(toOutbox);
+  }
+
+  // ---- housekeeping ----
+
+  async prune(now: number, failureMaxAgeMs: number): Promise<void> {
+    await this.pool.query(
+      `WITH t AS (DELETE FROM refresh_tokens WHERE expires_at <= $1),
+            s AS (DELETE FROM sessions WHERE absolute_expires_at <= $1),
+            f AS (DELETE FROM login_failures WHERE window_start <= $2 AND (blocked_until IS NULL OR blocked_until <= $1)),
+            r AS (DELETE FROM reset_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL)
+       DELETE FROM outbox WHERE created_at <= $3`,
+      [now, now - failureMaxAgeMs, now - OUTBOX_MAX_AGE_MS],
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    // Held until COMMIT/ROLLBACK: a second process opening at the same time waits here, then sees
+    // the migrated schema and does nothing.
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const r = await client.query<{ version: number }>('SELECT version FROM schema_version');
+    const current = r.rows[0]?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v] ?? '');
+    if (r.rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES ($1)', [MIGRATIONS.length]);
+    else if (current !== MIGRATIONS.length) await client.query('UPDATE schema_version SET version = $1', [MIGRATIONS.length]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Open the PostgreSQL store at `connectionString` (migrating it). */
+export function openPostgresStore(connectionString: string, options?: PostgresStoreOptions): Promise<Store> {
+  return PostgresStore.open(connectionString, options);
+}

@@ -1,0 +1,247 @@
+/**
+ * POST /api/auth/register (SECURITY 23, 27): registration modes, pre-authorized emails, domain
+ * allowlist, email normalization, generic refusals, malformed and oversized bodies.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { REGISTRATION_REFUSED } from '../../server/routes/account.js';
+import { STRONG, register } from './account-helpers.js';
+import { addUser, call, login, post, rawRequest, startServer, type TestServer } from './helpers.js';
+
+const REFUSED = { error: 'registration_not_allowed', error_description: REGISTRATION_REFUSED };
+
+describe('register: pre-authorized mode (the default)', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer();
+    assert.equal(s.config.registration, 'preauthorized');
+    await s.app.store.addPreauthorizedEmails(['victim@corp.com', 'fw@corp.com', 'race@corp.com', 'keep@corp.com'], s.clock.now());
+    await addUser(s, { username: 'existing', password: STRONG, email: 'existing@corp.com' });
+    await s.app.store.addPreauthorizedEmails(['existing@corp.com'], s.clock.now());
+  });
+  after(() => s.close());
+
+  test('an email not pre-authorized -> generic 403, no account', async () => {
+    const r = await register(s, { username: 'intruder', email: 'intruder@corp.com', name: 'I', password: STRONG });
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.body, REFUSED);
+    assert.equal(await s.app.store.findUserByUsername('intruder'), null);
+    assert.equal(await s.app.store.findUserByEmail('intruder@corp.com'), null);
+  });
+
+  test('an email that already has an account -> the very same 403 (no enumeration)', async () => {
+    const r = await register(s, { username: 'another', email: 'Existing@Corp.com', password: STRONG });
+    assert.equal(r.status, 403);
+    assert.deepEqual(r.body, REFUSED);
+    assert.equal(await s.app.store.findUserByUsername('another'), null);
+  });
+
+  test('Victim@Corp.com matches a pre-authorized victim@corp.com; the email is removed once registered', async () => {
+    const r = await register(s, { username: 'victim', email: '  Victim@Corp.com ', name: 'Vic Tim', password: STRONG });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.user.username, 'victim');
+    assert.equal(r.body.user.email, 'Victim@Corp.com');
+    assert.deepEqual(r.body.user.roles, []);
+    assert.equal(r.body.access, undefined, 'registration does not sign in');
+    assert.equal(r.res.headers.getSetCookie().length, 0);
+    assert.ok(!(await s.app.store.listPreauthorizedEmails()).includes('victim@corp.com'));
+    // The account works.
+    assert.equal((await login(s, 'victim', STRONG)).status, 200);
+    // The same email cannot register twice.
+    const again = await register(s, { username: 'victim2', email: 'victim@corp.com', password: STRONG });
+    assert.deepEqual([again.status, again.body], [403, REFUSED]);
+  });
+
+  test('a fullwidth ＠ is normalized to @ before anything else; the stored address is the normalized one', async () => {
+    const r = await register(s, { username: 'fullwidth', email: 'fw\uFF20corp.com', password: STRONG });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.user.email, 'fw@corp.com');
+    const stored = await s.app.store.findUserByUsername('fullwidth');
+    assert.equal(stored?.email, 'fw@corp.com');
+  });
+
+  test('mangled addresses are refused with 400 invalid_email, never an account', async () => {
+    await s.app.store.addPreauthorizedEmails(['a@x.com'], s.clock.now());
+    const before = (await s.app.store.listUsers()).length;
+    for (const email of ['a@x.com,b@evil.com', 'a@x.com\u0000', 'a@x.com\u0000b@evil.com', 'a@x.com\nBcc: b@evil.com', 'a@x.com b@evil.com', 'a@x.com@evil.com']) {
+      const r = await register(s, { username: 'mangled', email, password: STRONG });
+      assert.equal(r.status, 400, JSON.stringify(email));
+      assert.equal(r.body.error, 'invalid_email');
+    }
+    assert.equal((await s.app.store.listUsers()).length, before);
+    assert.ok((await s.app.store.listPreauthorizedEmails()).includes('a@x.com'), 'the pre-authorization is not used up');
+  });
+
+  test('a taken username -> 409 username_taken, and the pre-authorization stays (rolled back)', async () => {
+    const r = await register(s, { username: 'EXISTING', email: 'keep@corp.com', password: STRONG });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error, 'username_taken');
+    assert.ok((await s.app.store.listPreauthorizedEmails()).includes('keep@corp.com'));
+  });
+
+  test('without a pre-authorized email a taken username is not revealed (403 first)', async () => {
+    const r = await register(s, { username: 'existing', email: 'nobody@corp.com', password: STRONG });
+    assert.deepEqual([r.status, r.body], [403, REFUSED]);
+  });
+
+  test('racing registrations with one pre-authorized email: exactly one account', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => register(s, { username: `racer${i}`, email: 'race@corp.com', password: STRONG })),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), [201, 403, 403, 403, 403, 403]);
+    const racers = (await s.app.store.listUsers()).filter((u) => u.username.startsWith('racer'));
+    assert.equal(racers.length, 1);
+  });
+
+  test('invalid usernames -> 400 invalid_username', async () => {
+    for (const username of ['ab', 'has space', 'a@b.com', 'x'.repeat(65)]) {
+      const r = await register(s, { username, email: 'keep@corp.com', password: STRONG });
+      assert.equal(r.status, 400, username);
+      assert.equal(r.body.error, 'invalid_username');
+    }
+  });
+});
+
+describe('register: open, closed, domain allowlist', () => {
+  test('closed -> generic 403 for everyone', async () => {
+    const s = await startServer({ config: { registration: 'closed' } });
+    try {
+      await s.app.store.addPreauthorizedEmails(['pre@corp.com'], s.clock.now());
+      const r = await register(s, { username: 'closed1', email: 'pre@corp.com', password: STRONG });
+      assert.deepEqual([r.status, r.body], [403, REFUSED]);
+      assert.equal((await s.app.store.listUsers()).length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('open: anyone registers; an email with an account gets the generic 403', async () => {
+    const s = await startServer({ config: { registration: 'open' } });
+    try {
+      assert.equal((await register(s, { username: 'first', email: 'first@any.org', password: STRONG })).status, 201);
+      const dup = await register(s, { username: 'second', email: 'FIRST@any.org', password: STRONG });
+      assert.deepEqual([dup.status, dup.body], [403, REFUSED]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('domain allowlist: other domains (and subdomains) -> generic 403', async () => {
+    const s = await startServer({ config: { registration: 'open', allowedEmailDomains: ['corp.com'] } });
+    try {
+      for (const email of ['x@evil.com', 'x@sub.corp.com', 'x@corp.com.evil.com', 'x@evilcorp.com']) {
+        const r = await register(s, { username: 'outsider', email, password: STRONG });
+        assert.deepEqual([r.status, r.body], [403, REFUSED], email);
+      }
+      assert.equal((await register(s, { username: 'insider', email: 'Insider@CORP.com', password: STRONG })).status, 201);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('refused registrations from one address are throttled (429 with Retry-After)', async () => {
+    const s = await startServer({
+      config: {
+        registration: 'preauthorized',
+        rateLimit: {
+          account: { maxFailures: 1000, windowSeconds: 900, baseDelaySeconds: 1, maxDelaySeconds: 900 },
+          address: { maxFailures: 3, windowSeconds: 900, baseDelaySeconds: 60, maxDelaySeconds: 900 },
+        },
+      },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await register(s, { username: `probe${i}`, email: `probe${i}@corp.com`, password: STRONG })).status);
+      assert.deepEqual(statuses, [403, 403, 403, 429]);
+      s.clock.advance(61);
+      assert.equal((await register(s, { username: 'probe9', email: 'probe9@corp.com', password: STRONG })).status, 403, 'no permanent lockout');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('malformed and oversized bodies on the account endpoints (SECURITY 27)', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ config: { registration: 'open' } });
+  });
+  after(() => s.close());
+
+  const endpoints = [
+    '/api/auth/register',
+    '/api/auth/password',
+    '/api/auth/password/forgot',
+    '/api/auth/password/reset',
+    '/api/auth/username/forgot',
+    '/api/auth/details',
+  ];
+
+  test('a 1 MB username -> 413, and the server keeps working', async () => {
+    const big = JSON.stringify({ username: 'u'.repeat(1024 * 1024), email: 'big@corp.com', password: STRONG });
+    await addUser(s, { username: 'bigbody', password: STRONG, email: 'bigbody@corp.com' });
+    const { access } = await login(s, 'bigbody', STRONG);
+    for (const path of endpoints) {
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(big), authorization: `Bearer ${access}` };
+      const r = await rawRequest(s, { method: 'POST', path, headers, body: big });
+      assert.equal(r.status, 413, path);
+      assert.equal(JSON.parse(r.body).error, 'payload_too_large');
+    }
+    const chunked = await rawRequest(s, {
+      method: 'POST',
+      path: '/api/auth/register',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks: [Buffer.from('{"username":"'), Buffer.alloc(200 * 1024, 'u'), Buffer.from('"}')],
+    });
+    assert.equal(chunked.status, 413);
+    assert.equal((await register(s, { username: 'stillalive', email: 'alive@corp.com', password: STRONG })).status, 201);
+  });
+
+  test('a long field inside the limit -> 400 with a clear message', async () => {
+    const r = await register(s, { username: 'u'.repeat(20_000), email: 'long@corp.com', password: STRONG });
+    assert.equal(r.status, 400);
+    assert.match(r.body.error_description, /username.*too long/);
+    const forgot = await post(s, '/api/auth/password/forgot', { login: 'x'.repeat(20_000) });
+    assert.equal(forgot.status, 400);
+  });
+
+  test('malformed JSON -> 400 invalid_json; non-objects, missing and non-string fields -> 400', async () => {
+    for (const path of endpoints) {
+      const r = await call(s, 'POST', path, { body: '{"username": "x",', headers: { 'content-type': 'application/json' } });
+      // Bearer endpoints answer 401 before reading the body.
+      if (path === '/api/auth/password' || path === '/api/auth/details') {
+        assert.equal(r.status, 401, path);
+        continue;
+      }
+      assert.equal(r.status, 400, path);
+      assert.equal(r.body.error, 'invalid_json', path);
+      const arr = await call(s, 'POST', path, { body: '[1,2]', headers: { 'content-type': 'application/json' } });
+      assert.equal(arr.status, 400, path);
+      const empty = await call(s, 'POST', path, { body: '', headers: { 'content-type': 'application/json' } });
+      assert.equal(empty.status, 400, path);
+      assert.match(empty.body.error_description, /empty/);
+    }
+    const missing = await register(s, { username: 'nopass', email: 'nopass@corp.com' });
+    assert.deepEqual(missing.body, { error: 'invalid_request', error_description: 'The field "password" is required.' });
+    const typed = await register(s, { username: ['array'], email: 'typed@corp.com', password: STRONG });
+    assert.equal(typed.body.error_description, 'The field "username" must be a string.');
+    const numberName = await register(s, { username: 'numname', email: 'num@corp.com', password: STRONG, name: 42 });
+    assert.equal(numberName.status, 400);
+    const badUtf8 = await rawRequest(s, {
+      method: 'POST',
+      path: '/api/auth/password/forgot',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+    });
+    assert.equal(badUtf8.status, 400);
+  });
+
+  test('form-encoded bodies work too; GET -> 405', async () => {
+    const r = await call(s, 'POST', '/api/auth/register', {
+      body: new URLSearchParams({ username: 'formuser', email: 'form@corp.com', password: STRONG }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(r.status, 201);
+    assert.equal((await call(s, 'GET', '/api/auth/register')).status, 405);
+  });
+});

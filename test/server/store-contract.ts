@@ -1,0 +1,568 @@
+/**
+ * The Store contract: one suite that every store (SQLite, PostgreSQL) must pass, so the server
+ * behaves the same whichever it runs on. store-sqlite.test.ts and store-postgres.test.ts run it.
+ *
+ * `makeStore` gives every test a fresh, empty store; `reopen` (optional) opens a SECOND store on
+ * the same database — as a second server process would — for the cross-instance races.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import type { RateLimitPolicy } from '../../server/config.js';
+import { nextFailure } from '../../server/rate-limit.js';
+import {
+  DuplicateUserError,
+  NotPreauthorizedError,
+  OUTBOX_MAX_AGE_MS,
+  type FailureRecord,
+  type Store,
+  type UserRecord,
+} from '../../server/store/types.js';
+
+export interface ContractStore {
+  readonly store: Store;
+  /** Close what the factory opened and drop the data. */
+  cleanup(): Promise<void>;
+  /** Another store on the same database (closed by the caller). */
+  reopen?(): Promise<Store>;
+}
+
+const T0 = 1_700_000_000_000;
+const MIN = 60_000;
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+const POLICY: RateLimitPolicy = { maxFailures: 3, windowSeconds: 600, baseDelaySeconds: 2, maxDelaySeconds: 10 };
+
+async function rejectsWith<E extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => E, check?: (e: E) => void): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
+    check?.(err);
+    return true;
+  });
+}
+
+export function storeContract(name: string, makeStore: () => Promise<ContractStore>): void {
+  /** Run `fn` with a fresh store; always clean up. */
+  const withStore = (fn: (s: Store, ctx: ContractStore) => Promise<void>) => async (): Promise<void> => {
+    const ctx = await makeStore();
+    try {
+      await fn(ctx.store, ctx);
+    } finally {
+      await ctx.cleanup();
+    }
+  };
+  const addUser = (s: Store, username: string, extra: { email?: string; name?: string; id?: string } = {}, now = T0): Promise<UserRecord> =>
+    s.createUser({ username, passwordHash: HASH, ...extra }, now);
+  const addSession = async (s: Store, userId: string, now = T0, ttl = 60 * MIN): Promise<string> => {
+    const id = randomUUID();
+    await s.createSession({ id, userId, absoluteExpiresAt: now + ttl }, now);
+    return id;
+  };
+
+  describe(`store contract: ${name}`, () => {
+    // ---------------------------------------------------------------- users
+    describe('users', () => {
+      test('createUser returns the full record with defaults', withStore(async (s) => {
+        const u = await s.createUser({ username: 'Alice', passwordHash: HASH }, T0);
+        assert.match(u.id, /^[0-9a-f-]{36}$/);
+        assert.deepEqual({ ...u, id: '' }, {
+          id: '', username: 'Alice', usernameNormalized: 'alice', name: '', email: '', passwordHash: HASH,
+          roles: [], disabled: false, createdAt: T0, updatedAt: T0,
+        });
+        const v = await s.createUser(
+          { id: 'fixed-id', username: 'bob', name: 'Bob B', email: 'Bob@Example.com', passwordHash: HASH, roles: ['admin', 'member'], disabled: true },
+          T0 + 1,
+        );
+        assert.deepEqual(v, {
+          id: 'fixed-id', username: 'bob', usernameNormalized: 'bob', name: 'Bob B', email: 'Bob@Example.com', passwordHash: HASH,
+          roles: ['admin', 'member'], disabled: true, createdAt: T0 + 1, updatedAt: T0 + 1,
+        });
+        assert.deepEqual(await s.findUserById('fixed-id'), v);
+        assert.equal(await s.findUserById('nobody'), null);
+      }));
+
+      test('usernames are found case-insensitively and in NFKC form', withStore(async (s) => {
+        const u = await addUser(s, 'Alice');
+        for (const form of ['alice', 'ALICE', 'aLiCe', '\uFF21\uFF4C\uFF49\uFF43\uFF45' /* fullwidth Ａｌｉｃｅ */]) {
+          assert.equal((await s.findUserByUsername(form))?.id, u.id, form);
+        }
+        assert.equal((await s.findUserByUsername('alice'))?.username, 'Alice', 'the typed form is kept for display');
+        assert.equal(await s.findUserByUsername('alic'), null);
+        assert.equal(await s.findUserByUsername('alice '), null);
+        // "ﬁ" (U+FB01) is "fi" in NFKC
+        const fi = await addUser(s, '\uFB01sh');
+        assert.equal(fi.usernameNormalized, 'fish');
+        assert.equal((await s.findUserByUsername('FISH'))?.id, fi.id);
+      }));
+
+      test('a taken username (any case or compatibility form) throws DuplicateUserError and writes nothing', withStore(async (s) => {
+        await addUser(s, 'alice', { email: 'a@example.com' });
+        for (const taken of ['alice', 'ALICE', '\uFF41lice']) {
+          await rejectsWith(addUser(s, taken, { email: `${randomUUID()}@example.com` }), DuplicateUserError, (e) => assert.equal(e.field, 'username'));
+        }
+        assert.equal((await s.listUsers()).length, 1);
+        assert.equal(await s.findUserByEmail(''), null);
+      }));
+
+      test('an id that exists already is a DuplicateUserError too', withStore(async (s) => {
+        await addUser(s, 'alice', { id: 'same' });
+        await rejectsWith(addUser(s, 'bob', { id: 'same' }), DuplicateUserError);
+        assert.equal(await s.findUserByUsername('bob'), null);
+      }));
+
+      test('emails are unique when normalized; empty emails are not', withStore(async (s) => {
+        await addUser(s, 'alice', { email: 'Alice@Example.com' });
+        for (const email of ['alice@example.com', ' ALICE@EXAMPLE.COM ', 'alice\uFF20example.com']) {
+          await rejectsWith(addUser(s, `u${randomUUID().slice(0, 8)}`, { email }), DuplicateUserError, (e) => assert.equal(e.field, 'email'));
+        }
+        await addUser(s, 'nomail1');
+        await addUser(s, 'nomail2', { email: '' });
+        assert.equal((await s.listUsers()).length, 3);
+      }));
+
+      test('findUserByEmail compares normalized; an empty email finds nobody', withStore(async (s) => {
+        const a = await addUser(s, 'alice', { email: 'Alice@Example.com' });
+        await addUser(s, 'nomail');
+        assert.equal((await s.findUserByEmail('alice@example.com'))?.id, a.id);
+        assert.equal((await s.findUserByEmail('  ALICE@example.COM'))?.id, a.id);
+        assert.equal((await s.findUserByEmail('alice\uFF20example.com'))?.id, a.id);
+        assert.equal((await s.findUserByEmail('Alice@Example.com'))?.email, 'Alice@Example.com', 'kept as given');
+        assert.equal(await s.findUserByEmail(''), null);
+        assert.equal(await s.findUserByEmail('   '), null);
+        assert.equal(await s.findUserByEmail('bob@example.com'), null);
+      }));
+
+      test('password hash, disabled flag and roles update and bump updatedAt', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        await s.updatePasswordHash(u.id, '$argon2id$new', T0 + 10);
+        await s.setDisabled(u.id, true, T0 + 20);
+        let r = (await s.findUserById(u.id))!;
+        assert.equal(r.passwordHash, '$argon2id$new');
+        assert.equal(r.disabled, true);
+        assert.equal(r.updatedAt, T0 + 20);
+        await s.setRoles(u.id, ['admin', 'editor'], T0 + 30);
+        r = (await s.findUserById(u.id))!;
+        assert.deepEqual(r.roles, ['admin', 'editor']);
+        assert.equal(r.updatedAt, T0 + 30);
+        assert.equal(r.createdAt, T0);
+        await s.setDisabled(u.id, false, T0 + 40);
+        await s.setRoles(u.id, [], T0 + 40);
+        r = (await s.findUserById(u.id))!;
+        assert.equal(r.disabled, false);
+        assert.deepEqual(r.roles, []);
+        // unknown ids: no error, nothing created
+        await s.updatePasswordHash('nobody', 'x', T0);
+        await s.setDisabled('nobody', true, T0);
+        await s.setRoles('nobody', ['admin'], T0);
+        assert.equal((await s.listUsers()).length, 1);
+      }));
+
+      test('listUsers lists every user, oldest first', withStore(async (s) => {
+        await addUser(s, 'carol', {}, T0 + 2);
+        await addUser(s, 'alice', {}, T0 + 1);
+        await addUser(s, 'bob', {}, T0 + 2);
+        await addUser(s, 'Dave', {}, T0);
+        assert.deepEqual((await s.listUsers()).map((u) => u.username), ['Dave', 'alice', 'bob', 'carol']);
+      }));
+
+      test('updateUserDetails changes name and/or email, keeps what is undefined', withStore(async (s) => {
+        const u = await addUser(s, 'alice', { name: 'Alice', email: 'alice@example.com' });
+        let r = await s.updateUserDetails(u.id, { name: 'Alice A' }, T0 + 5);
+        assert.equal(r?.name, 'Alice A');
+        assert.equal(r?.email, 'alice@example.com');
+        assert.equal(r?.updatedAt, T0 + 5);
+        r = await s.updateUserDetails(u.id, { email: 'New@Example.com' }, T0 + 6);
+        assert.equal(r?.name, 'Alice A');
+        assert.equal(r?.email, 'New@Example.com');
+        assert.equal((await s.findUserByEmail('new@example.com'))?.id, u.id);
+        assert.equal(await s.findUserByEmail('alice@example.com'), null, 'the old email no longer finds the user');
+        // own email in another case: allowed
+        r = await s.updateUserDetails(u.id, { email: 'NEW@example.com' }, T0 + 7);
+        assert.equal(r?.email, 'NEW@example.com');
+        // '' removes the email
+        r = await s.updateUserDetails(u.id, { email: '' }, T0 + 8);
+        assert.equal(r?.email, '');
+        assert.equal(await s.findUserByEmail('new@example.com'), null);
+        assert.deepEqual(await s.updateUserDetails(u.id, {}, T0 + 9).then((x) => x?.name), 'Alice A');
+        assert.equal(await s.updateUserDetails('nobody', { name: 'x' }, T0), null);
+      }));
+
+      test("updateUserDetails refuses another user's email (DuplicateUserError 'email') and changes nothing", withStore(async (s) => {
+        const a = await addUser(s, 'alice', { name: 'Alice', email: 'alice@example.com' });
+        await addUser(s, 'bob', { email: 'bob@example.com' });
+        await rejectsWith(s.updateUserDetails(a.id, { name: 'Changed', email: 'BOB@example.com' }, T0 + 1), DuplicateUserError, (e) =>
+          assert.equal(e.field, 'email'),
+        );
+        const r = (await s.findUserById(a.id))!;
+        assert.equal(r.name, 'Alice');
+        assert.equal(r.email, 'alice@example.com');
+        assert.equal(r.updatedAt, T0);
+        // two users may both have no email
+        await s.updateUserDetails(a.id, { email: '' }, T0 + 2);
+        const c = await addUser(s, 'carol');
+        assert.equal((await s.updateUserDetails(c.id, { email: '' }, T0 + 3))?.email, '');
+      }));
+    });
+
+    // ---------------------------------------------------------------- hostile strings
+    describe('hostile strings (login input reaches the store unvalidated)', () => {
+      test('look-ups with U+0000 find nothing; counters with U+0000 or backslashes stay distinct', withStore(async (s) => {
+        await addUser(s, 'alice', { email: 'alice@example.com' });
+        assert.equal(await s.findUserByUsername('alice\0'), null);
+        assert.equal(await s.findUserByEmail('alice@example.com\0'), null);
+        assert.equal(await s.findUserById('x\0'), null);
+        assert.equal(await s.getSession('x\0'), null);
+        const keys = ['account:a\0b', 'account:a\\0b', 'account:a\\\0b', 'account:a\\b', 'account:ab'];
+        for (const [i, key] of keys.entries()) {
+          for (let n = 0; n <= i; n++) {
+            const r = await s.recordFailure(key, T0, POLICY);
+            assert.equal(r.key, key);
+          }
+        }
+        for (const [i, key] of keys.entries()) {
+          assert.equal((await s.recordFailure(key, T0, POLICY)).count, i + 2, JSON.stringify(key));
+        }
+        assert.ok((await s.getBlock('account:a\\0b', T0)) !== null);
+        await s.clearFailures('account:a\0b');
+        assert.equal((await s.recordFailure('account:a\0b', T0, POLICY)).count, 1);
+        assert.equal((await s.recordFailure('account:a\\0b', T0, POLICY)).count, 4);
+        assert.equal((await s.findUserByUsername('\uD800alice')), null, 'a lone surrogate matches nobody');
+      }));
+    });
+
+    // ---------------------------------------------------------------- pre-authorized emails
+    describe('pre-authorized emails', () => {
+      test('add (normalized, duplicates ignored), list sorted, remove', withStore(async (s) => {
+        assert.equal(await s.addPreauthorizedEmails(['Zed@Example.com', 'amy@example.com', 'AMY@example.com', '', '  '], T0), 2);
+        assert.equal(await s.addPreauthorizedEmails(['zed@example.com', 'bea@example.com'], T0), 1);
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['amy@example.com', 'bea@example.com', 'zed@example.com']);
+        assert.equal(await s.removePreauthorizedEmails(['BEA@example.com', 'nobody@example.com']), 1);
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['amy@example.com', 'zed@example.com']);
+        assert.equal(await s.addPreauthorizedEmails([], T0), 0);
+        assert.equal(await s.removePreauthorizedEmails([]), 0);
+      }));
+
+      test('createUser consuming a pre-authorized email removes it; a missing one throws NotPreauthorizedError', withStore(async (s) => {
+        await s.addPreauthorizedEmails(['amy@example.com', 'bea@example.com'], T0);
+        const u = await s.createUser({ username: 'amy', email: 'Amy@Example.com', passwordHash: HASH }, T0, {
+          consumePreauthorizedEmail: 'Amy@Example.com',
+        });
+        assert.equal(u.email, 'Amy@Example.com');
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['bea@example.com']);
+        // used once: a second registration with that email is refused, nothing written
+        await rejectsWith(
+          s.createUser({ username: 'amy2', email: 'amy@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'amy@example.com' }),
+          NotPreauthorizedError,
+        );
+        // not on the list, and the username is taken too: NotPreauthorizedError comes first
+        await rejectsWith(
+          s.createUser({ username: 'amy', email: 'cat@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'cat@example.com' }),
+          NotPreauthorizedError,
+        );
+        assert.equal(await s.findUserByUsername('amy2'), null);
+        assert.equal((await s.listUsers()).length, 1);
+      }));
+
+      test('a failing insert gives the pre-authorized email back (rolled back)', withStore(async (s) => {
+        await addUser(s, 'taken');
+        await s.addPreauthorizedEmails(['bea@example.com'], T0);
+        await rejectsWith(
+          s.createUser({ username: 'TAKEN', email: 'bea@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'bea@example.com' }),
+          DuplicateUserError,
+        );
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['bea@example.com']);
+        await s.createUser({ username: 'bea', email: 'bea@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'bea@example.com' });
+        assert.deepEqual(await s.listPreauthorizedEmails(), []);
+      }));
+
+      test('racing registrations with one pre-authorized email: exactly one succeeds', withStore(async (s, ctx) => {
+        await s.addPreauthorizedEmails(['race@example.com'], T0);
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const results = await Promise.allSettled(
+            Array.from({ length: 10 }, (_, i) =>
+              (i % 2 === 0 ? s : other).createUser({ username: `racer${i}`, passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'race@example.com' }),
+            ),
+          );
+          assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+          for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof NotPreauthorizedError, String(r.reason));
+          assert.equal((await s.listUsers()).length, 1);
+          assert.deepEqual(await s.listPreauthorizedEmails(), []);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
+    // ---------------------------------------------------------------- sessions
+    describe('sessions and refresh tokens', () => {
+      test('createSession / getSession / revokeSession (idempotent)', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const created = await s.createSession({ id: 'sess-1', userId: u.id, absoluteExpiresAt: T0 + 1000 }, T0);
+        assert.deepEqual(created, { id: 'sess-1', userId: u.id, createdAt: T0, absoluteExpiresAt: T0 + 1000, revokedAt: null });
+        assert.deepEqual(await s.getSession('sess-1'), created);
+        assert.equal(await s.getSession('nope'), null);
+        await s.revokeSession('sess-1', T0 + 5);
+        await s.revokeSession('sess-1', T0 + 9);
+        assert.equal((await s.getSession('sess-1'))?.revokedAt, T0 + 5, 'the first revocation time stays');
+        await s.revokeSession('nope', T0);
+      }));
+
+      test('a refresh token is consumed once; expired or unknown ones never', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const sid = await addSession(s, u.id);
+        await s.insertRefreshToken({ tokenHash: sha('t1'), sessionId: sid, userId: u.id, expiresAt: T0 + 100 }, T0);
+        assert.deepEqual(await s.findRefreshToken(sha('t1')), {
+          tokenHash: sha('t1'), sessionId: sid, userId: u.id, expiresAt: T0 + 100, usedAt: null, createdAt: T0,
+        });
+        const first = await s.consumeRefreshToken(sha('t1'), T0 + 10);
+        assert.deepEqual(first, { tokenHash: sha('t1'), sessionId: sid, userId: u.id, expiresAt: T0 + 100, usedAt: T0 + 10, createdAt: T0 });
+        assert.equal(await s.consumeRefreshToken(sha('t1'), T0 + 11), null);
+        assert.equal((await s.findRefreshToken(sha('t1')))?.usedAt, T0 + 10);
+
+        await s.insertRefreshToken({ tokenHash: sha('t2'), sessionId: sid, userId: u.id, expiresAt: T0 + 100 }, T0);
+        assert.equal(await s.consumeRefreshToken(sha('t2'), T0 + 100), null, 'expiresAt is exclusive');
+        assert.equal((await s.findRefreshToken(sha('t2')))?.usedAt, null, 'an expired token is not marked used');
+        assert.equal(await s.consumeRefreshToken(sha('unknown'), T0), null);
+        assert.equal(await s.findRefreshToken(sha('unknown')), null);
+      }));
+
+      test('20 concurrent consumes of one token: exactly one gets the record', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const sid = await addSession(s, u.id);
+        await s.insertRefreshToken({ tokenHash: sha('race'), sessionId: sid, userId: u.id, expiresAt: T0 + MIN }, T0);
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).consumeRefreshToken(sha('race'), T0 + 1)),
+          );
+          assert.equal(results.filter((r) => r !== null).length, 1);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('revokeFamily revokes the session and uses every token of it, nothing else', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const a = await addSession(s, u.id);
+        const b = await addSession(s, u.id);
+        for (const [t, sid] of [['a1', a], ['a2', a], ['b1', b]] as const) {
+          await s.insertRefreshToken({ tokenHash: sha(t), sessionId: sid, userId: u.id, expiresAt: T0 + MIN }, T0);
+        }
+        await s.consumeRefreshToken(sha('a1'), T0 + 1);
+        await s.revokeFamily(a, T0 + 5);
+        assert.equal((await s.getSession(a))?.revokedAt, T0 + 5);
+        assert.equal((await s.findRefreshToken(sha('a1')))?.usedAt, T0 + 1, 'already used: unchanged');
+        assert.equal((await s.findRefreshToken(sha('a2')))?.usedAt, T0 + 5);
+        assert.equal(await s.consumeRefreshToken(sha('a2'), T0 + 6), null);
+        assert.equal((await s.getSession(b))?.revokedAt, null);
+        assert.ok(await s.consumeRefreshToken(sha('b1'), T0 + 6));
+      }));
+
+      test('revokeAllSessionsOfUser ends every session of the user (but `except`), and no other user', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const v = await addUser(s, 'bob');
+        const [s1, s2, s3] = [await addSession(s, u.id), await addSession(s, u.id), await addSession(s, u.id)];
+        const sv = await addSession(s, v.id);
+        for (const [t, sid, uid] of [['1', s1, u.id], ['2', s2, u.id], ['3', s3, u.id], ['v', sv, v.id]] as const) {
+          await s.insertRefreshToken({ tokenHash: sha(t), sessionId: sid, userId: uid, expiresAt: T0 + MIN }, T0);
+        }
+        await s.revokeAllSessionsOfUser(u.id, T0 + 7, { except: s2 });
+        assert.equal((await s.getSession(s1))?.revokedAt, T0 + 7);
+        assert.equal((await s.getSession(s3))?.revokedAt, T0 + 7);
+        assert.equal((await s.getSession(s2))?.revokedAt, null, 'the excepted session stays');
+        assert.equal((await s.findRefreshToken(sha('1')))?.usedAt, T0 + 7);
+        assert.equal((await s.findRefreshToken(sha('2')))?.usedAt, null);
+        assert.equal((await s.getSession(sv))?.revokedAt, null, 'other users are untouched');
+        assert.equal((await s.findRefreshToken(sha('v')))?.usedAt, null);
+
+        await s.revokeAllSessionsOfUser(u.id, T0 + 9);
+        assert.equal((await s.getSession(s2))?.revokedAt, T0 + 9);
+        assert.equal((await s.getSession(s1))?.revokedAt, T0 + 7, 'already revoked: unchanged');
+        assert.equal(await s.consumeRefreshToken(sha('2'), T0 + 10), null);
+        assert.ok(await s.consumeRefreshToken(sha('v'), T0 + 10));
+      }));
+    });
+
+    // ---------------------------------------------------------------- login failures
+    describe('login failure counters', () => {
+      test('count, block from maxFailures on, doubling, capped; the same as nextFailure', withStore(async (s) => {
+        let prev: FailureRecord | null = null;
+        const seen: FailureRecord[] = [];
+        for (let i = 0; i < 7; i++) {
+          const now = T0 + i * 1000;
+          const r = await s.recordFailure('account:alice', now, POLICY);
+          assert.deepEqual(r, nextFailure(prev, 'account:alice', now, POLICY), `failure ${i + 1}`);
+          prev = r;
+          seen.push(r);
+        }
+        assert.deepEqual(seen.map((r) => r.count), [1, 2, 3, 4, 5, 6, 7]);
+        assert.deepEqual(seen.map((r) => r.blockedUntil === null ? null : (r.blockedUntil - (T0 + (r.count - 1) * 1000)) / 1000), [null, null, 2, 4, 8, 10, 10]);
+        assert.ok(seen.every((r) => r.windowStart === T0));
+      }));
+
+      test('getBlock answers blockedUntil while blocked, else null; clearFailures forgets', withStore(async (s) => {
+        for (let i = 0; i < 3; i++) await s.recordFailure('k', T0, POLICY);
+        assert.equal(await s.getBlock('k', T0), T0 + 2000);
+        assert.equal(await s.getBlock('k', T0 + 1999), T0 + 2000);
+        assert.equal(await s.getBlock('k', T0 + 2000), null);
+        assert.equal(await s.getBlock('other', T0), null);
+        await s.clearFailures('k');
+        assert.equal(await s.getBlock('k', T0), null);
+        assert.equal((await s.recordFailure('k', T0 + 1, POLICY)).count, 1, 'counting starts over');
+        await s.clearFailures('never-seen');
+      }));
+
+      test('a new window starts once the old one has passed', withStore(async (s) => {
+        await s.recordFailure('k', T0, POLICY);
+        await s.recordFailure('k', T0 + 1000, POLICY);
+        const last = await s.recordFailure('k', T0 + 599_999, POLICY);
+        assert.equal(last.count, 3);
+        assert.equal(last.blockedUntil, T0 + 599_999 + 2000);
+        const fresh = await s.recordFailure('k', T0 + 600_000, POLICY);
+        assert.deepEqual(fresh, { key: 'k', count: 1, windowStart: T0 + 600_000, blockedUntil: null });
+      }));
+
+      test('maxFailures 1 blocks on the first failure; keys are independent', withStore(async (s) => {
+        const strict: RateLimitPolicy = { maxFailures: 1, windowSeconds: 60, baseDelaySeconds: 1, maxDelaySeconds: 900 };
+        assert.deepEqual(await s.recordFailure('a', T0, strict), { key: 'a', count: 1, windowStart: T0, blockedUntil: T0 + 1000 });
+        assert.equal((await s.recordFailure('b', T0, POLICY)).blockedUntil, null);
+      }));
+
+      test('concurrent failures from two store instances are all counted', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        const policy: RateLimitPolicy = { maxFailures: 1000, windowSeconds: 600, baseDelaySeconds: 1, maxDelaySeconds: 60 };
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? s : other).recordFailure('address:127.0.0.1', T0 + 1, policy)),
+          );
+          assert.deepEqual(results.map((r) => r.count).sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1));
+          assert.equal((await s.recordFailure('address:127.0.0.1', T0 + 2, policy)).count, 41);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
+    // ---------------------------------------------------------------- reset tokens
+    describe('password reset tokens', () => {
+      test('single use, expiry exclusive, bound to the user', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        await s.insertResetToken({ tokenHash: sha('r1'), userId: u.id, expiresAt: T0 + 30 * MIN }, T0);
+        assert.deepEqual(await s.findResetToken(sha('r1')), { tokenHash: sha('r1'), userId: u.id, expiresAt: T0 + 30 * MIN, usedAt: null, createdAt: T0 });
+        assert.equal(await s.consumeResetToken(sha('r1'), T0 + 1), u.id);
+        assert.equal(await s.consumeResetToken(sha('r1'), T0 + 2), null);
+        assert.equal((await s.findResetToken(sha('r1')))?.usedAt, T0 + 1);
+
+        await s.insertResetToken({ tokenHash: sha('r2'), userId: u.id, expiresAt: T0 + 30 * MIN }, T0);
+        assert.equal(await s.consumeResetToken(sha('r2'), T0 + 30 * MIN), null, 'expired at expiresAt');
+        assert.equal((await s.findResetToken(sha('r2')))?.usedAt, null);
+        assert.equal(await s.consumeResetToken(sha('nope'), T0), null);
+        assert.equal(await s.findResetToken(sha('nope')), null);
+      }));
+
+      test("a newer request voids the user's older tokens, not other users'", withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const v = await addUser(s, 'bob');
+        await s.insertResetToken({ tokenHash: sha('old'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await s.insertResetToken({ tokenHash: sha('bob'), userId: v.id, expiresAt: T0 + MIN }, T0);
+        await s.insertResetToken({ tokenHash: sha('new'), userId: u.id, expiresAt: T0 + MIN }, T0 + 1);
+        assert.equal(await s.consumeResetToken(sha('old'), T0 + 2), null);
+        assert.equal(await s.consumeResetToken(sha('new'), T0 + 2), u.id);
+        assert.equal(await s.consumeResetToken(sha('bob'), T0 + 2), v.id);
+      }));
+
+      test('concurrent requests for one user leave exactly one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? s : other).insertResetToken({ tokenHash: sha(`c${i}`), userId: u.id, expiresAt: T0 + MIN }, T0)),
+          );
+          const live = [];
+          for (let i = 0; i < 10; i++) if ((await s.findResetToken(sha(`c${i}`))) !== null) live.push(i);
+          assert.equal(live.length, 1, `one token survives, got ${live.join(',')}`);
+          const winner = sha(`c${live[0]}`);
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).consumeResetToken(winner, T0 + 1)));
+          assert.deepEqual(results.filter((r) => r !== null), [u.id]);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
+    // ---------------------------------------------------------------- outbox
+    describe('development outbox', () => {
+      test('messages come back newest first, limited, with string ids', withStore(async (s, ctx) => {
+        await s.addOutboxMessage({ to: 'a@example.com', subject: 'one', text: 'first' }, T0);
+        await s.addOutboxMessage({ to: 'b@example.com', subject: 'two', text: 'second', html: '<p>second</p>' }, T0 + 5);
+        await s.addOutboxMessage({ to: 'c@example.com', subject: 'three', text: 'third' }, T0 + 5);
+        const all = await s.listOutbox(10);
+        assert.deepEqual(all.map((m) => m.subject), ['three', 'two', 'one'], 'createdAt desc, then insertion desc');
+        assert.ok(all.every((m) => typeof m.id === 'string' && m.id !== ''));
+        assert.equal(new Set(all.map((m) => m.id)).size, 3);
+        assert.deepEqual({ ...all[1]!, id: '' }, { id: '', to: 'b@example.com', subject: 'two', text: 'second', html: '<p>second</p>', createdAt: T0 + 5 });
+        assert.equal(all[0]!.html, null);
+        assert.deepEqual((await s.listOutbox(2)).map((m) => m.subject), ['three', 'two']);
+        assert.deepEqual(await s.listOutbox(0), []);
+        if (ctx.reopen !== undefined) {
+          const other = await ctx.reopen();
+          try {
+            assert.equal((await other.listOutbox(10)).length, 3, 'shared by every instance');
+          } finally {
+            await other.close();
+          }
+        }
+      }));
+    });
+
+    // ---------------------------------------------------------------- housekeeping
+    describe('housekeeping', () => {
+      test('prune deletes only what can no longer matter', withStore(async (s) => {
+        const now = T0 + 10 * 24 * 3600 * 1000;
+        const u = await addUser(s, 'alice');
+        const oldSession = await addSession(s, u.id, T0, 1000); // absolute expiry long past
+        const liveSession = await addSession(s, u.id, now - 1000, 60 * MIN);
+        await s.insertRefreshToken({ tokenHash: sha('expired'), sessionId: liveSession, userId: u.id, expiresAt: now }, T0);
+        await s.insertRefreshToken({ tokenHash: sha('live'), sessionId: liveSession, userId: u.id, expiresAt: now + 1 }, T0);
+        await s.insertRefreshToken({ tokenHash: sha('in-old'), sessionId: oldSession, userId: u.id, expiresAt: T0 + 500 }, T0);
+        const policy: RateLimitPolicy = { maxFailures: 1, windowSeconds: 60, baseDelaySeconds: 1, maxDelaySeconds: 24 * 3600 };
+        await s.recordFailure('old-unblocked', now - 2 * 3600_000, { ...policy, maxFailures: 5 });
+        await s.recordFailure('old-blocked', now - 2 * 3600_000, { ...policy, baseDelaySeconds: 4 * 3600, maxDelaySeconds: 4 * 3600 });
+        await s.recordFailure('recent', now - 1000, { ...policy, maxFailures: 5 });
+        await s.insertResetToken({ tokenHash: sha('reset-used'), userId: u.id, expiresAt: now + MIN }, T0);
+        await s.consumeResetToken(sha('reset-used'), T0 + 1);
+        const v = await addUser(s, 'bob');
+        await s.insertResetToken({ tokenHash: sha('reset-expired'), userId: v.id, expiresAt: now }, T0);
+        const w = await addUser(s, 'carol');
+        await s.insertResetToken({ tokenHash: sha('reset-live'), userId: w.id, expiresAt: now + 1 }, T0);
+        await s.addOutboxMessage({ to: 'x@example.com', subject: 'old', text: '' }, now - OUTBOX_MAX_AGE_MS);
+        await s.addOutboxMessage({ to: 'x@example.com', subject: 'new', text: '' }, now - OUTBOX_MAX_AGE_MS + 1);
+
+        await s.prune(now, 3600_000);
+
+        assert.equal(await s.getSession(oldSession), null);
+        assert.ok(await s.getSession(liveSession));
+        assert.equal(await s.findRefreshToken(sha('expired')), null);
+        assert.equal(await s.findRefreshToken(sha('in-old')), null);
+        assert.ok(await s.findRefreshToken(sha('live')));
+        assert.equal((await s.recordFailure('old-unblocked', now, { ...policy, maxFailures: 5, windowSeconds: 1e6 })).count, 1, 'old counter deleted');
+        assert.ok((await s.getBlock('old-blocked', now)) !== null, 'a blocked counter stays');
+        assert.equal((await s.recordFailure('recent', now, { ...policy, maxFailures: 5 })).count, 2, 'recent counter kept');
+        assert.equal(await s.findResetToken(sha('reset-used')), null);
+        assert.equal(await s.findResetToken(sha('reset-expired')), null);
+        assert.ok(await s.findResetToken(sha('reset-live')));
+        assert.deepEqual((await s.listOutbox(10)).map((m) => m.subject), ['new']);
+        assert.equal((await s.listUsers()).length, 3, 'users are never pruned');
+      }));
+
+      test('close is idempotent', withStore(async (s, ctx) => {
+        if (ctx.reopen === undefined) return;
+        const other = await ctx.reopen();
+        await other.close();
+        await other.close();
+      }));
+    });
+  });
+}
