@@ -173,7 +173,8 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     ...rest,
     // Demo mode lets a visitor try registration; everywhere else only pre-authorized emails may.
     registration: rest.registration ?? (rest.demo === true ? 'open' : 'preauthorized'),
-    appUrl: rest.appUrl ?? defaultAppUrl(rest.issuer ?? `http://localhost:${port}`, port),
+    // The demo's reset form lives on its account page.
+    appUrl: rest.appUrl ?? defaultAppUrl(rest.issuer ?? `http://localhost:${port}`, port) + (rest.demo === true ? 'account.html' : ''),
     dataDir,
     dbPath: path.resolve(rest.dbPath ?? path.join(dataDir, 'auth.db')),
   };
