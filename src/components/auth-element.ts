@@ -17,7 +17,9 @@ export class AuthElement extends LitElement {
   /**
    * Overrides any visible string, by translation key (`title`, `username`, `password`, `submit`,
    * `logout`, `error.invalid_credentials`, …) or by Streamlit-Authenticator name (`Form name`,
-   * `Username`, `Password`, `Login`, `Logout`). Also settable as a JSON attribute.
+   * `Username`, `Password`, `Login`, `Logout`, `Register`, `Name`, `Email`, `Repeat password`,
+   * `Current password`, `New password`, `Reset`, `Submit`, `Update`). On a form element, `title`,
+   * `submit` and `success` name that element's own strings. Also settable as a JSON attribute.
    */
   declare fields: Fields;
 
@@ -28,7 +30,12 @@ export class AuthElement extends LitElement {
     super();
     this.fields = {};
     this.internals = this.attachInternals();
-    this.localize = new LocalizeController(this);
+    this.localize = new LocalizeController(this, () => this.scope);
+  }
+
+  /** Prefix of this element's own translation keys (`register` for `register.title`); none here. */
+  protected get scope(): string {
+    return '';
   }
 
   /** Set exactly one of the custom states unknown / anonymous / pending / authenticated / error. */

@@ -22,10 +22,22 @@ const ALIASES: Readonly<Record<string, TranslationKey>> = {
   Password: 'password',
   Login: 'submit',
   Logout: 'logout',
+  Register: 'submit',
+  Reset: 'submit',
+  Submit: 'submit',
+  Update: 'submit',
+  Name: 'name',
+  Email: 'email',
+  'Repeat password': 'passwordRepeat',
+  'Current password': 'currentPassword',
+  'New password': 'newPassword',
 };
 
-/** What `fields` accepts: any translation key, or a Streamlit-Authenticator alias, mapped to text. */
-export type Fields = Partial<Record<TranslationKey | keyof typeof ALIASES, string>>;
+/**
+ * What `fields` accepts: any translation key, a Streamlit-Authenticator alias, or (on a form
+ * element) the bare name of one of its own keys (`title`, `submit`, `success`), mapped to text.
+ */
+export type Fields = Partial<Record<TranslationKey | keyof typeof ALIASES | 'success', string>>;
 
 /**
  * The language of an element: its own `lang`, else the closest ancestor's (crossing shadow roots),
@@ -47,16 +59,20 @@ export function translationFor(lang: string): Translation {
   return translations.get(tag) ?? translations.get(tag.split('-')[0] ?? '') ?? en;
 }
 
-/** Keep only string values and map aliases to the kit's keys. */
-export function normalizeFields(fields: unknown): Partial<Record<TranslationKey, string>> {
+const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(en, key) && !key.startsWith('$');
+
+/**
+ * Keep only string values and map aliases to the kit's keys. With a `scope` (a form element's key
+ * prefix, e.g. `register`), a bare name such as `title` maps to `register.title` when that exists.
+ */
+export function normalizeFields(fields: unknown, scope = ''): Partial<Record<TranslationKey, string>> {
   const out: Partial<Record<TranslationKey, string>> = {};
   if (typeof fields !== 'object' || fields === null) return out;
   for (const [key, value] of Object.entries(fields)) {
     if (typeof value !== 'string') continue;
-    const name = ALIASES[key] ?? key;
-    if (Object.prototype.hasOwnProperty.call(en, name) && !name.startsWith('$')) {
-      out[name as TranslationKey] = value;
-    }
+    let name: string = ALIASES[key] ?? key;
+    if (scope && has(`${scope}.${name}`)) name = `${scope}.${name}`;
+    if (has(name)) out[name as TranslationKey] = value;
   }
   return out;
 }
@@ -85,10 +101,13 @@ export const fieldsConverter = {
  */
 export class LocalizeController implements ReactiveController {
   readonly #host: ReactiveControllerHost & HTMLElement & { fields: Fields };
+  readonly #scope: (() => string) | undefined;
   #observer: MutationObserver | null = null;
 
-  constructor(host: ReactiveControllerHost & HTMLElement & { fields: Fields }) {
+  /** `scope` gives the host's key prefix for bare names in `fields` (see `normalizeFields`). */
+  constructor(host: ReactiveControllerHost & HTMLElement & { fields: Fields }, scope?: () => string) {
     this.#host = host;
+    this.#scope = scope;
     host.addController(this);
   }
 
@@ -112,7 +131,7 @@ export class LocalizeController implements ReactiveController {
 
   /** The string for `key`, with `{placeholders}` filled in (as text). */
   term(key: TranslationKey, values: Readonly<Record<string, string>> = {}): string {
-    const fields = normalizeFields(this.#host.fields);
+    const fields = normalizeFields(this.#host.fields, this.#scope?.());
     const text = fields[key] ?? translationFor(this.lang())[key];
     return fill(text, values);
   }

@@ -1,6 +1,6 @@
 import { aTimeout, expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthLogin, AuthProvider, AuthStatus } from '../../src/components/index.js';
+import type { AuthForgot, AuthLogin, AuthProvider, AuthRegister, AuthStatus } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { JwtApiBackend } from '../../src/core/jwt-api.js';
 import { ada, fakeClient, session } from './fake-backend.js';
@@ -121,6 +121,41 @@ describe('auth-provider', () => {
     const status = div.querySelector('auth-status') as AuthStatus;
     await status.updateComplete;
     expect(part(status, 'user')!.textContent).to.equal('Ada from JWT');
+  });
+
+  it('derives every URL from base-url (no url needed) and serves the account elements', async () => {
+    fetchStub = stubFetch({
+      'POST /api/auth/refresh': () => json({ error: 'invalid_grant' }, 401),
+      'POST /api/auth/register': () => json({ ok: true }, 201),
+      'POST /api/auth/password/forgot': () => json({ ok: true }, 202),
+    });
+    const div = await container(
+      `<auth-provider base-url="/api/auth/" name="base-url-test">
+         <auth-register></auth-register><auth-forgot></auth-forgot>
+       </auth-provider>`,
+    );
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    const register = div.querySelector('auth-register') as AuthRegister;
+    await untilStatus(register, 'anonymous');
+    expect(part(provider, 'error')).to.equal(null);
+    expect(provider.client!.backend).to.be.instanceOf(JwtApiBackend);
+    // The refresh cookie restores the session: base-url turns it on.
+    expect(fetchStub.requests.map((r) => r.url)).to.deep.equal(['/api/auth/refresh']);
+    const set = (name: string, value: string) => ((register.querySelector(`input[name="${name}"]`) as HTMLInputElement).value = value);
+    set('name', 'Grace');
+    set('email', 'grace@example.com');
+    set('username', 'grace');
+    set('password', 'a long enough password');
+    set('password-repeat', 'a long enough password');
+    (register.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => part(register, 'success')!.textContent !== '');
+    const call = fetchStub.requests.find((r) => r.url === '/api/auth/register')!;
+    expect(JSON.parse(call.body)).to.deep.equal({ name: 'Grace', email: 'grace@example.com', username: 'grace', password: 'a long enough password' });
+    const forgot = div.querySelector('auth-forgot') as AuthForgot;
+    (forgot.querySelector('input[name="login"]') as HTMLInputElement).value = 'grace';
+    (forgot.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    await waitUntil(() => part(forgot, 'success')!.textContent !== '');
+    expect(JSON.parse(fetchStub.requests.find((r) => r.url === '/api/auth/password/forgot')!.body)).to.deep.equal({ login: 'grace' });
   });
 
   it('reads the full configuration from a child JSON script', async () => {

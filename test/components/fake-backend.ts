@@ -1,4 +1,12 @@
-import type { AuthBackend, LoginInput, OperationContext, Session } from '../../src/core/backend.js';
+import type {
+  AuthBackend,
+  ChangePasswordInput,
+  LoginInput,
+  OperationContext,
+  RegisterInput,
+  Session,
+  UpdateDetailsInput,
+} from '../../src/core/backend.js';
 import { AuthClient } from '../../src/core/client.js';
 import { AuthError, type AuthErrorCode } from '../../src/core/errors.js';
 import { makeUser, type AuthOrg, type AuthUser } from '../../src/core/state.js';
@@ -35,10 +43,30 @@ export interface FakeBackendOptions {
   org?: AuthOrg | null;
   /** Make logout fail with this code (the client turns it into `logout_incomplete`). */
   logoutError?: AuthErrorCode;
+  /** Make account operations fail: a code, or a code with the server's description. Mutable. */
+  accountError?: AccountFailure | null;
+  /** Milliseconds before account operations answer, or 'never' (until aborted). Default 0. */
+  accountDelay?: number | 'never';
 }
+
+export type AccountFailure = AuthErrorCode | { code: AuthErrorCode; description?: string; status?: number };
 
 export interface LoginCall {
   input: LoginInput;
+  signal: AbortSignal;
+}
+
+export type AccountOperation =
+  | 'register'
+  | 'changePassword'
+  | 'requestPasswordReset'
+  | 'resetPassword'
+  | 'requestUsernameReminder'
+  | 'updateDetails';
+
+export interface AccountCall {
+  operation: AccountOperation;
+  input: unknown;
   signal: AbortSignal;
 }
 
@@ -47,6 +75,10 @@ export class FakeBackend implements AuthBackend {
   readonly kind = 'fake';
   readonly options: FakeBackendOptions;
   readonly loginCalls: LoginCall[] = [];
+  /** Every account operation, in order, with its input and signal. */
+  readonly accountCalls: AccountCall[] = [];
+  /** The signed-in user as this backend knows it (restore, login, updateDetails). */
+  user: AuthUser | null = null;
   logoutCalls = 0;
   forgetCalls = 0;
   /** Settles a `restore: 'manual'` restore. */
@@ -60,6 +92,7 @@ export class FakeBackend implements AuthBackend {
     const value = this.options.restore ?? null;
     if (value === 'manual') return this.restoreControl.promise;
     if (typeof value === 'string') return Promise.reject(new AuthError(value, `restore failed: ${value}`));
+    this.user = value?.user ?? null;
     return Promise.resolve(value);
   }
 
@@ -71,6 +104,7 @@ export class FakeBackend implements AuthBackend {
       throw new AuthError('invalid_credentials', 'Invalid username or password.', { status: 401 });
     }
     const user = this.options.user ?? makeUser({ id: `id-${input.username ?? ''}`, username: input.username });
+    this.user = user;
     return { user, org: this.options.org ?? null, expiresAt: null, refreshable: false };
   }
 
@@ -82,6 +116,58 @@ export class FakeBackend implements AuthBackend {
 
   forget(): void {
     this.forgetCalls++;
+  }
+
+  async register(input: RegisterInput, ctx: OperationContext): Promise<null> {
+    await this.#account('register', input, ctx);
+    return null;
+  }
+
+  async changePassword(input: ChangePasswordInput, ctx: OperationContext): Promise<void> {
+    await this.#account('changePassword', input, ctx);
+  }
+
+  async requestPasswordReset(input: { login: string }, ctx: OperationContext): Promise<void> {
+    await this.#account('requestPasswordReset', input, ctx);
+  }
+
+  async resetPassword(input: { token: string; password: string }, ctx: OperationContext): Promise<void> {
+    await this.#account('resetPassword', input, ctx);
+  }
+
+  async requestUsernameReminder(input: { email: string }, ctx: OperationContext): Promise<void> {
+    await this.#account('requestUsernameReminder', input, ctx);
+  }
+
+  async updateDetails(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session> {
+    await this.#account('updateDetails', input, ctx);
+    const before = this.user ?? makeUser({ id: 'nobody' });
+    const user = makeUser({
+      ...before,
+      name: input.name ?? before.name,
+      email: input.email ?? before.email,
+      claims: { ...before.claims },
+    });
+    this.user = user;
+    return { user, org: this.options.org ?? null, expiresAt: null, refreshable: false };
+  }
+
+  /** The last call of one operation. */
+  lastCall(operation: AccountOperation): AccountCall | undefined {
+    return this.accountCalls.filter((call) => call.operation === operation).pop();
+  }
+
+  async #account(operation: AccountOperation, input: unknown, ctx: OperationContext): Promise<void> {
+    this.accountCalls.push({ operation, input, signal: ctx.signal });
+    await wait(this.options.accountDelay ?? 0, ctx.signal);
+    const failure = this.options.accountError;
+    if (failure) {
+      const { code, description, status } = typeof failure === 'string' ? { code: failure, description: undefined, status: undefined } : failure;
+      const options: { description?: string; status?: number } = {};
+      if (description !== undefined) options.description = description;
+      if (status !== undefined) options.status = status;
+      throw new AuthError(code, `${operation} failed: ${code}`, options);
+    }
   }
 }
 

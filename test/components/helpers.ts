@@ -1,5 +1,7 @@
-import { waitUntil } from '@open-wc/testing';
+import { fixture, html, waitUntil } from '@open-wc/testing';
+import type { AuthProvider } from '../../src/components/index.js';
 import type { AuthStateStatus } from '../../src/core/state.js';
+import { fakeClient, type FakeBackendOptions } from './fake-backend.js';
 
 /** Wait until an element reached a status, then until it rendered it. */
 export async function untilStatus(
@@ -28,4 +30,63 @@ export function part(el: Element, name: string): HTMLElement | null {
 
 export function isShown(el: Element | null): boolean {
   return !!el && el.getClientRects().length > 0;
+}
+
+type StatusElement = HTMLElement & { state: { status: AuthStateStatus }; updateComplete: Promise<unknown> };
+
+/**
+ * Mount `<auth-provider><tag attrs></tag></auth-provider>` on a fake client inside a 600px box, and
+ * wait until the restore settled (unless `restore: 'manual'`).
+ */
+export async function mountForm<T extends StatusElement>(tag: string, options: FakeBackendOptions = {}, attrs = '') {
+  const { client, backend } = fakeClient(options);
+  const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 600px"></div>`);
+  wrapper.innerHTML = `<auth-provider><${tag} ${attrs}></${tag}></auth-provider>`;
+  const provider = wrapper.querySelector('auth-provider') as AuthProvider;
+  provider.client = client;
+  const el = wrapper.querySelector(tag) as unknown as T;
+  const r = options.restore;
+  if (r !== 'manual') {
+    await untilStatus(el, r && typeof r === 'object' ? 'authenticated' : r === 'network_error' || r === 'server_error' ? 'error' : 'anonymous');
+  }
+  return { client, backend, provider, el, wrapper };
+}
+
+/** The light-DOM input named `name`. */
+export function field(el: Element, name: string): HTMLInputElement {
+  const input = el.querySelector<HTMLInputElement>(`input[name="${name}"]`);
+  if (!input) throw new Error(`no input named ${name}`);
+  return input;
+}
+
+export function submitButton(el: Element): HTMLButtonElement {
+  return el.querySelector('button[type=submit]') as HTMLButtonElement;
+}
+
+/** Type values into inputs (as a user would, with input events), then press the submit button. */
+export async function fillAndSubmit(el: StatusElement, values: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(values)) type(field(el, name), value);
+  submitButton(el).click();
+  await el.updateComplete;
+}
+
+/** Set a value and fire `input`, as typing does. */
+export function type(input: HTMLInputElement, value: string): void {
+  input.value = value;
+  input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+}
+
+/** The labels' texts and each input's name, type and autocomplete, in order. */
+export function describeFields(el: Element) {
+  return [...el.querySelectorAll('input')].map((input) => ({
+    name: input.name,
+    type: input.type,
+    autocomplete: input.getAttribute('autocomplete'),
+    label: input.labels?.[0]?.textContent?.trim(),
+  }));
+}
+
+/** Text of a shadow part, trimmed; '' when absent. */
+export function partText(el: Element, name: string): string {
+  return part(el, name)?.textContent?.trim() ?? '';
 }

@@ -82,6 +82,28 @@ describe('localize', () => {
     expect(normalizeFields({ $code: 'xx', 'error.timeout': 'Slow.' })).to.deep.equal({ 'error.timeout': 'Slow.' });
   });
 
+  it("maps the account forms' Streamlit-Authenticator names, and bare names within a scope", () => {
+    expect(
+      normalizeFields({
+        Register: 'R',
+        Name: 'N',
+        Email: 'E',
+        'Repeat password': 'RP',
+        'Current password': 'CP',
+        'New password': 'NP',
+      }),
+    ).to.deep.equal({ submit: 'R', name: 'N', email: 'E', passwordRepeat: 'RP', currentPassword: 'CP', newPassword: 'NP' });
+    expect(normalizeFields({ 'Form name': 'T', Submit: 'S', success: 'OK', name: 'N', working: 'W' }, 'forgotUsername')).to.deep.equal({
+      'forgotUsername.title': 'T',
+      'forgotUsername.submit': 'S',
+      'forgotUsername.success': 'OK',
+      name: 'N',
+      working: 'W',
+    });
+    // Without a scope, `success` is no key at all.
+    expect(normalizeFields({ success: 'OK', Update: 'U', Reset: 'X' })).to.deep.equal({ submit: 'X' });
+  });
+
   it('warns once about a fields attribute that is not JSON, and keeps the defaults', async () => {
     const warnings = captureWarnings();
     try {

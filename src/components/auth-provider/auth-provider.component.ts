@@ -26,7 +26,9 @@ interface ClientConfig {
  * inside it, through @lit/context.
  *
  * Three ways to configure it, simplest first:
- * 1. Attributes (the JWT API backend): `<auth-provider url="/api/token" refresh-url="/api/refresh" refresh-cookie>`.
+ * 1. Attributes (the JWT API backend): `<auth-provider url="/api/token" refresh-url="/api/refresh" refresh-cookie>`,
+ *    or, for the reference server, just its base path: `<auth-provider base-url="/api/auth">` (login,
+ *    refresh, logout and the account URLs are derived from it, and the refresh cookie is on).
  * 2. A child `<script type="application/json">` holding the whole configuration object
  *    (`BackendConfig` plus optional `name` and `refreshLeeway`); its keys win over attributes.
  * 3. The `client` property: an `AuthClient` you built (custom fetch, response handler, user mapper).
@@ -57,7 +59,10 @@ interface ClientConfig {
  * @cssstate error - The session could not be checked (e.g. the server is unreachable).
  *
  * @attr backend - Backend kind. Default `jwt` (the only one so far).
- * @attr url - Token (login) URL of the JWT API.
+ * @attr base-url - The reference server's base path (e.g. `/api/auth`): every URL not given is derived
+ *   from it (`/login`, `/refresh`, `/logout`, `/register`, `/password`, `/password/forgot`,
+ *   `/password/reset`, `/username/forgot`, `/details`) and `refresh-cookie` defaults to on.
+ * @attr url - Token (login) URL of the JWT API. Required unless `base-url` is set.
  * @attr method - HTTP method of the login request. Default `POST`.
  * @attr body-format - `json` (default) or `form`.
  * @attr token-key - Response key (dotted path allowed) holding the access token. Default `access`.
@@ -80,6 +85,7 @@ export class AuthProvider extends AuthElement {
 
   static override properties: PropertyDeclarations = {
     backend: {},
+    baseUrl: { attribute: 'base-url' },
     url: {},
     method: {},
     bodyFormat: { attribute: 'body-format' },
@@ -101,6 +107,7 @@ export class AuthProvider extends AuthElement {
   };
 
   declare backend: string;
+  declare baseUrl: string | undefined;
   declare url: string | undefined;
   declare method: string | undefined;
   declare bodyFormat: string | undefined;
@@ -227,6 +234,7 @@ export class AuthProvider extends AuthElement {
     const set = (key: string, value: unknown) => {
       if (value !== undefined && value !== null && value !== '') config[key] = value;
     };
+    set('baseUrl', this.baseUrl);
     set('url', this.url);
     set('method', this.method);
     set('bodyFormat', this.bodyFormat);

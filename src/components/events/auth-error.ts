@@ -1,11 +1,25 @@
 import { AuthError, type AuthErrorCode, type ConfigErrorCode } from '../../core/index.js';
+import type { ClientErrorCode } from '../translations/en.js';
 
 /** What failed: the provider's configuration, a session-level change, or an element's operation. */
-export type AuthOperation = 'configure' | 'session' | 'login' | 'logout';
+export type AuthOperation =
+  | 'configure'
+  | 'session'
+  | 'login'
+  | 'logout'
+  | 'register'
+  | 'change-password'
+  | 'reset-password'
+  | 'forgot-password'
+  | 'forgot-username'
+  | 'update-details';
 
 export interface AuthErrorDetail {
-  /** Stable code: an AuthError code, a configuration code, or `no_client` (no provider found). */
-  readonly code: AuthErrorCode | ConfigErrorCode | 'no_client';
+  /**
+   * Stable code: an AuthError code, a configuration code, `no_client` (no provider found), or a
+   * check a form made before sending (`password_mismatch`, `password_required_for_email`).
+   */
+  readonly code: AuthErrorCode | ConfigErrorCode | ClientErrorCode;
   /** The English developer message (never a password or token). */
   readonly message: string;
   readonly operation: AuthOperation;
@@ -26,13 +40,20 @@ export class AuthErrorEvent extends CustomEvent<AuthErrorDetail> {
   }
 }
 
+/** Codes of errors that are not AuthErrors but keep their code in the event. */
+const PLAIN_CODES: readonly unknown[] = [
+  'invalid_option',
+  'invalid_argument',
+  'no_client',
+  'password_mismatch',
+  'password_required_for_email',
+];
+
 function toDetail(error: unknown, operation: AuthOperation): AuthErrorDetail {
   if (error instanceof AuthError) return { ...error.toJSON(), operation };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : 'Something went wrong.';
-  if (code === 'invalid_option' || code === 'invalid_argument' || code === 'no_client') {
-    return { code, message, operation };
-  }
+  if (PLAIN_CODES.includes(code)) return { code: code as AuthErrorDetail['code'], message, operation };
   return { code: operation === 'configure' ? 'invalid_option' : 'network_error', message, operation };
 }
 

@@ -1,13 +1,22 @@
 import type { AuthErrorCode } from '../../core/index.js';
 
-/** The user message for each AuthError code, plus codes the elements add themselves. */
+/** Codes the elements find themselves, before anything is sent. */
+export type ClientErrorCode = 'no_client' | 'password_mismatch' | 'password_required_for_email';
+
+/**
+ * The user message for each AuthError code, plus codes the elements add themselves. `wrong_password`
+ * is `invalid_credentials` on a form that asked for the current password.
+ */
 type ErrorMessages = {
-  readonly [K in `error.${AuthErrorCode | 'unknown' | 'config' | 'no_client'}`]: string;
+  readonly [K in `error.${AuthErrorCode | ClientErrorCode | 'wrong_password' | 'unknown' | 'config'}`]: string;
 };
 
 /**
  * Every visible string of the kit. Other languages must satisfy this type; `fields` on any element
- * overrides single keys. `{name}` and `{roles}` are placeholders filled with text (never HTML).
+ * overrides single keys. `{name}`, `{min}` and `{length}` are placeholders filled with text (never HTML).
+ *
+ * Keys with a prefix (`register.title`, `forgotPassword.success`, …) belong to one form element; in
+ * that element's `fields` the bare name (`title`, `submit`, `success`) is enough.
  */
 export type Translation = {
   /** BCP 47 code of the table, e.g. `en`. */
@@ -26,6 +35,41 @@ export type Translation = {
   readonly notSignedIn: string;
   readonly roles: string;
   readonly organization: string;
+  /** Account forms: field labels and hints. */
+  readonly name: string;
+  readonly email: string;
+  readonly usernameOrEmail: string;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly passwordRepeat: string;
+  readonly resetCode: string;
+  /** Under a new password: `{min}` is the policy's minimum length. */
+  readonly passwordHint: string;
+  /** The strength indicator: `{length}` typed so far, `{min}` needed. */
+  readonly passwordShort: string;
+  readonly passwordOk: string;
+  readonly passwordStrong: string;
+  readonly emailHint: string;
+  /** The submit button of the account forms while a request is in flight. */
+  readonly working: string;
+  readonly 'register.title': string;
+  readonly 'register.submit': string;
+  readonly 'register.success': string;
+  readonly 'changePassword.title': string;
+  readonly 'changePassword.submit': string;
+  readonly 'changePassword.success': string;
+  readonly 'resetPassword.title': string;
+  readonly 'resetPassword.submit': string;
+  readonly 'resetPassword.success': string;
+  readonly 'forgotPassword.title': string;
+  readonly 'forgotPassword.submit': string;
+  readonly 'forgotPassword.success': string;
+  readonly 'forgotUsername.title': string;
+  readonly 'forgotUsername.submit': string;
+  readonly 'forgotUsername.success': string;
+  readonly 'updateDetails.title': string;
+  readonly 'updateDetails.submit': string;
+  readonly 'updateDetails.success': string;
 } & ErrorMessages;
 
 export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
@@ -45,6 +89,37 @@ const en: Translation = {
   notSignedIn: 'Not signed in',
   roles: 'Roles',
   organization: 'Organization',
+  name: 'Name',
+  email: 'Email',
+  usernameOrEmail: 'Username or email',
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+  passwordRepeat: 'Repeat password',
+  resetCode: 'Reset code',
+  passwordHint: 'Use at least {min} characters. Length matters more than symbols.',
+  passwordShort: 'Too short ({length}/{min})',
+  passwordOk: 'OK',
+  passwordStrong: 'Strong',
+  emailHint: 'Needed to change your email address.',
+  working: 'Please wait…',
+  'register.title': 'Register',
+  'register.submit': 'Register',
+  'register.success': 'Your account was created. You can now log in.',
+  'changePassword.title': 'Change password',
+  'changePassword.submit': 'Change password',
+  'changePassword.success': 'Your password was changed.',
+  'resetPassword.title': 'Reset password',
+  'resetPassword.submit': 'Reset password',
+  'resetPassword.success': 'Your password was reset. You can now log in with the new password.',
+  'forgotPassword.title': 'Forgot password',
+  'forgotPassword.submit': 'Send',
+  'forgotPassword.success': 'If an account matches, we have sent an email with the next steps.',
+  'forgotUsername.title': 'Forgot username',
+  'forgotUsername.submit': 'Send',
+  'forgotUsername.success': 'If an account matches, we have sent an email with the next steps.',
+  'updateDetails.title': 'Update details',
+  'updateDetails.submit': 'Save',
+  'updateDetails.success': 'Your details were saved.',
   'error.invalid_credentials': 'Invalid username or password.',
   'error.rate_limited': 'Too many attempts. Please wait a moment and try again.',
   'error.network_error': 'The server could not be reached. Check your connection and try again.',
@@ -69,6 +144,9 @@ const en: Translation = {
   'error.username_taken': 'This username is already taken.',
   'error.email_taken': 'This email address is already used by another account.',
   'error.reset_token_invalid': 'This reset code is wrong, already used or expired. Request a new one.',
+  'error.password_mismatch': 'The passwords do not match.',
+  'error.password_required_for_email': 'Enter your current password to change your email address.',
+  'error.wrong_password': 'The current password is wrong.',
   'error.unknown': 'Something went wrong. Please try again.',
   'error.config': 'Sign-in is not available: the configuration is invalid.',
   'error.no_client': 'Sign-in is not available on this page.',

@@ -1,0 +1,4 @@
+import { formStyles, signedOutOnly } from '../auth-form/auth-form.styles.js';
+
+/** Shadow styles: the shared form chrome, with `--auth-forgot-*` properties; hidden when signed in. */
+export default formStyles('forgot', signedOutOnly);

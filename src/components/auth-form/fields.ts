@@ -1,0 +1,28 @@
+import type { FieldSpec } from './auth-form.js';
+
+// Field specs used by more than one form element.
+
+export const name: FieldSpec = { name: 'name', label: 'name', autocomplete: 'name' };
+
+export const email = (errors: string[]): FieldSpec => ({
+  name: 'email',
+  label: 'email',
+  autocomplete: 'email',
+  type: 'email',
+  verbatim: true,
+  errors,
+});
+
+export const currentPassword: FieldSpec = {
+  name: 'current-password',
+  label: 'currentPassword',
+  autocomplete: 'current-password',
+  type: 'password',
+  errors: ['invalid_credentials', 'password_required_for_email'],
+};
+
+/** A new password (with the policy hint and the strength indicator) and its repetition. */
+export const newPassword = (label: 'password' | 'newPassword'): FieldSpec[] => [
+  { name: 'password', label, autocomplete: 'new-password', type: 'password', strength: true, errors: ['weak_password'] },
+  { name: 'password-repeat', label: 'passwordRepeat', autocomplete: 'new-password', type: 'password', errors: ['password_mismatch'] },
+];

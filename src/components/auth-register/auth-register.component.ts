@@ -1,0 +1,105 @@
+import type { PropertyDeclarations } from 'lit';
+import type { AuthClient } from '../../core/index.js';
+import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import { email, name, newPassword } from '../auth-form/fields.js';
+import { AuthRegisteredEvent } from '../events/auth-registered.js';
+import styles from './auth-register.styles.js';
+
+/**
+ * The registration form: name, email, username, password and its repetition. Registering does not
+ * sign in; on success the element says so, empties the form and dispatches `auth-registered`, and the
+ * user logs in next (as with Streamlit-Authenticator). The server decides who may register (open,
+ * pre-authorized emails, allowed domains) and refuses with `registration_not_allowed`, which does not
+ * tell whether an email exists.
+ *
+ * The form is a light-DOM child, like `<auth-login>`'s (see there why): style it with ordinary
+ * selectors (`auth-register input`). Values are read at submit time. Two different passwords are
+ * refused before anything is sent. The new password gets a hint that follows the policy's minimum
+ * length (`password-min-length`) and a live strength indicator; the server stays the authority
+ * (common passwords are checked there) and its reason is shown when it refuses one. Shown only
+ * while nobody is signed in; a placeholder keeps the place while the session is being restored.
+ *
+ * @summary Registration form (name, email, username, password).
+ *
+ * @slot footer - Content under the form, e.g. a link to the login.
+ * @slot form - Internal: the light-DOM form the element creates. Do not use.
+ *
+ * @event auth-registered - {AuthRegisteredEvent} The account was created; `detail` is `{username}`.
+ * @event auth-error - {AuthErrorEvent} Registration failed; `detail` is `{code, message, operation: 'register'}`
+ *   (codes include `registration_not_allowed`, `username_taken`, `email_taken`, `weak_password`,
+ *   `invalid_input`, and `password_mismatch` found before sending).
+ *
+ * @csspart base - The card around everything.
+ * @csspart header - The title ("Register").
+ * @csspart error - The error message (role=alert); hidden when empty.
+ * @csspart success - The success message (role=status); empty until the account is created.
+ * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart form - (light DOM, select with `auth-register [part~="form"]`) the `<form>`.
+ * @csspart label - (light DOM) each `<label>`.
+ * @csspart input - (light DOM) each `<input>`.
+ * @csspart name-input - (light DOM) the name input.
+ * @csspart email-input - (light DOM) the email input.
+ * @csspart username-input - (light DOM) the username input.
+ * @csspart password-input - (light DOM) the new password input.
+ * @csspart password-repeat-input - (light DOM) the repeated password input.
+ * @csspart hint - (light DOM) the password policy hint.
+ * @csspart strength - (light DOM) the live strength indicator (aria-live=polite).
+ * @csspart submit-button - (light DOM) the submit button.
+ *
+ * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
+ * @cssproperty --auth-form-muted - Hints and the strength indicator. Default `--auth-color-muted`.
+ * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
+ * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
+ * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
+ * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
+ * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
+ * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
+ * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
+ * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
+ * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
+ * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
+ * @cssproperty --auth-register-color - Each `--auth-form-*` property also exists as
+ *   `--auth-register-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
+ *
+ * @cssstate unknown - The session is being restored (no form shown).
+ * @cssstate anonymous - Nobody is signed in (form shown).
+ * @cssstate pending - A login is in progress.
+ * @cssstate authenticated - A user is signed in (element hidden).
+ * @cssstate error - The session could not be checked (form shown).
+ *
+ * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
+ *   `minlength`. Default 15 (the server's default); never below 8.
+ * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign up","Register":"Create account"}`
+ *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
+ *   `passwordHint`, `working`, `error.*`, …).
+ * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
+ */
+export class AuthRegister extends AuthForm {
+  static override styles = styles;
+
+  static override properties: PropertyDeclarations = {
+    passwordMinLength: { attribute: 'password-min-length', type: Number },
+  };
+
+  protected readonly operation = 'register';
+
+  protected override get scope(): string {
+    return 'register';
+  }
+
+  protected inputs(): FieldSpec[] {
+    return [
+      name,
+      email(['email_taken', 'registration_not_allowed']),
+      { name: 'username', label: 'username', autocomplete: 'username', verbatim: true, errors: ['username_taken'] },
+      ...newPassword('password'),
+    ];
+  }
+
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+    const username = value('username');
+    await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal });
+    this.dispatchEvent(new AuthRegisteredEvent(username));
+  }
+}
