@@ -175,7 +175,7 @@ export class JwtApiBackend implements AuthBackend {
       [this.#o.usernameField]: username,
       [this.#o.passwordField]: password,
     };
-    const response = await this.#request(this.#o.url, this.#o.method, ctx, body);
+    const response = await this.#post(this.#o.url, body, ctx, { method: this.#o.method, format: this.#o.bodyFormat });
     if (response.status < 200 || response.status > 299) {
       const code = [400, 401, 403, 404].includes(response.status) ? 'invalid_credentials' : 'request_rejected';
       throw errorFromResponse(response, code, 'Invalid username or password.');
@@ -193,17 +193,8 @@ export class JwtApiBackend implements AuthBackend {
     const refresh = this.#response ? getPath(this.#response, this.#o.refreshKey) : undefined;
     this.forget();
     if (!this.#o.logoutUrl) return;
-    const headers: Record<string, string> = { ...this.#o.headers };
-    if (token) headers.Authorization = `Bearer ${token}`;
     const body: Record<string, string> = typeof refresh === 'string' ? { [this.#o.refreshKey]: refresh } : {};
-    const response = await requestJson(this.#fetch, this.#o.logoutUrl, {
-      method: 'POST',
-      headers,
-      body,
-      signal: ctx.signal,
-      timeoutMs: this.#o.timeout,
-      credentials: this.#credentials(),
-    });
+    const response = await this.#post(this.#o.logoutUrl, body, ctx, { bearer: token });
     // 401: the server had already ended this session, which is what we wanted.
     if ((response.status < 200 || response.status > 299) && response.status !== 401) {
       throw errorFromResponse(response, 'request_rejected', 'The server refused the logout.');
@@ -268,19 +259,8 @@ export class JwtApiBackend implements AuthBackend {
     signedIn: boolean,
   ): Promise<JsonResponse> {
     if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
-    const headers: Record<string, string> = { ...this.#o.headers };
-    if (signedIn) {
-      if (!this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
-      headers.Authorization = `Bearer ${this.#token}`;
-    }
-    const response = await requestJson(this.#fetch, url, {
-      method: 'POST',
-      headers,
-      body,
-      signal: ctx.signal,
-      timeoutMs: this.#o.timeout,
-      credentials: this.#credentials(),
-    });
+    if (signedIn && !this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
+    const response = await this.#post(url, body, ctx, { bearer: signedIn ? this.#token : null });
     if (response.status >= 200 && response.status < 300) return response;
     throw errorFromResponse(response, accountCode(response), `The ${operation} was refused.`);
   }
@@ -291,7 +271,7 @@ export class JwtApiBackend implements AuthBackend {
       throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
     }
     const body = refreshToken ? { [this.#o.refreshKey]: refreshToken } : {};
-    const response = await this.#request(this.#o.refreshUrl, 'POST', ctx, body, 'json');
+    const response = await this.#post(this.#o.refreshUrl, body, ctx);
     if (response.status < 200 || response.status > 299) {
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         throw errorFromResponse(response, 'session_expired', 'Your session has ended. Please log in again.');
@@ -335,16 +315,7 @@ export class JwtApiBackend implements AuthBackend {
 
   async #validate(token: string, ctx: OperationContext): Promise<void> {
     const inHeader = this.#o.validateTokenIn === 'header';
-    const headers: Record<string, string> = { ...this.#o.headers };
-    if (inHeader) headers.Authorization = `Bearer ${token}`;
-    const response = await requestJson(this.#fetch, this.#o.validateUrl!, {
-      method: 'POST',
-      headers,
-      body: inHeader ? {} : { token },
-      signal: ctx.signal,
-      timeoutMs: this.#o.timeout,
-      credentials: this.#credentials(),
-    });
+    const response = await this.#post(this.#o.validateUrl!, inHeader ? {} : { token }, ctx, { bearer: inHeader ? token : null });
     if (response.status >= 200 && response.status < 300) return;
     if (response.status >= 500 || response.status === 429) {
       throw errorFromResponse(response, 'server_error', 'The token could not be checked.');
@@ -352,12 +323,20 @@ export class JwtApiBackend implements AuthBackend {
     throw errorFromResponse(response, 'token_invalid', 'The server no longer accepts this session.');
   }
 
-  #request(url: string, method: string, ctx: OperationContext, body: Record<string, string>, format = this.#o.bodyFormat) {
+  /** Every request of this backend: configured headers, optional Bearer token, time limit. */
+  #post(
+    url: string,
+    body: Record<string, string>,
+    ctx: OperationContext,
+    options: { method?: string; format?: 'json' | 'form'; bearer?: string | null } = {},
+  ): Promise<JsonResponse> {
+    const headers: Record<string, string> = { ...this.#o.headers };
+    if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
     return requestJson(this.#fetch, url, {
-      method,
-      headers: this.#o.headers,
+      method: options.method ?? 'POST',
+      headers,
       body,
-      format,
+      format: options.format ?? 'json',
       signal: ctx.signal,
       timeoutMs: this.#o.timeout,
       credentials: this.#credentials(),
