@@ -283,7 +283,7 @@ describe('development outbox (demo mode only)', () => {
       assert.equal(m.subject, 'Reset your password');
       const token = /reset_token=([A-Za-z0-9_-]{43})/.exec(m.text)?.[1];
       assert.ok(token !== undefined, m.text);
-      assert.ok(m.text.includes(`http://auth.test/?reset_token=${token}`), 'default link: the issuer origin + /');
+      assert.ok(m.text.includes(`http://auth.test/account.html?reset_token=${token}`), 'demo default link: the issuer origin + /account.html');
       assert.equal(typeof m.html, 'string');
       assert.equal(typeof m.created_at, 'number');
       assert.equal((await reset(s, token, STRONG2)).status, 204);
