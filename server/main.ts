@@ -36,12 +36,13 @@ async function main(): Promise<void> {
     `auth-elements reference server listening on ${config.host}:${port}`,
     `  open:        ${base}/`,
     `  script tag:  ${base}/script-tag.html`,
+    ...(config.demo ? [`  accounts:    ${base}/account.html   mailbox: ${base}/mailbox.html`] : []),
     `  API:         ${base}/api/auth/login  (JWKS: ${base}/.well-known/jwks.json)`,
     `  database:    ${describeStore(config)}`,
     `  issuer:      ${config.issuer}   audience: ${config.audience}`,
     `  cookie:      ${refreshCookieName(config)}${config.cookieSecure ? '' : '  (NOT Secure: plain-http development only)'}`,
     `  register:    ${config.registration}${config.allowedEmailDomains.length > 0 ? ` (domains: ${config.allowedEmailDomains.join(', ')})` : ''}   password minimum: ${config.passwordMinLength}`,
-    `  mail:        ${config.smtpUrl !== null ? redactSmtpUrl(config.smtpUrl) : config.demo ? `development outbox (${base}/api/dev/outbox)` : 'none: set AUTH_SMTP_URL (reset and username mails are not sent)'}`,
+    `  mail:        ${config.smtpUrl !== null ? redactSmtpUrl(config.smtpUrl) : config.demo ? `development outbox (${base}/mailbox.html)` : 'none: set AUTH_SMTP_URL (reset and username mails are not sent)'}`,
     `  reset links: ${config.appUrl}?reset_token=...`,
   ];
   if (config.demo) {
