@@ -6,17 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -67,9 +59,9 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
     await new Promise((r) => setTimeout(r, 100));
   }
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: chromiumPath,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: chromiumArgs,
   });
   return {
     origin,
