@@ -385,7 +385,10 @@ export class PostgresStore implements Store {
   }
 
   async updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void> {
-    await this.pool.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3', [passwordHash, now, userId]);
+    await this.tx(async (client) => {
+      await client.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3', [passwordHash, now, userId]);
+      await client.query('DELETE FROM reset_tokens WHERE user_id = $1', [userId]);
+    });
   }
 
   async listUsers(): Promise<UserRecord[]> {

@@ -308,6 +308,10 @@ export function openSqliteStore(file: string): Store {
     q.upsertFailure.run(next);
     return next;
   });
+  const setPassword = db.transaction((userId: string, passwordHash: string, now: number) => {
+    q.setHash.run(passwordHash, now, userId);
+    q.deleteUserResets.run(userId);
+  });
   const revokeFamily = db.transaction((sessionId: string, now: number) => {
     q.revokeSession.run(now, sessionId);
     q.useFamily.run(now, sessionId);
@@ -410,7 +414,7 @@ export function openSqliteStore(file: string): Store {
       return row === undefined ? null : toUser(row);
     },
     async updatePasswordHash(userId, passwordHash, now) {
-      q.setHash.run(passwordHash, now, userId);
+      setPassword(userId, passwordHash, now);
     },
     async listUsers() {
       return (q.listUsers.all() as UserRow[]).map(toUser);

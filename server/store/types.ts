@@ -164,7 +164,11 @@ export interface Store {
     details: { readonly name?: string; readonly email?: string },
     now: number,
   ): Promise<UserRecord | null>;
-  /** Replace the password hash (rehash on login, password change). */
+  /**
+   * Replace the password hash (rehash on login, password change, reset) and, in the same
+   * transaction, void every pending reset token of the user: a link mailed before the password
+   * changed must not work after it.
+   */
   updatePasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
   /** All users, oldest first. */
   listUsers(): Promise<UserRecord[]>;

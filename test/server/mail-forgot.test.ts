@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { hashResetToken } from '../../server/routes/account.js';
-import { STRONG, STRONG2, mailBodies, resetTokenOf, session, startSmtpSink, type SinkMail, type SmtpSink } from './account-helpers.js';
+import { STRONG, STRONG2, changePassword, mailBodies, resetTokenOf, session, startSmtpSink, type SinkMail, type SmtpSink } from './account-helpers.js';
 import { addUser, call, login, post, rawRequest, refreshWithBody, startServer, type TestServer } from './helpers.js';
 
 const APP_URL = 'https://app.example/account';
@@ -166,6 +166,15 @@ describe('forgot password and reset (SECURITY 21, 22, 24)', () => {
     assert.equal((await reset(s, older, STRONG2)).status, 400);
     assert.equal((await login(s, 'twice', STRONG)).status, 200);
     assert.equal((await reset(s, newer, STRONG2)).status, 204);
+  });
+
+  test('a password change voids a reset link mailed before it', async () => {
+    await addUser(s, { username: 'changer', password: STRONG, email: 'changer@corp.com' });
+    const token = await requestToken(s, 'changer', 'changer@corp.com');
+    const signedIn = await login(s, 'changer', STRONG);
+    assert.equal((await changePassword(s, signedIn.access, STRONG, STRONG2)).status, 204);
+    assert.equal((await reset(s, token, 'an attacker chose this one')).status, 400);
+    assert.equal((await login(s, 'changer', STRONG2)).status, 200);
   });
 
   test('a token is bound to its user: it changes that user only', async () => {

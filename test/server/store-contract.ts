@@ -473,6 +473,16 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         assert.equal(await s.consumeResetToken(sha('bob'), T0 + 2), v.id);
       }));
 
+      test("a password change voids the user's pending reset tokens, not other users'", withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const v = await addUser(s, 'bob');
+        await s.insertResetToken({ tokenHash: sha('mailed'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await s.insertResetToken({ tokenHash: sha('bobs'), userId: v.id, expiresAt: T0 + MIN }, T0);
+        await s.updatePasswordHash(u.id, HASH, T0 + 1);
+        assert.equal(await s.consumeResetToken(sha('mailed'), T0 + 2), null);
+        assert.equal(await s.consumeResetToken(sha('bobs'), T0 + 2), v.id);
+      }));
+
       test('concurrent requests for one user leave exactly one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {
         const u = await addUser(s, 'alice');
         const other = ctx.reopen === undefined ? s : await ctx.reopen();
