@@ -32,9 +32,12 @@ export { AuthRegisteredEvent } from './events/auth-registered.js';
 export { AuthErrorEvent, type AuthErrorDetail, type AuthOperation } from './events/auth-error.js';
 export {
   registerTranslation,
+  registerTranslationLoader,
+  loadTranslation,
   languageOf,
   translationFor,
   type Fields,
   type Translation,
   type TranslationKey,
+  type TranslationLoader,
 } from './localize.js';

@@ -1,18 +1,92 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import en, { type Translation, type TranslationKey } from './translations/en.js';
-import fr from './translations/fr.js';
 import { warnOnce } from './warn.js';
 
 export type { Translation, TranslationKey };
 
-const translations = new Map<string, Translation>([
-  ['en', en],
-  ['fr', fr],
-]);
+/**
+ * Loads one language's table on demand: a dynamic import of a module whose default export is the
+ * table (`() => import('./de.js')`), or any function whose promise gives the table itself.
+ */
+export type TranslationLoader = () => Promise<Translation | { readonly default: Translation }>;
 
-/** Add or replace a language (`code` is a BCP 47 tag such as `de` or `pt-BR`). */
+/*
+ * Languages, by lower-case BCP 47 tag. English is built in (it is the fallback of every key); the
+ * other languages the kit ships load on demand, so a page pays only for the language it shows.
+ */
+const translations = new Map<string, Translation>([['en', en]]);
+/** Languages that load on demand. A loader that fails is dropped: its language is unavailable. */
+const loaders = new Map<string, TranslationLoader>([['fr', () => import('./translations/fr.js')]]);
+/** The load of each tag, shared by every caller; true once its table is registered. */
+const loads = new Map<string, Promise<boolean>>();
+/** Every connected element with a LocalizeController, rendered again when a table arrives. */
+const hosts = new Set<ReactiveControllerHost>();
+
+const rerenderAll = (): void => hosts.forEach((host) => host.requestUpdate());
+
+/**
+ * Add or replace a language (`code` is a BCP 47 tag such as `de` or `pt-BR`), available at once.
+ * Connected elements render again. A table registered this way wins over a loader for the same tag.
+ */
 export function registerTranslation(...tables: Translation[]): void {
   for (const table of tables) translations.set(table.$code.toLowerCase(), table);
+  rerenderAll();
+}
+
+/**
+ * Make a language load on demand (`tag` is a BCP 47 tag such as `de` or `pt-BR`):
+ * `registerTranslationLoader('de', () => import('./de.js'))`. The loader runs once, the first time
+ * an element in that language connects or renders (or `loadTranslation` asks for it); until its
+ * table arrives the elements show the fallback (the primary subtag's table, else English), then
+ * render again. A loader that fails warns once and the fallback stays. Registering replaces an
+ * earlier loader for the tag (and forgets its failure); a table registered with
+ * `registerTranslation` wins over any loader.
+ */
+export function registerTranslationLoader(tag: string, loader: TranslationLoader): void {
+  const code = tag.toLowerCase();
+  loaders.set(code, loader);
+  loads.delete(code);
+  rerenderAll();
+}
+
+/**
+ * Load the table for a language tag (exact tag, then its primary subtag: `fr-CA` -> `fr`) if it is
+ * not there yet, e.g. to have it before elements render: `await loadTranslation('fr')`. Resolves
+ * when the table is registered or known to be unavailable (no such language, or its loader failed:
+ * the elements then use English); never rejects. Concurrent calls share one load.
+ */
+export function loadTranslation(lang: string): Promise<void> {
+  return pendingLoad(lang.toLowerCase()) ?? Promise.resolve();
+}
+
+/** The load still needed for `tag` (started or joined here), or null when there is none. */
+function pendingLoad(tag: string): Promise<void> | null {
+  for (const code of [tag, tag.split('-')[0] ?? '']) {
+    if (translations.has(code)) return null;
+    const loader = loaders.get(code);
+    if (!loader) continue;
+    let load = loads.get(code);
+    if (!load) {
+      load = Promise.resolve()
+        .then(loader)
+        .then((value) => {
+          // A module (its default export) or the table itself; a table registered meanwhile wins.
+          if (!translations.has(code)) translations.set(code, (value as { default?: Translation }).default ?? (value as Translation));
+          rerenderAll();
+          return true;
+        })
+        .catch((err: unknown) => {
+          if (loaders.get(code) === loader) loaders.delete(code);
+          warnOnce(`translation-${code}`, `the "${code}" translation could not be loaded (${String(err)}); showing the fallback language.`);
+          rerenderAll(); // elements waiting for this language show the fallback now
+          return false;
+        });
+      loads.set(code, load);
+    }
+    // A tag that turns out to be unavailable: go on with the next candidate.
+    return load.then((loaded) => (loaded ? undefined : (pendingLoad(tag) ?? undefined)));
+  }
+  return null;
 }
 
 /** Streamlit-Authenticator's `fields` names, accepted as aliases of the kit's keys. */
@@ -53,10 +127,17 @@ export function languageOf(element: Element): string {
   return document.documentElement.lang || 'en';
 }
 
-/** The table for a language tag: exact match, then the primary subtag (`fr-CA` -> `fr`), then English. */
+/**
+ * The table for a language tag: exact match, then the primary subtag (`fr-CA` -> `fr`), then English.
+ * Synchronous: a language that loads on demand and is not there yet starts loading (see
+ * `loadTranslation`), and the fallback is returned for now; elements render again when it arrives.
+ */
 export function translationFor(lang: string): Translation {
   const tag = lang.toLowerCase();
-  return translations.get(tag) ?? translations.get(tag.split('-')[0] ?? '') ?? en;
+  const table = translations.get(tag);
+  if (table) return table;
+  void pendingLoad(tag);
+  return translations.get(tag.split('-')[0] ?? '') ?? en;
 }
 
 const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(en, key) && !key.startsWith('$');
@@ -97,7 +178,9 @@ export const fieldsConverter = {
 
 /**
  * Strings for one element: `fields` first, then the element's language, then English. Re-renders
- * the host when a `lang` attribute changes anywhere above it.
+ * the host when a `lang` attribute changes anywhere above it, and when a language table arrives
+ * (languages other than English load on demand: the host's language starts loading when it
+ * connects, and shows in English only until its table is there).
  */
 export class LocalizeController implements ReactiveController {
   readonly #host: ReactiveControllerHost & HTMLElement & { fields: Fields };
@@ -112,6 +195,9 @@ export class LocalizeController implements ReactiveController {
   }
 
   hostConnected(): void {
+    hosts.add(this.#host);
+    // Start loading this element's language now, not at its first render with text.
+    void pendingLoad(this.lang().toLowerCase());
     this.#observer = new MutationObserver(() => this.#host.requestUpdate());
     const options = { attributes: true, attributeFilter: ['lang'], subtree: true };
     this.#observer.observe(document.documentElement, options);
@@ -120,8 +206,17 @@ export class LocalizeController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    hosts.delete(this.#host);
     this.#observer?.disconnect();
     this.#observer = null;
+  }
+
+  /**
+   * False while the element's language is still loading. Elements show their placeholder, not
+   * English, until then: a French page never flashes English text.
+   */
+  ready(): boolean {
+    return pendingLoad(this.lang().toLowerCase()) === null;
   }
 
   /** The language in force, e.g. `fr`. */
@@ -132,7 +227,8 @@ export class LocalizeController implements ReactiveController {
   /** The string for `key`, with `{placeholders}` filled in (as text). */
   term(key: TranslationKey, values: Readonly<Record<string, string>> = {}): string {
     const fields = normalizeFields(this.#host.fields, this.#scope?.());
-    const text = fields[key] ?? translationFor(this.lang())[key];
+    // A table that lacks a key (e.g. one loaded from elsewhere) falls back to English for it.
+    const text = fields[key] ?? translationFor(this.lang())[key] ?? en[key];
     return fill(text, values);
   }
 

@@ -1,6 +1,6 @@
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthForgot } from '../../src/components/index.js';
+import { loadTranslation, type AuthForgot } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
 import { describeFields, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, untilStatus } from './helpers.js';
@@ -108,6 +108,7 @@ describe('auth-forgot', () => {
   });
 
   it('speaks French with lang="fr"', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { el } = await mount({}, 'lang="fr"');
     expect(partText(el, 'header')).to.equal('Mot de passe oublié');
     expect(describeFields(el)[0]!.label).to.equal("Nom d'utilisateur ou adresse e-mail");

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthLogin, AuthProvider } from '../../src/components/index.js';
+import { loadTranslation, type AuthLogin, type AuthProvider } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, fakeClient, type FakeBackendOptions } from './fake-backend.js';
 import { isShown, part, untilStatus } from './helpers.js';
@@ -190,6 +190,7 @@ describe('auth-login', () => {
   });
 
   it('speaks French with lang="fr"', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { login } = await mount({}, 'lang="fr"');
     expect(part(login, 'header')!.textContent).to.equal('Connexion');
     const labels = [...login.querySelectorAll('label')].map((l) => l.textContent?.trim());

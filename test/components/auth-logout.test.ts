@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthLogout, AuthProvider } from '../../src/components/index.js';
+import { loadTranslation, type AuthLogout, type AuthProvider } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import type { AuthStateStatus } from '../../src/core/state.js';
 import { ada, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
@@ -43,6 +43,7 @@ describe('auth-logout', () => {
   it('takes its text from button-name, fields or the language', async () => {
     expect(button((await mount(undefined, 'button-name="Sign out"')).logout)!.textContent?.trim()).to.equal('Sign out');
     expect(button((await mount(undefined, `fields='{"Logout":"Bye"}'`)).logout)!.textContent?.trim()).to.equal('Bye');
+    await loadTranslation('fr'); // French loads on demand
     expect(button((await mount(undefined, 'lang="fr"')).logout)!.textContent?.trim()).to.equal('Se déconnecter');
   });
 

@@ -1,6 +1,6 @@
 import { aTimeout, expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthForgot, AuthLogin, AuthProvider, AuthRegister, AuthStatus } from '../../src/components/index.js';
+import { loadTranslation, type AuthForgot, type AuthLogin, type AuthProvider, type AuthRegister, type AuthStatus } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { JwtApiBackend } from '../../src/core/jwt-api.js';
 import { ada, fakeClient, session } from './fake-backend.js';
@@ -210,6 +210,7 @@ describe('auth-provider', () => {
   it('reports invalid JSON in the configuration script', async () => {
     const warnings = captureWarnings();
     try {
+      await loadTranslation('fr'); // French loads on demand
       const div = await fixture<HTMLDivElement>(html`<div></div>`);
       const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
       div.innerHTML = '<auth-provider lang="fr"><script type="application/json">{"url": </script></auth-provider>';

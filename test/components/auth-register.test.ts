@@ -1,6 +1,6 @@
 import { aTimeout, expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthProvider, AuthRegister } from '../../src/components/index.js';
+import { loadTranslation, type AuthProvider, type AuthRegister } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import type { AuthRegisteredEvent } from '../../src/components/events/auth-registered.js';
 import type { AuthErrorCode } from '../../src/core/errors.js';
@@ -290,6 +290,7 @@ describe('auth-register', () => {
   });
 
   it('speaks French with lang="fr"', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { el } = await mount({}, 'lang="fr"');
     expect(partText(el, 'header')).to.equal('Inscription');
     expect(describeFields(el).map((f) => f.label)).to.deep.equal([

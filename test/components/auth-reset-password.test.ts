@@ -1,6 +1,6 @@
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthResetPassword } from '../../src/components/index.js';
+import { loadTranslation, type AuthResetPassword } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
 import { describeFields, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
@@ -196,6 +196,7 @@ describe('auth-reset-password', () => {
   });
 
   it('speaks French with lang="fr", in both modes', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { el, client } = await mount({}, 'lang="fr"');
     expect(partText(el, 'header')).to.equal('Réinitialiser le mot de passe');
     expect(describeFields(el).map((f) => f.label)).to.deep.equal([

@@ -1,6 +1,6 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthLogout, AuthProvider, AuthStatus } from '../../src/components/index.js';
+import { loadTranslation, type AuthLogout, type AuthProvider, type AuthStatus } from '../../src/components/index.js';
 import { makeUser, type AuthStateStatus as Status } from '../../src/core/state.js';
 import { ada, bob, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
 import { part, untilStatus } from './helpers.js';
@@ -61,6 +61,7 @@ describe('auth-status', () => {
   });
 
   it('speaks French', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const signedIn = await mount({ restore: session(ada) }, 'authenticated', 'lang="fr"');
     expect(text(part(signedIn.el, 'message'))).to.equal('Connecté en tant que Ada Lovelace');
     const signedOut = await mount({ restore: null }, 'anonymous', 'lang="fr"');

@@ -1,6 +1,6 @@
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
-import type { AuthUpdateDetails } from '../../src/components/index.js';
+import { loadTranslation, type AuthUpdateDetails } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { makeUser } from '../../src/core/state.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
@@ -175,6 +175,7 @@ describe('auth-update-details', () => {
   });
 
   it('speaks French with lang="fr"', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { el } = await mount({ restore: session(ada) }, 'lang="fr"');
     expect(partText(el, 'header')).to.equal('Modifier mes informations');
     expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Nom', 'Adresse e-mail', 'Mot de passe actuel']);

@@ -8,17 +8,20 @@ import {
   AuthLogoutEvent,
   AuthStateChangeEvent,
   languageOf,
+  loadTranslation,
   registerTranslation,
+  registerTranslationLoader,
   translationFor,
   type AuthLogin,
   type AuthProvider,
   type AuthStatus,
+  type Translation,
 } from '../../src/components/index.js';
 import { normalizeFields } from '../../src/components/localize.js';
 import en from '../../src/components/translations/en.js';
 import fr from '../../src/components/translations/fr.js';
 import { AuthError } from '../../src/core/errors.js';
-import { ada, fakeClient, session } from './fake-backend.js';
+import { ada, deferred, fakeClient, session } from './fake-backend.js';
 import { captureWarnings, part, untilStatus } from './helpers.js';
 
 /** A bare consumer, to test the controller on its own. */
@@ -37,6 +40,7 @@ customElements.define('test-consumer', TestConsumer);
 
 describe('localize', () => {
   it('is accessible in French (first test of the group)', async () => {
+    await loadTranslation('fr'); // French loads on demand
     const { client } = fakeClient();
     const provider = await fixture<AuthProvider>(html`<auth-provider lang="fr" .client=${client}><auth-status></auth-status></auth-provider>`);
     await untilStatus(provider.querySelector('auth-status') as AuthStatus, 'anonymous');
@@ -68,6 +72,7 @@ describe('localize', () => {
       document.documentElement.lang = before;
       loose.remove();
     }
+    await loadTranslation('fr'); // French loads on demand
     expect(translationFor('fr-CA')).to.equal(fr);
     expect(translationFor('FR')).to.equal(fr);
     expect(translationFor('de')).to.equal(en);
@@ -129,6 +134,151 @@ describe('localize', () => {
     const login = div.querySelector('auth-login') as AuthLogin;
     await untilStatus(login, 'anonymous');
     expect(part(login, 'header')!.textContent).to.equal('Anmeldung');
+  });
+});
+
+describe('translations on demand', () => {
+  const header = (el: Element) => part(el, 'header')!.textContent;
+
+  /** A loader that counts its calls and gives the table when the test says so. */
+  function gatedLoader(tag: string) {
+    const gate = deferred<Translation | { default: Translation }>();
+    const loader = { calls: 0, gate };
+    registerTranslationLoader(tag, () => {
+      loader.calls++;
+      return gate.promise;
+    });
+    return loader;
+  }
+
+  /** Mount the markup and hand its provider a fake client whose `start()` calls are counted. */
+  async function mountLogins(markup: string, options: Parameters<typeof fakeClient>[0] = {}) {
+    const { client, backend } = fakeClient(options);
+    const counted = { starts: 0 };
+    const start = client.start.bind(client);
+    client.start = () => {
+      counted.starts++;
+      return start();
+    };
+    const div = await fixture<HTMLDivElement>(html`<div></div>`);
+    div.innerHTML = markup;
+    (div.querySelector('auth-provider') as AuthProvider).client = client;
+    const logins = [...div.querySelectorAll('auth-login')] as AuthLogin[];
+    return { client, backend, counted, div, logins };
+  }
+
+  it('has French once loaded, for regional tags too', async () => {
+    await loadTranslation('fr');
+    expect(translationFor('fr-CA')).to.equal(fr);
+    expect(translationFor('fr')).to.equal(fr);
+  });
+
+  it('shows no text (a placeholder, never English) until the table arrives, then every element renders it; one load for all', async () => {
+    const xa: Translation = { ...en, $code: 'xa', $name: 'Xa', title: 'Xa title' };
+    const loader = gatedLoader('xa');
+    const { logins } = await mountLogins(
+      '<auth-provider><auth-login lang="xa"></auth-login><auth-login lang="xa-YY"></auth-login></auth-provider>',
+    );
+    for (const login of logins) await untilStatus(login, 'anonymous');
+    expect(logins.map((login) => part(login, 'header'))).to.deep.equal([null, null]);
+    expect(logins.every((login) => part(login, 'placeholder') !== null)).to.equal(true);
+    expect(translationFor('xa-YY')).to.equal(en);
+    expect(loader.calls).to.equal(1);
+
+    loader.gate.resolve({ default: xa });
+    await loadTranslation('xa-YY'); // joins the load under way
+    await Promise.all(logins.map((login) => login.updateComplete));
+    expect(logins.map(header)).to.deep.equal(['Xa title', 'Xa title']);
+    expect(translationFor('xa-YY')).to.equal(xa);
+    expect(loader.calls).to.equal(1);
+  });
+
+  it('loads the language a connected element switches to, and renders it on arrival', async () => {
+    const loader = gatedLoader('xb');
+    const { logins } = await mountLogins('<auth-provider><auth-login></auth-login></auth-provider>');
+    const login = logins[0]!;
+    await untilStatus(login, 'anonymous');
+    expect(loader.calls).to.equal(0);
+
+    login.setAttribute('lang', 'xb');
+    await waitUntil(() => loader.calls === 1, 'the new language did not start loading');
+    await login.updateComplete;
+    expect(part(login, 'header')).to.equal(null, 'no English while the new language loads');
+
+    loader.gate.resolve({ ...en, $code: 'xb', $name: 'Xb', title: 'Xb title' }); // a table, not a module
+    await loadTranslation('xb');
+    await login.updateComplete;
+    expect(header(login)).to.equal('Xb title');
+    expect(loader.calls).to.equal(1);
+  });
+
+  it('warns once about a loader that fails and keeps English, without throwing at the page', async () => {
+    const warnings = captureWarnings();
+    const uncaught: unknown[] = [];
+    const onError = (event: ErrorEvent | PromiseRejectionEvent) => uncaught.push('reason' in event ? event.reason : event.error);
+    window.addEventListener('error', onError);
+    window.addEventListener('unhandledrejection', onError);
+    try {
+      let rejected = 0;
+      registerTranslationLoader('xc', () => {
+        rejected++;
+        return Promise.reject(new Error('offline'));
+      });
+      registerTranslationLoader('xd', () => {
+        throw new Error('broken');
+      });
+      const { logins } = await mountLogins(
+        '<auth-provider lang="xc"><auth-login></auth-login><auth-login lang="xc-ZZ"></auth-login><auth-login lang="xd"></auth-login></auth-provider>',
+      );
+      for (const login of logins) await untilStatus(login, 'anonymous');
+      expect(await loadTranslation('xc')).to.equal(undefined);
+      expect(await loadTranslation('xc-ZZ')).to.equal(undefined);
+      expect(await loadTranslation('xd')).to.equal(undefined);
+      await Promise.all(logins.map((login) => login.updateComplete));
+      expect(logins.map(header)).to.deep.equal(['Login', 'Login', 'Login']);
+      expect(translationFor('xc')).to.equal(en);
+      expect(rejected).to.equal(1);
+      expect(warnings.messages.filter((m) => m.includes('"xc"'))).to.have.length(1);
+      expect(warnings.messages.filter((m) => m.includes('"xd"'))).to.have.length(1);
+      await aTimeout(0);
+      expect(uncaught).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onError);
+      warnings.restore();
+    }
+  });
+
+  it("loads the page's language while the session is restored, so the first text is never English", async () => {
+    const xe: Translation = { ...en, $code: 'xe', $name: 'Xe', notSignedIn: 'Xe not signed in' };
+    const loader = gatedLoader('xe');
+    // auth-status renders no text at all while the state is unknown (nothing there asks for a string).
+    const { client, backend, counted, div } = await mountLogins('<auth-provider lang="xe"><auth-status></auth-status></auth-provider>', {
+      restore: 'manual',
+    });
+    const status = div.querySelector('auth-status') as AuthStatus;
+    await status.updateComplete;
+    // Both under way, neither waiting for the other; no text shown yet.
+    expect(counted.starts).to.equal(1);
+    expect(loader.calls).to.equal(1);
+    expect(client.state.status).to.equal('unknown');
+    expect(part(status, 'message')).to.equal(null);
+
+    loader.gate.resolve({ default: xe });
+    await loadTranslation('xe');
+    backend.restoreControl.resolve(null);
+    await untilStatus(status, 'anonymous');
+    expect(part(status, 'message')!.textContent).to.equal('Xe not signed in');
+    expect(loader.calls).to.equal(1);
+  });
+
+  it('prefers a table registered with registerTranslation over a loader', async () => {
+    const loader = gatedLoader('xf');
+    const xf: Translation = { ...en, $code: 'xf', $name: 'Xf', title: 'Xf title' };
+    registerTranslation(xf);
+    await loadTranslation('xf');
+    expect(translationFor('xf')).to.equal(xf);
+    expect(loader.calls).to.equal(0);
   });
 });
 

@@ -214,7 +214,7 @@ export abstract class AuthForm extends AuthElement {
     }
     return html`
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
-        ${this.visible(this.auth.state.status)
+        ${this.visible(this.auth.state.status) && this.localize.ready()
           ? html`
               <div part="header">${this.text('title')}</div>
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>

@@ -87,7 +87,7 @@ export class AuthLogout extends AuthElement {
   protected override render() {
     const authenticated = this.auth.state.status === 'authenticated';
     const message = this.operationError ? this.localize.errorMessage(this.operationError.code) : '';
-    if (!authenticated && !message && !this.busy) return nothing;
+    if ((!authenticated && !message && !this.busy) || !this.localize.ready()) return nothing;
     const label = this.buttonName || this.localize.term('logout');
     return html`
       <div part="base">

@@ -13,6 +13,7 @@ import { AuthErrorEvent } from '../events/auth-error.js';
 import { AuthLoginEvent } from '../events/auth-login.js';
 import { AuthLogoutEvent } from '../events/auth-logout.js';
 import { AuthStateChangeEvent } from '../events/auth-state-change.js';
+import { languageOf, loadTranslation } from '../localize.js';
 import styles from './auth-provider.styles.js';
 
 /** Client options that are not backend options. */
@@ -307,6 +308,10 @@ export class AuthProvider extends AuthElement {
     this.#unsubscribe = client.subscribe((state) => this.#onState(state));
     this.#last = client.state;
     this.requestUpdate();
+    // The page's language loads alongside the session restore (never awaited; never rejects), so
+    // forms, which show text only once the state is known, have it at their first text whenever the
+    // restore takes longer than the load (e.g. a refresh request). start() does not wait for it.
+    void loadTranslation(languageOf(this));
     client.start().catch((err: unknown) => {
       // start() reports through the state; anything else is a bug we still must not throw at the page.
       this.dispatchEvent(new AuthErrorEvent(err, 'session'));

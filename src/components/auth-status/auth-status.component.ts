@@ -68,7 +68,7 @@ export class AuthStatus extends AuthElement {
 
   protected override render() {
     const { status, user, org } = this.auth.state;
-    if (status === 'unknown') {
+    if (status === 'unknown' || !this.localize.ready()) {
       return html`<div part="base" class="unknown" aria-hidden="true"><span part="text">&nbsp;</span></div>`;
     }
     let text;
