@@ -73,24 +73,32 @@ export function usernameReminderMail(p: { to: string; name: string; username: st
   };
 }
 
-export function emailChangedMail(p: { to: string; name: string; username: string; newEmail: string }): MailMessage {
-  const line = `The email address of your account "${p.username}" was changed to ${p.newEmail}.`;
-  const warn = 'If you did not do this, reset your password at once and contact the administrator.';
+/** A security notice: greeting, what happened, what to do if it was not the owner. */
+function noticeMail(to: string, name: string, subject: string, line: string, warn: string): MailMessage {
   return {
-    to: p.to,
-    subject: 'The email address of your account was changed',
-    text: [greeting(p.name), '', line, '', warn].join('\n'),
-    html: html([escapeHtml(greeting(p.name)), escapeHtml(line), warn]),
+    to,
+    subject,
+    text: [greeting(name), '', line, '', warn].join('\n'),
+    html: html([escapeHtml(greeting(name)), escapeHtml(line), warn]),
   };
 }
 
+export function emailChangedMail(p: { to: string; name: string; username: string; newEmail: string }): MailMessage {
+  return noticeMail(
+    p.to,
+    p.name,
+    'The email address of your account was changed',
+    `The email address of your account "${p.username}" was changed to ${p.newEmail}.`,
+    'If you did not do this, reset your password at once and contact the administrator.',
+  );
+}
+
 export function passwordChangedMail(p: { to: string; name: string; username: string; how: 'changed' | 'reset' }): MailMessage {
-  const line = `The password of your account "${p.username}" was ${p.how}. Every other session was signed out.`;
-  const warn = 'If you did not do this, use "forgot password" at once and contact the administrator.';
-  return {
-    to: p.to,
-    subject: 'Your password was changed',
-    text: [greeting(p.name), '', line, '', warn].join('\n'),
-    html: html([escapeHtml(greeting(p.name)), escapeHtml(line), warn]),
-  };
+  return noticeMail(
+    p.to,
+    p.name,
+    'Your password was changed',
+    `The password of your account "${p.username}" was ${p.how}. Every other session was signed out.`,
+    'If you did not do this, use "forgot password" at once and contact the administrator.',
+  );
 }

@@ -1,4 +1,4 @@
-import { fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import type { AuthProvider } from '../../src/components/index.js';
 import type { AuthStateStatus } from '../../src/core/state.js';
 import { fakeClient, type FakeBackendOptions } from './fake-backend.js';
@@ -89,4 +89,14 @@ export function describeFields(el: Element) {
 /** Text of a shadow part, trimmed; '' when absent. */
 export function partText(el: Element, name: string): string {
   return part(el, name)?.textContent?.trim() ?? '';
+}
+
+/** A form element at 250 px: no horizontal overflow, and the submit button spans the form. */
+export async function expectFitsSidebar(el: HTMLElement & { updateComplete: Promise<unknown> }, wrapper: HTMLElement): Promise<void> {
+  wrapper.style.width = '250px';
+  await el.updateComplete;
+  const form = el.querySelector('form')!;
+  expect(el.scrollWidth).to.be.at.most(el.clientWidth);
+  expect(form.scrollWidth).to.be.at.most(form.clientWidth);
+  expect(Math.round(submitButton(el).getBoundingClientRect().width)).to.equal(Math.round(form.getBoundingClientRect().width));
 }
