@@ -15,6 +15,7 @@ import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './ht
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
 import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
 import { loginThrottle } from './rate-limit.js';
+import { loadOrCreateSecret, type ServerSecret } from './secret.js';
 import { mailerFromConfig } from './mail/index.js';
 import type { MailMessage, Mailer } from './mail/types.js';
 import { accountRoutes } from './routes/account.js';
@@ -125,6 +126,7 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
   const now = deps.now ?? Date.now;
   ensureDataDir(config.dataDir);
   const keys = await loadOrCreateKeys(config.dataDir, (m) => logger.warn(m));
+  const secret = loadOrCreateSecret(config.dataDir, (m) => logger.warn(m));
   const store = deps.store ?? (await openStore(config, { onIdleError: (err) => logger.warn(`database connection: ${err.message}`) }));
   const ownsStore = deps.store === undefined;
   try {
@@ -132,7 +134,7 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
     const dummyHash = await makeDummyHash(hasher);
     if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
     const mailer = deps.mailer ?? mailerFromConfig(config, store, now, (m) => logger.warn(m));
-    return buildApp(config, { store, ownsStore, keys, hasher, dummyHash, now, logger, mailer });
+    return buildApp(config, { store, ownsStore, keys, secret, hasher, dummyHash, now, logger, mailer });
   } catch (err) {
     if (ownsStore) await store.close();
     throw err;
@@ -145,6 +147,7 @@ function buildApp(
     store: Store;
     ownsStore: boolean;
     keys: KeyRing;
+    secret: ServerSecret;
     hasher: PasswordHasher;
     dummyHash: string;
     now: () => number;
@@ -166,6 +169,7 @@ function buildApp(
     config,
     store,
     keys,
+    secret: parts.secret,
     hasher: parts.hasher,
     dummyHash: parts.dummyHash,
     throttle: loginThrottle(store, config.rateLimit),

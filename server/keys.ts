@@ -89,7 +89,7 @@ function parseKeyFile(text: string, file: string): KeyFile {
 }
 
 /** Write the file only if it does not exist yet (safe when two processes start together). */
-function createExclusive(file: string, content: string): boolean {
+export function createExclusive(file: string, content: string): boolean {
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
   try {

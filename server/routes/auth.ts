@@ -23,6 +23,7 @@ import {
   type BodyFields,
 } from '../http.js';
 import type { KeyRing } from '../keys.js';
+import type { ServerSecret } from '../secret.js';
 import type { MailMessage } from '../mail/types.js';
 import { needsRehash, verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
 import { accountKey, addressKey, type LoginThrottle } from '../rate-limit.js';
@@ -52,6 +53,8 @@ export interface AuthContext {
   readonly config: ServerConfig;
   readonly store: Store;
   readonly keys: KeyRing;
+  /** HMACs only this server (and its siblings sharing AUTH_DATA_DIR) can compute. */
+  readonly secret: ServerSecret;
   readonly hasher: PasswordHasher;
   readonly dummyHash: string;
   readonly throttle: LoginThrottle;
