@@ -410,15 +410,20 @@ describe('against a real SimpleJWT server (Django, DRF, djangorestframework-simp
     assert.deepEqual([call.error, call.status], [undefined, 200]);
   });
 
-  test('5: a SimpleJWT refresh token presented as the access token is refused (access tokens typed at+jwt)', LIMIT, async () => {
-    const attrs = { ...rs('rs-typed'), 'subject-claim': 'user_id' };
-    const accepted = await open(attrs);
-    assert.equal((await login(accepted)).user?.id, '1', 'the access token passes with the same settings');
+  test('5: a SimpleJWT refresh token presented as the access token is refused (typ at+jwt required, or typ="any")', LIMIT, async () => {
+    const configs: Array<[string, Attrs]> = [
+      ['access tokens typed at+jwt, default typ', { ...rs('rs-typed'), 'subject-claim': 'user_id' }],
+      ['SimpleJWT\'s typ JWT, typ="any"', { ...rs('rs'), typ: 'any', 'subject-claim': 'user_id' }],
+    ];
+    for (const [name, attrs] of configs) {
+      const accepted = await open(attrs);
+      assert.equal((await login(accepted)).user?.id, '1', `${name}: the access token passes`);
 
-    const tab = await open({ ...attrs, 'token-key': 'refresh' });
-    const error = await loginError(tab);
-    assert.equal(error?.code, 'token_invalid', `the refresh token as access token: ${JSON.stringify(error)}`);
-    assert.equal((await stateOf(tab)).status, 'anonymous');
+      const tab = await open({ ...attrs, 'token-key': 'refresh' });
+      const error = await loginError(tab);
+      assert.equal(error?.code, 'token_invalid', `${name}: the refresh token as access token: ${JSON.stringify(error)}`);
+      assert.equal((await stateOf(tab)).status, 'anonymous');
+    }
   });
 
   test('6: logout-url=".../token/blacklist/" after a reload: the real server refuses every refresh token of the session', LIMIT, async () => {
