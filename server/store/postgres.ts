@@ -363,21 +363,25 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<UserRecord | null> {
     try {
-      // One statement; the unique index decides an email collision (own email in another case is
-      // the same row, so no collision).
-      const row = await this.one<UserRow>(
-        `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
-           email_normalized = COALESCE($4, email_normalized), updated_at = $5
-         WHERE id = $1 RETURNING *`,
-        [
-          userId,
-          details.name ?? null,
-          details.email ?? null,
-          details.email === undefined ? null : normalizeEmail(details.email),
-          now,
-        ],
-      );
-      return row === undefined ? null : toUser(row);
+      return await this.tx(async (client) => {
+        // Lock the user row first: a concurrent insertResetToken (which locks it too) either
+        // commits before (and its token is deleted below, in a statement with a fresh snapshot)
+        // or waits and comes after the change.
+        const old = await client.query<{ email: string }>('SELECT email FROM users WHERE id = $1 FOR UPDATE', [userId]);
+        if (old.rows[0] === undefined) return null;
+        // The unique index decides an email collision (own email in another case is the same row).
+        const row = (
+          await client.query<UserRow>(
+            `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
+               email_normalized = COALESCE($4, email_normalized), updated_at = $5
+             WHERE id = $1 RETURNING *`,
+            [userId, details.name ?? null, details.email ?? null, details.email === undefined ? null : normalizeEmail(details.email), now],
+          )
+        ).rows[0]!;
+        // Reset links went to the old address: they die with it (same transaction).
+        if (row.email !== old.rows[0].email) await client.query('DELETE FROM reset_tokens WHERE user_id = $1', [userId]);
+        return toUser(row);
+      });
     } catch (err) {
       if (duplicateField(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
       throw err;

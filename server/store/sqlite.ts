@@ -354,6 +354,8 @@ export function openSqliteStore(file: string): Store {
         throw new DuplicateUserError('this email belongs to another user', 'email');
       }
       q.setDetails.run({ id: userId, name: details.name ?? row.name, email, email_normalized: emailNormalized, now });
+      // Reset links went to the old address: they die with it (same transaction).
+      if (email !== row.email) q.deleteUserResets.run(userId);
       return toUser(q.userById.get(userId) as UserRow);
     },
   );

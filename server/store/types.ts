@@ -157,7 +157,8 @@ export interface Store {
    * Change the name and/or email (fields left undefined are kept; an email of '' removes it).
    * Returns the updated user, or null when there is no such user. Throws DuplicateUserError
    * (field 'email') when the normalized email belongs to another user; changing the case of one's
-   * own email is allowed.
+   * own email is allowed. When the email changes (any difference, removal included), every pending
+   * reset token of the user is voided in the same transaction: those links went to the old address.
    */
   updateUserDetails(
     userId: string,
