@@ -243,7 +243,7 @@ function buildApp(
         return;
       }
       if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Static files are read-only.', { headers: { Allow: 'GET, HEAD' } });
-      await serveStatic(req, res, rawPath, config.staticRoots);
+      await serveStatic(req, res, rawPath, config.staticRoots, { sourceMaps: config.demo });
     } catch (err) {
       if (err instanceof ClientGoneError || res.headersSent) {
         res.destroy();
