@@ -263,6 +263,7 @@ describe('server/main.ts', () => {
       assert.match(out, /alice\s+password: alice-demo-password/);
       assert.match(out, /admin\s+password: admin-demo-password/);
       assert.ok(out.includes(path.join(dataDir, 'auth.db')), 'prints the DB path');
+      assert.doesNotMatch(out, /WARNING: DEMO MODE/, 'no exposure warning on loopback');
       const r = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
