@@ -441,11 +441,13 @@ export class PostgresStore implements Store {
 
   // ---- refresh tokens ----
 
-  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)',
+  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)
+       ON CONFLICT (token_hash) DO NOTHING`,
       [token.tokenHash, token.sessionId, token.userId, token.expiresAt, now],
     );
+    return r.rowCount === 1;
   }
 
   async consumeRefreshToken(tokenHash: string, now: number): Promise<RefreshTokenRecord | null> {

@@ -343,6 +343,28 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         }
       }));
 
+      test('insertRefreshToken is idempotent: an existing hash is left as it is (a used one stays used); concurrent inserts: one wins', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const sid = await addSession(s, u.id);
+        const token = { tokenHash: sha('successor'), sessionId: sid, userId: u.id, expiresAt: T0 + MIN };
+        assert.equal(await s.insertRefreshToken(token, T0), true);
+        assert.ok(await s.consumeRefreshToken(sha('successor'), T0 + 1));
+        assert.equal(await s.insertRefreshToken({ ...token, expiresAt: T0 + 2 * MIN }, T0 + 2), false, 'exists: not inserted');
+        assert.deepEqual(await s.findRefreshToken(sha('successor')), { ...token, usedAt: T0 + 1, createdAt: T0 }, 'unchanged, still used');
+
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).insertRefreshToken({ ...token, tokenHash: sha('raced'), expiresAt: T0 + i }, T0 + i)),
+          );
+          assert.equal(results.filter((r) => r).length, 1, 'exactly one insert');
+          const winner = results.indexOf(true);
+          assert.equal((await s.findRefreshToken(sha('raced')))?.expiresAt, T0 + winner, "the winner's record");
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
       test('revokeFamily revokes the session and uses every token of it, nothing else', withStore(async (s) => {
         const u = await addUser(s, 'alice');
         const a = await addSession(s, u.id);
