@@ -87,7 +87,33 @@ function mailQueue(mailer: Mailer, logger: Logger): MailQueue {
   };
 }
 
-/** GET /api/dev/outbox (demo mode only): the latest 50 messages, newest first. */
+export const DEV_OUTBOX_PATH = '/api/dev/outbox';
+
+/** Host header values that name this machine whatever DNS says (any port): no rebinding through them. */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/** A socket address on the loopback interface: 127.0.0.0/8 (also IPv4-mapped) or ::1. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (net.isIPv4(v4)) return v4.startsWith('127.');
+  return net.isIPv6(address) && /^[0:]*:0*1$/.test(address); // ::1 in any spelling
+}
+
+/**
+ * Whether the development outbox may answer this request: the TCP peer is loopback, the client
+ * address the server settled on (`clientAddress`, which believes a trusted proxy's
+ * X-Forwarded-For) is loopback too — so a remote client behind a local reverse proxy does not
+ * count — and the Host header is a loopback name (a page on evil.example whose DNS points at
+ * 127.0.0.1 sends Host evil.example: DNS rebinding gets nothing).
+ */
+export function isLocalDevRequest(req: IncomingMessage, clientAddress: string): boolean {
+  const host = req.headers.host;
+  const clientIsLoopback = isLoopbackAddress(clientAddress) || clientAddress === addressGroup('::1');
+  return isLoopbackAddress(req.socket.remoteAddress) && clientIsLoopback && host !== undefined && LOOPBACK_HOST.test(host);
+}
+
+/** GET /api/dev/outbox (demo mode only, local requests only): the latest 50 messages, newest first. */
 function devOutbox(store: Store): Handler {
   return async (_req, res) => {
     const messages = await store.listOutbox(OUTBOX_LIMIT);
@@ -181,8 +207,9 @@ function buildApp(
   const routes: RouteTable = {
     ...authRoutes(ctx),
     ...accountRoutes(ctx),
-    // The development outbox exists only in demo mode: elsewhere the path is unknown (404).
-    ...(config.demo ? { '/api/dev/outbox': { GET: devOutbox(store) } } : {}),
+    // The development outbox exists only in demo mode: elsewhere the path is unknown (404). Even
+    // then only for local requests (isLocalDevRequest, checked in handleApi).
+    ...(config.demo ? { [DEV_OUTBOX_PATH]: { GET: devOutbox(store) } } : {}),
   };
   const jwksBody = { keys: keys.jwks.keys };
 
@@ -206,7 +233,9 @@ function buildApp(
       return;
     }
     const route = routes[rawPath];
-    if (route === undefined) throw new HttpError(404, 'not_found', 'No such endpoint.');
+    // To anyone but a local client the outbox is an unknown route, whatever the method.
+    const hidden = rawPath === DEV_OUTBOX_PATH && !isLocalDevRequest(req, ctx.clientAddress(req));
+    if (route === undefined || hidden) throw new HttpError(404, 'not_found', 'No such endpoint.');
     const handler = method === 'HEAD' ? undefined : route[method as 'GET' | 'POST'];
     if (handler === undefined) {
       throw new HttpError(405, 'method_not_allowed', `Use ${Object.keys(route).join(' or ')} for this endpoint.`, {
@@ -243,7 +272,7 @@ function buildApp(
         return;
       }
       if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Static files are read-only.', { headers: { Allow: 'GET, HEAD' } });
-      await serveStatic(req, res, rawPath, config.staticRoots);
+      await serveStatic(req, res, rawPath, config.staticRoots, { sourceMaps: config.demo });
     } catch (err) {
       if (err instanceof ClientGoneError || res.headersSent) {
         res.destroy();

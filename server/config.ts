@@ -56,6 +56,12 @@ export interface ServerConfig {
   readonly refreshIdleTtl: number;
   /** A session (refresh-token family) ends this long after login, whatever happens (seconds). */
   readonly refreshAbsoluteTtl: number;
+  /**
+   * Seconds after its rotation during which a refresh token presented again gets the SAME successor
+   * (a retried or duplicated request does not end the session); later, its reuse revokes the
+   * family. 0 turns the grace off. Default 10; at most 60.
+   */
+  readonly refreshReuseGrace: number;
   readonly staticRoots: readonly StaticRoot[];
   readonly rateLimit: {
     /** Per account (normalized username, known or not). */
@@ -134,6 +140,9 @@ export const DEFAULT_RATE_LIMIT = {
   address: { maxFailures: 50, windowSeconds: 15 * 60, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 },
 } as const satisfies ServerConfig['rateLimit'];
 
+export const DEFAULT_REFRESH_REUSE_GRACE = 10;
+export const MAX_REFRESH_REUSE_GRACE = 60;
+
 export type ConfigOverrides = Partial<ServerConfig> & { readonly repoRoot?: string };
 
 /** The default origins a server on `port` is reached at. */
@@ -158,6 +167,7 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     accessTtl: 300,
     refreshIdleTtl: 7 * 24 * 3600,
     refreshAbsoluteTtl: 30 * 24 * 3600,
+    refreshReuseGrace: DEFAULT_REFRESH_REUSE_GRACE,
     staticRoots: [
       { urlPrefix: '/dist/', dir: path.join(repoRoot, 'dist') },
       { urlPrefix: '/', dir: path.join(repoRoot, 'demo') },
@@ -186,6 +196,9 @@ function validateConfig(c: ServerConfig): void {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0-65535, got ${c.port}`);
   for (const [name, v] of [['accessTtl', c.accessTtl], ['refreshIdleTtl', c.refreshIdleTtl], ['refreshAbsoluteTtl', c.refreshAbsoluteTtl], ['bodyLimit', c.bodyLimit]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(c.refreshReuseGrace) || c.refreshReuseGrace < 0 || c.refreshReuseGrace > MAX_REFRESH_REUSE_GRACE) {
+    throw new ConfigError(`refreshReuseGrace (REFRESH_REUSE_GRACE) must be 0-${MAX_REFRESH_REUSE_GRACE} seconds, got ${c.refreshReuseGrace}`);
   }
   if (c.corsOrigins.includes('*')) throw new ConfigError('corsOrigins must list origins; "*" is refused because CORS here is credentialed');
   for (const o of c.corsOrigins) normalizeOrigin(o);
@@ -292,6 +305,8 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (idle !== undefined) overrides.refreshIdleTtl = idle;
   const absolute = intEnv(env, 'REFRESH_ABSOLUTE_TTL', 1, year);
   if (absolute !== undefined) overrides.refreshAbsoluteTtl = absolute;
+  const grace = intEnv(env, 'REFRESH_REUSE_GRACE', 0, MAX_REFRESH_REUSE_GRACE);
+  if (grace !== undefined) overrides.refreshReuseGrace = grace;
   const passwordMin = env['AUTH_PASSWORD_MIN'];
   if (passwordMin !== undefined && passwordMin !== '') {
     if (!/^\d+$/.test(passwordMin)) throw new ConfigError(`AUTH_PASSWORD_MIN must be an integer, got ${JSON.stringify(passwordMin)}`);

@@ -363,21 +363,25 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<UserRecord | null> {
     try {
-      // One statement; the unique index decides an email collision (own email in another case is
-      // the same row, so no collision).
-      const row = await this.one<UserRow>(
-        `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
-           email_normalized = COALESCE($4, email_normalized), updated_at = $5
-         WHERE id = $1 RETURNING *`,
-        [
-          userId,
-          details.name ?? null,
-          details.email ?? null,
-          details.email === undefined ? null : normalizeEmail(details.email),
-          now,
-        ],
-      );
-      return row === undefined ? null : toUser(row);
+      return await this.tx(async (client) => {
+        // Lock the user row first: a concurrent insertResetToken (which locks it too) either
+        // commits before (and its token is deleted below, in a statement with a fresh snapshot)
+        // or waits and comes after the change.
+        const old = await client.query<{ email: string }>('SELECT email FROM users WHERE id = $1 FOR UPDATE', [userId]);
+        if (old.rows[0] === undefined) return null;
+        // The unique index decides an email collision (own email in another case is the same row).
+        const row = (
+          await client.query<UserRow>(
+            `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
+               email_normalized = COALESCE($4, email_normalized), updated_at = $5
+             WHERE id = $1 RETURNING *`,
+            [userId, details.name ?? null, details.email ?? null, details.email === undefined ? null : normalizeEmail(details.email), now],
+          )
+        ).rows[0]!;
+        // Reset links went to the old address: they die with it (same transaction).
+        if (row.email !== old.rows[0].email) await client.query('DELETE FROM reset_tokens WHERE user_id = $1', [userId]);
+        return toUser(row);
+      });
     } catch (err) {
       if (duplicateField(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
       throw err;
@@ -437,11 +441,13 @@ export class PostgresStore implements Store {
 
   // ---- refresh tokens ----
 
-  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)',
+  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)
+       ON CONFLICT (token_hash) DO NOTHING`,
       [token.tokenHash, token.sessionId, token.userId, token.expiresAt, now],
     );
+    return r.rowCount === 1;
   }
 
   async consumeRefreshToken(tokenHash: string, now: number): Promise<RefreshTokenRecord | null> {

@@ -283,7 +283,8 @@ export function openSqliteStore(file: string): Store {
     pruneResets: db.prepare('DELETE FROM reset_tokens WHERE expires_at <= ? OR used_at IS NOT NULL'),
     pruneOutbox: db.prepare('DELETE FROM outbox WHERE created_at <= ?'),
     insertRefresh: db.prepare(
-      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
+      `INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)
+       ON CONFLICT(token_hash) DO NOTHING`,
     ),
     consumeRefresh: db.prepare(
       'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
@@ -354,6 +355,8 @@ export function openSqliteStore(file: string): Store {
         throw new DuplicateUserError('this email belongs to another user', 'email');
       }
       q.setDetails.run({ id: userId, name: details.name ?? row.name, email, email_normalized: emailNormalized, now });
+      // Reset links went to the old address: they die with it (same transaction).
+      if (email !== row.email) q.deleteUserResets.run(userId);
       return toUser(q.userById.get(userId) as UserRow);
     },
   );
@@ -467,7 +470,7 @@ export function openSqliteStore(file: string): Store {
       return (q.listOutbox.all(n) as OutboxRow[]).map(toOutbox);
     },
     async insertRefreshToken(token, now) {
-      q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now);
+      return q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now).changes === 1;
     },
     async consumeRefreshToken(tokenHash, now) {
       const row = q.consumeRefresh.get(now, tokenHash, now) as RefreshRow | undefined;

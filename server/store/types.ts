@@ -56,7 +56,10 @@ export interface RefreshTokenRecord {
   readonly userId: string;
   /** Idle expiry: min(issued + idle TTL, session absolute expiry). */
   readonly expiresAt: number;
-  /** Set when the token was exchanged (or its family revoked); a used token never works again. */
+  /**
+   * Set when the token was exchanged (or its family revoked). A used token never rotates again;
+   * within the reuse grace after its exchange it only gets its (already issued) successor back.
+   */
   readonly usedAt: number | null;
   readonly createdAt: number;
 }
@@ -157,7 +160,8 @@ export interface Store {
    * Change the name and/or email (fields left undefined are kept; an email of '' removes it).
    * Returns the updated user, or null when there is no such user. Throws DuplicateUserError
    * (field 'email') when the normalized email belongs to another user; changing the case of one's
-   * own email is allowed.
+   * own email is allowed. When the email changes (any difference, removal included), every pending
+   * reset token of the user is voided in the same transaction: those links went to the old address.
    */
   updateUserDetails(
     userId: string,
@@ -188,7 +192,12 @@ export interface Store {
   revokeAllSessionsOfUser(userId: string, now: number, options?: { readonly except?: string }): Promise<void>;
 
   // ---- refresh tokens ----
-  insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void>;
+  /**
+   * Insert a token; resolves false (and changes nothing) when its hash exists already — idempotent,
+   * for the deterministic successor that concurrent refreshes within the reuse grace all insert.
+   * Of concurrent inserts of one hash exactly one resolves true.
+   */
+  insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<boolean>;
   /**
    * Atomically mark the token used and return it — only if it was unused and unexpired at `now`.
    * Of two concurrent calls with one hash, at most one gets the record (single conditional UPDATE).

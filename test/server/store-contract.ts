@@ -343,6 +343,28 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         }
       }));
 
+      test('insertRefreshToken is idempotent: an existing hash is left as it is (a used one stays used); concurrent inserts: one wins', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const sid = await addSession(s, u.id);
+        const token = { tokenHash: sha('successor'), sessionId: sid, userId: u.id, expiresAt: T0 + MIN };
+        assert.equal(await s.insertRefreshToken(token, T0), true);
+        assert.ok(await s.consumeRefreshToken(sha('successor'), T0 + 1));
+        assert.equal(await s.insertRefreshToken({ ...token, expiresAt: T0 + 2 * MIN }, T0 + 2), false, 'exists: not inserted');
+        assert.deepEqual(await s.findRefreshToken(sha('successor')), { ...token, usedAt: T0 + 1, createdAt: T0 }, 'unchanged, still used');
+
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).insertRefreshToken({ ...token, tokenHash: sha('raced'), expiresAt: T0 + i }, T0 + i)),
+          );
+          assert.equal(results.filter((r) => r).length, 1, 'exactly one insert');
+          const winner = results.indexOf(true);
+          assert.equal((await s.findRefreshToken(sha('raced')))?.expiresAt, T0 + winner, "the winner's record");
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
       test('revokeFamily revokes the session and uses every token of it, nothing else', withStore(async (s) => {
         const u = await addUser(s, 'alice');
         const a = await addSession(s, u.id);
@@ -481,6 +503,34 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         await s.updatePasswordHash(u.id, HASH, T0 + 1);
         assert.equal(await s.consumeResetToken(sha('mailed'), T0 + 2), null);
         assert.equal(await s.consumeResetToken(sha('bobs'), T0 + 2), v.id);
+      }));
+
+      test("an email change voids the user's pending reset tokens (issue 6 item 13); a name change or another user's change does not", withStore(async (s) => {
+        const u = await addUser(s, 'alice', { email: 'alice@example.com' });
+        const v = await addUser(s, 'bob', { email: 'bob@example.com' });
+        await s.insertResetToken({ tokenHash: sha('to-old-address'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await s.insertResetToken({ tokenHash: sha('bobs'), userId: v.id, expiresAt: T0 + MIN }, T0);
+        await s.updateUserDetails(u.id, { name: 'Alice A' }, T0 + 1);
+        assert.ok(await s.findResetToken(sha('to-old-address')), 'a name change keeps the token');
+        await s.updateUserDetails(u.id, { email: 'alice@example.com' }, T0 + 2);
+        assert.ok(await s.findResetToken(sha('to-old-address')), 'the same email again is no change');
+        await s.updateUserDetails(u.id, { email: 'alice@elsewhere.example' }, T0 + 3);
+        assert.equal(await s.consumeResetToken(sha('to-old-address'), T0 + 4), null, 'voided by the email change');
+        assert.equal(await s.findResetToken(sha('to-old-address')), null);
+        assert.equal(await s.consumeResetToken(sha('bobs'), T0 + 4), v.id, "another user's token is untouched");
+
+        // Removing the email voids too.
+        await s.insertResetToken({ tokenHash: sha('before-removal'), userId: u.id, expiresAt: T0 + MIN }, T0 + 5);
+        await s.updateUserDetails(u.id, { email: '' }, T0 + 6);
+        assert.equal(await s.consumeResetToken(sha('before-removal'), T0 + 7), null);
+      }));
+
+      test('a refused email change (taken by another user) voids nothing: one transaction', withStore(async (s) => {
+        const u = await addUser(s, 'alice', { email: 'alice@example.com' });
+        await addUser(s, 'bob', { email: 'bob@example.com' });
+        await s.insertResetToken({ tokenHash: sha('pending'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await rejectsWith(s.updateUserDetails(u.id, { email: 'BOB@example.com' }, T0 + 1), DuplicateUserError);
+        assert.equal(await s.consumeResetToken(sha('pending'), T0 + 2), u.id, 'the email did not change, the token still works');
       }));
 
       test('concurrent requests for one user leave exactly one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {
