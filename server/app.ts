@@ -14,7 +14,7 @@ import { ensureDemoAccounts } from './demo.js';
 import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
 import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
-import { loginThrottle } from './rate-limit.js';
+import { addressGroup, clientAddressResolver, loginThrottle } from './rate-limit.js';
 import { loadOrCreateSecret, type ServerSecret } from './secret.js';
 import { mailerFromConfig } from './mail/index.js';
 import type { MailMessage, Mailer } from './mail/types.js';
@@ -125,18 +125,8 @@ function devOutbox(store: Store): Handler {
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Auth-CSRF, X-Requested-With';
 const CORS_EXPOSE_HEADERS = 'Retry-After, WWW-Authenticate';
 
-/** Rate-limit key of an address: IPv4 as is, IPv4-mapped IPv6 unwrapped, IPv6 grouped by /64. */
-export function addressGroup(address: string | undefined): string {
-  if (address === undefined || address === '') return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (!net.isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === '' ? [] : tail.split(':');
-  const full = address.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return `${full.slice(0, 4).map((x) => x.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
+/** Rate-limit key of an address (moved to rate-limit.ts, next to the trusted-proxy resolution). */
+export { addressGroup } from './rate-limit.js';
 
 /** The request target as a URL (for the query string only; routing uses the raw path). */
 function parseRequestUrl(rawUrl: string): URL {
@@ -198,11 +188,11 @@ function buildApp(
     secret: parts.secret,
     hasher: parts.hasher,
     dummyHash: parts.dummyHash,
-    throttle: loginThrottle(store, config.rateLimit),
+    throttle: loginThrottle(store, config.rateLimit, parts.secret),
     logger,
     mail,
     now,
-    clientAddress: (req) => addressGroup(req.socket.remoteAddress),
+    clientAddress: clientAddressResolver(config.trustProxy),
   };
   const routes: RouteTable = {
     ...authRoutes(ctx),

@@ -319,7 +319,7 @@ export interface CookieOptions {
  * cookie stays host-only (a requirement of the `__Host-` prefix).
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new Error('cookie value must be base64url');
+  if (!/^[A-Za-z0-9_.-]*$/.test(value)) throw new Error('cookie value must be base64url (parts joined by ".")');
   const parts = [`${name}=${value}`, 'HttpOnly'];
   if (options.secure) parts.push('Secure');
   parts.push('Path=/', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { refreshCookieName, type ServerConfig } from '../config.js';
+import { DEVICE_COOKIE_MAX_AGE, deviceCookieName, refreshCookieName, type ServerConfig } from '../config.js';
 import {
   HttpError,
   appendSetCookie,
@@ -26,7 +26,7 @@ import type { KeyRing } from '../keys.js';
 import type { ServerSecret } from '../secret.js';
 import type { MailMessage } from '../mail/types.js';
 import { needsRehash, verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
-import { accountKey, addressKey, type LoginThrottle } from '../rate-limit.js';
+import type { LoginThrottle } from '../rate-limit.js';
 import { normalizeUsername, type SessionRecord, type Store, type UserRecord } from '../store/types.js';
 import {
   TokenError,
@@ -65,7 +65,10 @@ export interface AuthContext {
   readonly mail: MailQueue;
   /** Milliseconds since the epoch (injectable clock). */
   now(): number;
-  /** The rate-limit key of the client (socket address; IPv6 grouped by /64). */
+  /**
+   * The rate-limit key of the client: the socket address, or behind a trusted proxy
+   * (config.trustProxy) the address it forwarded; IPv6 grouped by /64.
+   */
   clientAddress(req: IncomingMessage): string;
 }
 
@@ -122,6 +125,7 @@ function refreshField(fields: BodyFields | null): string | null {
 export function authRoutes(ctx: AuthContext): RouteTable {
   const { config, store } = ctx;
   const cookieName = refreshCookieName(config);
+  const deviceCookie = deviceCookieName(config);
 
   const setRefreshCookie = (res: ServerResponse, token: string, maxAgeSeconds: number): void =>
     appendSetCookie(res, serializeCookie(cookieName, token, { secure: config.cookieSecure, maxAge: maxAgeSeconds }));
@@ -187,21 +191,31 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     const refreshInBody = wantsRefreshInBody(fields, url);
 
     const now = ctx.now();
-    const keys = { account: accountKey(normalizeUsername(username)), address: addressKey(ctx.clientAddress(req)) };
-    const wait = await ctx.throttle.retryAfter([keys.account, keys.address], now);
-    if (wait !== null) {
+    let user = await store.findUserByUsername(username);
+    // Counted as a failure BEFORE verifying, so concurrent guesses cannot all pass the check.
+    const attempt = await ctx.throttle.reserve(
+      {
+        username: normalizeUsername(username),
+        userId: user?.id ?? null,
+        address: ctx.clientAddress(req),
+        deviceCookie: parseCookies(req).get(deviceCookie),
+      },
+      now,
+    );
+    if (!attempt.ok) {
       throw new HttpError(429, 'rate_limited', 'Too many failed login attempts. Try again later.', {
-        headers: { 'Retry-After': String(wait) },
+        headers: { 'Retry-After': String(attempt.retryAfter) },
       });
     }
-    let user = await store.findUserByUsername(username);
     // Exactly one verification whatever the case (unknown user -> dummy hash): same work, same answer.
     const passwordOk = await verifyPasswordOrDummy(ctx.hasher, ctx.dummyHash, user?.passwordHash ?? null, password);
-    if (!passwordOk || user === null || user.disabled) {
-      await ctx.throttle.fail(keys, now);
-      throw invalidCredentials();
-    }
-    await ctx.throttle.succeed(keys.account);
+    if (!passwordOk || user === null || user.disabled) throw invalidCredentials(); // counted by the reservation
+    await attempt.succeeded();
+    // This browser is known now: later logins from it skip the account lockout (see rate-limit.ts).
+    appendSetCookie(
+      res,
+      serializeCookie(deviceCookie, ctx.throttle.newDeviceCookie(user.id), { secure: config.cookieSecure, maxAge: DEVICE_COOKIE_MAX_AGE }),
+    );
     if (needsRehash(user.passwordHash)) {
       // An imported bcrypt hash (or a weaker argon2 one) verified: replace it now (SECURITY 26).
       try {

@@ -8,13 +8,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { RateLimitPolicy } from '../config.js';
-import { nextFailure } from '../rate-limit.js';
+import { assertDistinctKeys, latestBlock, nextFailure } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
   OUTBOX_MAX_AGE_MS,
   normalizeEmail,
   normalizeUsername,
+  type AttemptKey,
+  type AttemptResult,
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
@@ -296,6 +298,11 @@ export function openSqliteStore(file: string): Store {
        ON CONFLICT(key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start, blocked_until = excluded.blocked_until`,
     ),
     clearFailure: db.prepare('DELETE FROM login_failures WHERE key = ?'),
+    releaseFailure: db.prepare(
+      `UPDATE login_failures SET count = count - 1,
+         blocked_until = CASE WHEN blocked_until = @blockedUntil THEN NULL ELSE blocked_until END
+       WHERE key = @key AND window_start = @windowStart AND count > 0`,
+    ),
     pruneTokens: db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE absolute_expires_at <= ?'),
     pruneFailures: db.prepare(
@@ -308,6 +315,18 @@ export function openSqliteStore(file: string): Store {
     const next = nextFailure(row === undefined ? null : toFailure(row), key, now, policy);
     q.upsertFailure.run(next);
     return next;
+  });
+  const reserveAttempt = db.transaction((keys: readonly AttemptKey[], now: number): AttemptResult => {
+    const rows = keys.map((k) => q.failure.get(k.key) as FailureRow | undefined);
+    const blockedUntil = latestBlock(rows.map((r) => r?.blocked_until ?? null), now);
+    if (blockedUntil !== null) return { ok: false, blockedUntil };
+    const reservations = keys.map((k, i) => {
+      const row = rows[i];
+      const next = nextFailure(row === undefined ? null : toFailure(row), k.key, now, k.policy);
+      q.upsertFailure.run(next);
+      return next;
+    });
+    return { ok: true, reservations };
   });
   const setPassword = db.transaction((userId: string, passwordHash: string, now: number) => {
     q.setHash.run(passwordHash, now, userId);
@@ -488,6 +507,13 @@ export function openSqliteStore(file: string): Store {
     },
     async clearFailures(key) {
       q.clearFailure.run(key);
+    },
+    async reserveAttempt(keys, now) {
+      assertDistinctKeys(keys);
+      return reserveAttempt.immediate(keys, now);
+    },
+    async releaseAttempt(reservation) {
+      q.releaseFailure.run({ key: reservation.key, windowStart: reservation.windowStart, blockedUntil: reservation.blockedUntil });
     },
     async getBlock(key, now) {
       const row = q.failure.get(key) as FailureRow | undefined;

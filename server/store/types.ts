@@ -72,6 +72,21 @@ export interface FailureRecord {
   readonly blockedUntil: number | null;
 }
 
+/** One counter of a reserveAttempt call and the policy it is counted under. */
+export interface AttemptKey {
+  readonly key: string;
+  readonly policy: RateLimitPolicy;
+}
+
+/**
+ * reserveAttempt's answer: the attempt was counted on every key (`reservations`, in the order of
+ * the keys: each counter as recordFailure would have left it), or it was refused because a key was
+ * blocked (`blockedUntil`: the latest block among the blocked keys) and nothing was counted.
+ */
+export type AttemptResult =
+  | { readonly ok: true; readonly reservations: readonly FailureRecord[] }
+  | { readonly ok: false; readonly blockedUntil: number };
+
 /** Which unique user field a createUser / updateUserDetails collided on. */
 export type DuplicateField = 'username' | 'email';
 
@@ -214,6 +229,22 @@ export interface Store {
   clearFailures(key: string): Promise<void>;
   /** `blockedUntil` when `key` is blocked at `now`, else null. */
   getBlock(key: string, now: number): Promise<number | null>;
+  /**
+   * Reserve one attempt BEFORE the password is verified (so concurrent attempts cannot all pass
+   * the check before any failure is recorded): atomically — one IMMEDIATE transaction (SQLite), one
+   * transaction holding the counters' row locks (PostgreSQL, several processes) — either refuse
+   * because a key is blocked at `now` (nothing is counted), or count one failure on every key
+   * (exactly as recordFailure). A key named twice throws. The caller gives back what a successful
+   * attempt should not keep (releaseAttempt) or clears it (clearFailures).
+   */
+  reserveAttempt(keys: readonly AttemptKey[], now: number): Promise<AttemptResult>;
+  /**
+   * Give back one reservation (the attempt succeeded): the counter goes down by one if it is still
+   * in the window the reservation counted in (else nothing happens; never below 0), and the block
+   * that reservation set, if it is still the counter's block, is lifted. A later reservation's
+   * block stays.
+   */
+  releaseAttempt(reservation: FailureRecord): Promise<void>;
 
   // ---- password reset tokens (SECURITY 21) ----
   /**

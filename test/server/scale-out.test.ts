@@ -12,79 +12,18 @@
  */
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PostgresStore } from '../../server/store/postgres.js';
 import { hashRefreshToken } from '../../server/tokens.js';
 import { REFRESH_COOKIE_SECURE } from '../../server/config.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
 import { tempDir } from './helpers.js';
+import { spawnServer, type ServerProcess } from './spawn-server.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ISSUER = 'http://auth.scale-out.test';
 const ACCOUNT_MAX = 4;
 const ALICE = { username: 'alice', password: 'alice-demo-password' };
 const ADMIN = { username: 'admin', password: 'admin-demo-password' };
-
-interface ServerProcess {
-  readonly name: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** Spawn `server/main.ts` on a free port (PORT=0, read back from its output). */
-function spawnServer(name: string, env: Record<string, string>): Promise<ServerProcess> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AUTH_') && !k.startsWith('PG')) clean[k] = v;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')], {
-    cwd: repoRoot,
-    env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => children.delete(child));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      void stop();
-      reject(new Error(`server ${name} did not start within 30 s:\n${out}`));
-    }, 30_000);
-    const check = (): void => {
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-      // The demo account lines come after the listening line: wait for the whole banner.
-      if (port !== undefined && /admin\s+password/.test(out)) {
-        clearTimeout(deadline);
-        child.stdout!.off('data', check);
-        resolve({ name, url: `http://127.0.0.1:${port}`, child, output: () => out, stop });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code, signal) => {
-      clearTimeout(deadline);
-      reject(new Error(`server ${name} exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-}
 
 interface Res {
   status: number;
