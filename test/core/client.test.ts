@@ -157,7 +157,7 @@ function tokenBackend(clock: ManualClock, first: { issuedAgo: number; left: numb
       issuedAt: clock.now() - first.issuedAgo,
       expiresAt: clock.now() + first.left,
       refreshable: first.refreshable,
-    }) as Session,
+    }),
     login: async () => ({ kind: 'redirect' }),
     logout: async () => {},
     forget: () => {},
@@ -165,7 +165,7 @@ function tokenBackend(clock: ManualClock, first: { issuedAgo: number; left: numb
       if (!first.refreshable) throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
       counts.refreshes++;
       await new Promise((r) => setTimeout(r, 5));
-      return { user: makeUser({ id: 'u1' }), issuedAt: clock.now(), expiresAt: clock.now() + lifetime, refreshable: true } as Session;
+      return { user: makeUser({ id: 'u1' }), issuedAt: clock.now(), expiresAt: clock.now() + lifetime, refreshable: true };
     },
     accessToken: () => `t${counts.refreshes}`,
   };

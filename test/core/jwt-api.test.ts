@@ -61,17 +61,17 @@ describe('JwtApiBackend', () => {
     await client.login({ username: 'alice', password: PASSWORD });
     expect(client.state.status).to.equal('authenticated');
     expect(client.state.user?.username).to.equal('alice');
-    expect(client.getResponse()).to.include({ refresh: 'r-1', extra: 'kept' });
+    expect(client.getResponse()).to.include({ extra: 'kept' }).and.not.have.property('refresh');
     expect(JSON.stringify(client.state)).not.to.contain('r-1');
-    // persisted for reloads, without the refresh token
-    const stored = [...t.storage.map.values()].join('');
-    expect(stored).to.contain('kept');
-    expect(stored).not.to.contain('r-1');
+    // persisted for reloads, the refresh token in its own field, not in the response copy
+    const stored = JSON.parse([...t.storage.map.values()].join(''));
+    expect(stored).to.include({ v: 2, refresh: 'r-1' });
+    expect(stored.response).to.include({ extra: 'kept' }).and.not.have.property('refresh');
     // refreshed before exp (300 s lifetime, 60 s leeway)
     await clock.advance(241_000);
     expect(refreshes).to.equal(1);
     expect(client.state.status).to.equal('authenticated');
-    expect(client.getResponse()).to.include({ refresh: 'r-1' });
+    expect(client.getResponse()).not.to.have.property('refresh');
     // a reload: a new client restores from storage, after the verify endpoint says yes
     const reloaded = t.make();
     await reloaded.start();
@@ -313,22 +313,26 @@ describe('JwtApiBackend', () => {
     expect(t.client.state.user?.id).to.equal('alice');
   });
 
-  it('never touches localStorage by default', async () => {
-    localStorage.clear();
-    sessionStorage.clear();
-    const backend = new JwtApiBackend({
-      url: '/token',
-      fetch: fakeFetch({ 'POST /token': async () => json(200, { access: await access(), refresh: 'secret-refresh' }) }),
-    });
-    const client = new AuthClient({ backend, clock, tabs: noTabSync });
-    await client.start();
-    await client.login({ username: 'a', password: PASSWORD });
-    expect(localStorage.length).to.equal(0);
-    expect(JSON.stringify({ ...sessionStorage })).not.to.contain('secret-refresh');
-    expect(document.cookie).not.to.contain('secret-refresh');
-    await client.logout();
-    expect(sessionStorage.length).to.equal(0);
-    client.dispose();
+  it('never touches localStorage by default; the refresh token goes to sessionStorage unless refreshInMemory', async () => {
+    for (const refreshInMemory of [false, true]) {
+      localStorage.clear();
+      sessionStorage.clear();
+      const backend = new JwtApiBackend({
+        url: '/token',
+        refreshUrl: '/refresh',
+        refreshInMemory,
+        fetch: fakeFetch({ 'POST /token': async () => json(200, { access: await access(), refresh: 'secret-refresh' }) }),
+      });
+      const client = new AuthClient({ backend, clock, tabs: noTabSync });
+      await client.start();
+      await client.login({ username: 'a', password: PASSWORD });
+      expect(localStorage.length).to.equal(0);
+      expect(JSON.stringify({ ...sessionStorage }).includes('secret-refresh')).to.equal(!refreshInMemory);
+      expect(document.cookie).not.to.contain('secret-refresh');
+      await client.logout();
+      expect(sessionStorage.length).to.equal(0);
+      client.dispose();
+    }
   });
 
   it('baseUrl derives the reference server layout and account operations send its bodies', async () => {
@@ -377,6 +381,13 @@ describe('JwtApiBackend', () => {
     expect(t.fetch.calls).to.have.length(0);
   });
 });
+
+/** A reload of the page: a new client on the same storage, started. */
+async function reload(t: ReturnType<typeof setup>): Promise<AuthClient> {
+  const client = t.make();
+  await client.start();
+  return client;
+}
 
 /**
  * A Django REST framework + SimpleJWT-shaped API (rotation and blacklist on): HS-style `typ: JWT`
@@ -441,18 +452,22 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
   beforeEach(() => {
     clock = new ManualClock();
   });
+  /** A page whose user has just logged in. */
+  async function signedIn(options: Partial<JwtApiOptions>, routes: Parameters<typeof fakeFetch>[0]) {
+    const t = setup(options, routes, clock);
+    await t.client.start();
+    await t.client.login({ username: 'alice', password: PASSWORD });
+    return t;
+  }
 
   it('1: a reload keeps the user signed in for the refresh token\'s life, refreshing an expired access token', async () => {
     const api = simpleJwt(issuer, clock);
-    const t = setup(SIMPLEJWT, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn(SIMPLEJWT, api.routes);
     const [refresh] = [...api.state.valid];
     expect(stored(t.storage)).to.contain(refresh); // persisted with the snapshot (sessionStorage by default)
     t.client.dispose(); // the tab is reloaded later
     await clock.advance(600_000); // the 5 min access token is long expired
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(reloaded.state.status).to.equal('authenticated');
     expect(api.state.counts.refresh).to.equal(1);
     expect(api.state.blacklisted.has(refresh!)).to.equal(true); // rotated: the stored token is the new one
@@ -460,13 +475,11 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     reloaded.dispose();
     // The snapshot lives as long as the refresh token (a day), not cookieLifetime.
     await clock.advance(86_400_000 - 1_000);
-    const nextDay = t.make();
-    await nextDay.start();
+    const nextDay = await reload(t);
     expect(nextDay.state.status).to.equal('authenticated');
     nextDay.dispose();
     await clock.advance(86_400_000 + 1_000);
-    const late = t.make();
-    await late.start();
+    const late = await reload(t);
     expect(late.state.status).to.equal('anonymous');
     expect(t.storage.map.size).to.equal(0);
     expect(api.state.counts.refresh).to.equal(2); // no refresh with a token past its exp
@@ -487,8 +500,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     const snapshot = JSON.parse([...t.storage.map.values()][0]!) as { expiresAt: number };
     expect(snapshot.expiresAt).to.equal(clock.now() + 3600_000);
     await clock.advance(3599_000);
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(reloaded.state.status).to.equal('authenticated');
     expect(t.fetch.calls.filter((c) => c.url === '/refresh')).to.have.length(1);
     reloaded.dispose();
@@ -496,19 +508,15 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('1: refreshInMemory keeps the refresh token out of storage; a reload keeps the access token until exp', async () => {
     const api = simpleJwt(issuer, clock);
-    const t = setup({ ...SIMPLEJWT, refreshInMemory: true } as Partial<JwtApiOptions>, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn({ ...SIMPLEJWT, refreshInMemory: true }, api.routes);
     expect(stored(t.storage)).not.to.contain([...api.state.valid][0]);
     expect(stored(t.storage)).not.to.contain('"refresh"');
     t.client.dispose();
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(reloaded.state.status).to.equal('authenticated');
     reloaded.dispose();
     await clock.advance(301_000);
-    const late = t.make();
-    await late.start();
+    const late = await reload(t);
     expect(late.state.status).to.equal('anonymous');
     expect(api.state.counts.refresh).to.equal(0);
   });
@@ -516,9 +524,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
   it('1: persist none stores nothing; a refresh cookie stores nothing', async () => {
     for (const options of [{ ...SIMPLEJWT, persist: 'none' as const }, { ...SIMPLEJWT, refreshCookie: true }]) {
       const api = simpleJwt(issuer, clock);
-      const t = setup(options, { ...api.routes, 'POST /api/token/refresh/': () => json(401, {}) }, clock);
-      await t.client.start();
-      await t.client.login({ username: 'alice', password: PASSWORD });
+      const t = await signedIn(options, { ...api.routes, 'POST /api/token/refresh/': () => json(401, {}) });
       expect(t.storage.map.size).to.equal(0);
       t.client.dispose();
     }
@@ -526,14 +532,11 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('2: getAccessToken() on a restored session without a refresh token returns it until exp', async () => {
     const api = simpleJwt(issuer, clock);
-    const t = setup({ ...SIMPLEJWT, refreshInMemory: true } as Partial<JwtApiOptions>, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn({ ...SIMPLEJWT, refreshInMemory: true }, api.routes);
     const token = await t.client.getAccessToken();
     t.client.dispose();
     await clock.advance(270_000); // 30 s left, less than the 60 s leeway
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(await reloaded.getAccessToken()).to.equal(token);
     expect(reloaded.state.status).to.equal('authenticated');
     expect(api.state.counts.refresh).to.equal(0);
@@ -545,15 +548,12 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('3: a 20 s token: 3 back-to-back getAccessToken() make no refresh; 10 concurrent ones when due make one', async () => {
     const api = simpleJwt(issuer, clock, { accessLifetime: 20 });
-    const t = setup(SIMPLEJWT, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn(SIMPLEJWT, api.routes);
     for (let i = 0; i < 3; i++) expect(await t.client.getAccessToken()).to.be.a('string');
     expect(api.state.counts.refresh).to.equal(0);
     t.client.dispose();
     await clock.advance(16_000); // a reload with 4 s left: due (leeway 5 s)
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     const tokens = await Promise.all(Array.from({ length: 10 }, () => reloaded.getAccessToken()));
     expect(new Set(tokens).size).to.equal(1);
     expect(api.state.counts.refresh).to.equal(1);
@@ -562,21 +562,17 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('4: user-url names the user (DRF /api/me/) after login, on restore and after refresh-on-restore', async () => {
     const api = simpleJwt(issuer, clock);
-    const t = setup({ ...SIMPLEJWT, userUrl: '/api/me/' } as Partial<JwtApiOptions>, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn({ ...SIMPLEJWT, userUrl: '/api/me/' }, api.routes);
     const user = t.client.state.user!;
     expect([user.id, user.username, user.name, user.email, user.roles]).to.deep.equal(['1', 'alice', 'Alice Liddell', 'alice@example.com', ['staff']]);
     expect(api.state.counts.me).to.equal(1);
     t.client.dispose();
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(reloaded.state.user?.name).to.equal('Alice Liddell');
     expect(api.state.counts.me).to.equal(2);
     reloaded.dispose();
     await clock.advance(600_000);
-    const later = t.make();
-    await later.start();
+    const later = await reload(t);
     expect(later.state.user?.username).to.equal('alice');
     expect(api.state.counts).to.deep.equal({ refresh: 1, me: 3 });
     later.dispose();
@@ -596,7 +592,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
         nameClaim: 'profile.display',
         emailClaim: 'mail',
         rolesClaim: 'realm_access.roles',
-      } as Partial<JwtApiOptions>,
+      },
       { ...api.routes, 'POST /api/token/': async () => json(200, { access: await sign(), refresh: 'r' }) },
       clock,
     );
@@ -616,7 +612,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     ];
     for (const [answer, code] of cases) {
       const api = simpleJwt(issuer, clock);
-      const t = setup({ ...SIMPLEJWT, userUrl: '/api/me/' } as Partial<JwtApiOptions>, { ...api.routes, 'GET /api/me/': answer }, clock);
+      const t = setup({ ...SIMPLEJWT, userUrl: '/api/me/' }, { ...api.routes, 'GET /api/me/': answer }, clock);
       await t.client.start();
       const err = await rejectsWith(t.client.login({ username: 'alice', password: PASSWORD }), code);
       expect(err.message).not.to.contain('\n');
@@ -627,20 +623,16 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     // On restore: a 401 drops the stored session; a 5xx keeps it and says so.
     const api = simpleJwt(issuer, clock);
     let answer = (): Response => json(200, { id: 1, username: 'alice' });
-    const t = setup({ ...SIMPLEJWT, userUrl: '/api/me/', refreshInMemory: true } as Partial<JwtApiOptions>, { ...api.routes, 'GET /api/me/': () => answer() }, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn({ ...SIMPLEJWT, userUrl: '/api/me/', refreshInMemory: true }, { ...api.routes, 'GET /api/me/': () => answer() });
     t.client.dispose();
     answer = () => json(502, {});
-    const down = t.make();
-    await down.start();
+    const down = await reload(t);
     expect(down.state.status).to.equal('error');
     expect(down.state.error?.code).to.equal('server_error');
     expect(t.storage.map.size).to.equal(1);
     down.dispose();
     answer = () => json(401, {});
-    const refused = t.make();
-    await refused.start();
+    const refused = await reload(t);
     expect(refused.state.status).to.equal('anonymous');
     expect(t.storage.map.size).to.equal(0);
     refused.dispose();
@@ -648,13 +640,10 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('6: logout after a reload blacklists the refresh token with exactly {"refresh": …}', async () => {
     const api = simpleJwt(issuer, clock);
-    const t = setup(SIMPLEJWT, api.routes, clock);
-    await t.client.start();
-    await t.client.login({ username: 'alice', password: PASSWORD });
+    const t = await signedIn(SIMPLEJWT, api.routes);
     const [refresh] = [...api.state.valid];
     t.client.dispose();
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     await reloaded.logout();
     const call = t.fetch.calls.find((c) => c.url === '/api/token/blacklist/')!;
     expect(call.body).to.equal(JSON.stringify({ refresh }));
@@ -689,7 +678,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
 
   it('8: with refreshInMemory a dotted refreshKey never reaches storage; the snapshot is v2, a v1 one is dropped', async () => {
     const t = setup(
-      { refreshUrl: '/refresh', tokenKey: 'data.access', refreshKey: 'data.refresh', refreshInMemory: true } as Partial<JwtApiOptions>,
+      { refreshUrl: '/refresh', tokenKey: 'data.access', refreshKey: 'data.refresh', refreshInMemory: true },
       {
         'POST /token': async () =>
           json(200, { data: { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }), refresh: 'secret-r' } }),
@@ -703,8 +692,7 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     t.client.dispose();
     const access = await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 });
     t.storage.map.set('auth-elements:session', JSON.stringify({ v: 1, response: { data: { access } }, expiresAt: clock.now() + 60_000 }));
-    const reloaded = t.make();
-    await reloaded.start();
+    const reloaded = await reload(t);
     expect(reloaded.state.status).to.equal('anonymous');
     expect(t.storage.map.size).to.equal(0);
     reloaded.dispose();

@@ -153,7 +153,7 @@ describe('token verification: typ, token_type and the subject claim', () => {
 
   it('typ: false (attribute typ="any") accepts any typ; verify.typ can name another value', async () => {
     for (const typ of [false, 'any'] as const) {
-      const verify = createVerifier({ ...base, typ } as never, fetcher);
+      const verify = createVerifier({ ...base, typ }, fetcher);
       await verify(await issuer.sign(claims(), { typ: 'JWT' }), NOW);
       await verify(await signRaw({ alg: 'ES256', kid: 'k1' }, claims(), issuer.privateKey), NOW);
     }
@@ -163,7 +163,7 @@ describe('token verification: typ, token_type and the subject claim', () => {
   });
 
   it('refuses a token whose token_type is present and not access, whatever the typ', async () => {
-    const verify = createVerifier({ ...base, typ: false } as never, fetcher);
+    const verify = createVerifier({ ...base, typ: false }, fetcher);
     await verify(await issuer.sign({ ...claims(), token_type: 'access' }, { typ: 'JWT' }), NOW);
     const err = await rejectsWith(verify(await issuer.sign({ ...claims(), token_type: 'refresh' }, { typ: 'JWT' }), NOW), 'token_invalid');
     expect(err.description).to.contain('token_type');
@@ -173,14 +173,14 @@ describe('token verification: typ, token_type and the subject claim', () => {
 
   it('the required subject claim is subjectClaim (default sub); a missing one is named in the description', async () => {
     const { sub: _sub, ...simpleJwt } = { ...claims(), user_id: 1, token_type: 'access' };
-    const strict = createVerifier({ ...base, typ: false } as never, fetcher);
+    const strict = createVerifier({ ...base, typ: false }, fetcher);
     const err = await rejectsWith(strict(await issuer.sign(simpleJwt, { typ: 'JWT' }), NOW), 'token_invalid');
     expect(err.description).to.equal(
       'The token has no "sub" claim (set subject-claim if your API names the user differently, e.g. user_id).',
     );
-    const byUserId = createVerifier({ ...base, typ: false, subjectClaim: 'user_id' } as never, fetcher);
+    const byUserId = createVerifier({ ...base, typ: false, subjectClaim: 'user_id' }, fetcher);
     expect((await byUserId(await issuer.sign(simpleJwt, { typ: 'JWT' }), NOW)).user_id).to.equal(1);
-    const nested = createVerifier({ ...base, subjectClaim: 'data.user.id' } as never, fetcher);
+    const nested = createVerifier({ ...base, subjectClaim: 'data.user.id' }, fetcher);
     await nested(await issuer.sign({ ...claims(), data: { user: { id: 7 } } }), NOW);
     await rejectsWith(nested(await issuer.sign(claims()), NOW), 'token_invalid');
   });
