@@ -15,9 +15,13 @@ export function warnOnce(code: string, message: string): void {
 /**
  * Token and response problems are integration problems the page cannot explain to its user: tell the
  * developer which claim, header or key was wrong (the page shows the generic translated message).
+ * The cause chain is followed: a refresh that got a bad token ends the session as `session_expired`.
  */
 export function warnAuthError(error: unknown): void {
-  if (error instanceof AuthError && (error.code === 'token_invalid' || error.code === 'invalid_response')) {
-    console.warn(`[auth-elements] ${error.code}: ${error.description ?? error.message}`);
+  for (let e = error; e instanceof AuthError; e = e.cause) {
+    if (e.code === 'token_invalid' || e.code === 'invalid_response') {
+      console.warn(`[auth-elements] ${e.code}: ${e.description ?? e.message}`);
+      return;
+    }
   }
 }

@@ -391,4 +391,28 @@ describe('auth-provider', () => {
       }
     }
   });
+
+  it('a session ended by a refused token says why in the console (the cause of session_expired)', async () => {
+    fetchStub = stubFetch({
+      'POST /api/token/': () => json({ access: token({ sub: 'u1', token_type: 'access' }), refresh: 'r' }),
+      'POST /api/token/refresh/': () => json({ access: token({ sub: 'u1', token_type: 'refresh' }) }),
+    });
+    const div = await container(
+      `<auth-provider url="/api/token/" refresh-url="/api/token/refresh/" persist="none" name="cause-test"><auth-login></auth-login></auth-provider>`,
+    );
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    await loginThroughForm(login, 'alice', 'pw');
+    await untilStatus(login, 'authenticated');
+    const warnings = captureWarnings();
+    try {
+      const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+      await provider.client!.refresh().catch(() => {});
+      expect((await event).detail.code).to.equal('session_expired');
+      expect(warnings.messages.some((m) => m.includes('"token_type" claim is "refresh"')), warnings.messages.join('\n')).to.equal(true);
+    } finally {
+      warnings.restore();
+    }
+  });
 });
