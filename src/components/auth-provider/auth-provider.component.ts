@@ -16,30 +16,11 @@ import { AuthStateChangeEvent } from '../events/auth-state-change.js';
 import { languageOf, loadTranslation } from '../localize.js';
 import styles from './auth-provider.styles.js';
 
-/** Properties copied as they are into the configuration (backend options, and the client's `name`). */
-const CONFIG_PROPERTIES = [
-  'baseUrl',
-  'url',
-  'method',
-  'bodyFormat',
-  'tokenKey',
-  'refreshUrl',
-  'refreshKey',
-  'refreshCookie',
-  'refreshInMemory',
-  'validateUrl',
-  'validateTokenIn',
-  'logoutUrl',
-  'userUrl',
-  'subjectClaim',
-  'usernameClaim',
-  'nameClaim',
-  'emailClaim',
-  'rolesClaim',
-  'cookieLifetime',
-  'persist',
-  'name',
-] as const;
+/**
+ * Properties that are not copied as they are into the configuration: every other declared property is
+ * a backend option (or the client's `name`) under its own name.
+ */
+const NOT_COPIED = ['backend', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError'];
 
 /** Client options that are not backend options. */
 interface ClientConfig {
@@ -286,26 +267,19 @@ export class AuthProvider extends AuthElement {
   #readConfig(): Record<string, unknown> & ClientConfig {
     const config: Record<string, unknown> = { backend: this.backend || 'jwt' };
     // Unset attributes (and false booleans) stay out, so base-url's derived defaults apply.
-    for (const key of CONFIG_PROPERTIES) {
-      const value = this[key];
+    for (const key of Object.keys(AuthProvider.properties)) {
+      const value = NOT_COPIED.includes(key) ? undefined : (this as unknown as Record<string, unknown>)[key];
       if (value !== undefined && value !== null && value !== '' && value !== false) config[key] = value;
     }
-    if (this.jwksUrl || this.issuer || this.audience || this.algorithms || this.typ) {
-      const verify: Record<string, unknown> = {};
-      const put = (key: string, value: unknown) => {
-        if (value) verify[key] = value;
+    const { jwksUrl, issuer, audience, algorithms, typ } = this;
+    if (jwksUrl || issuer || audience || algorithms || typ) {
+      config.verify = {
+        jwksUrl,
+        issuer,
+        audience,
+        ...(typ ? { typ: typ !== 'any' && typ } : {}),
+        ...(algorithms ? { algorithms: algorithms.split(',').map((alg) => alg.trim()).filter(Boolean) } : {}),
       };
-      put('jwksUrl', this.jwksUrl);
-      put('issuer', this.issuer);
-      put('audience', this.audience);
-      if (this.typ) verify.typ = this.typ === 'any' ? false : this.typ;
-      if (this.algorithms) {
-        verify.algorithms = this.algorithms
-          .split(',')
-          .map((alg) => alg.trim())
-          .filter(Boolean);
-      }
-      config.verify = verify;
     }
     const script = this.querySelector(':scope > script[type="application/json"]');
     if (script) {
