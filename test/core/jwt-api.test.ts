@@ -530,6 +530,20 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     }
   });
 
+  it('1: with persist local, a tab refreshes with the token another tab rotated into storage', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn({ ...SIMPLEJWT, persist: 'local' }, api.routes);
+    const other = await reload(t); // a second tab on the same localStorage
+    expect(other.state.status).to.equal('authenticated');
+    await t.client.refresh(); // rotates: the token the second tab holds is now blacklisted
+    await other.refresh();
+    expect(other.state.status).to.equal('authenticated');
+    expect(api.state.counts.refresh).to.equal(2);
+    expect(stored(t.storage)).to.contain([...api.state.valid][0]);
+    t.client.dispose();
+    other.dispose();
+  });
+
   it('2: getAccessToken() on a restored session without a refresh token returns it until exp', async () => {
     const api = simpleJwt(issuer, clock);
     const t = await signedIn({ ...SIMPLEJWT, refreshInMemory: true }, api.routes);
