@@ -106,7 +106,7 @@ export interface JwtApiOptions {
   nameClaim?: string;
   emailClaim?: string;
   rolesClaim?: string;
-  /** Build the user from the token claims and the response, when the defaults do not fit. */
+  /** Build the user from the token claims and the response (without the refresh token), when the defaults do not fit. */
   user?: (claims: JWTPayload, response: Readonly<Record<string, unknown>>) => AuthUser;
   /** Per-request time limit in ms. Default 30000. */
   timeout?: number;
