@@ -69,7 +69,7 @@ export interface JwtApiOptions {
   /** How the token reaches the validate URL: `body` (`{"token": …}`, default) or `header` (Bearer). */
   validateTokenIn?: 'body' | 'header';
   /**
-   * URL told about the logout: `{"<refreshKey>": <refresh token>}` with the Bearer token (SimpleJWT's
+   * URL told about the logout: `{"<last part of refreshKey>": <refresh token>}` with the Bearer token (SimpleJWT's
    * blacklist view), or the Bearer token and the cookie.
    */
   logoutUrl?: string;
@@ -243,8 +243,7 @@ export class JwtApiBackend implements AuthBackend {
     this.forget();
     if (!this.#o.logoutUrl) return;
     // SimpleJWT's TokenBlacklistView wants exactly {"refresh": "<token>"}; the reference server, the Bearer token.
-    const body: Record<string, string> = refresh ? { [this.#o.refreshKey]: refresh } : {};
-    const response = await this.#post(this.#o.logoutUrl, body, ctx, { bearer: token });
+    const response = await this.#post(this.#o.logoutUrl, this.#refreshBody(refresh), ctx, { bearer: token });
     // 401: the server had already ended this session, which is what we wanted.
     if ((response.status < 200 || response.status > 299) && response.status !== 401) {
       throw errorFromResponse(response, 'request_rejected', 'The server refused the logout.');
@@ -315,6 +314,11 @@ export class JwtApiBackend implements AuthBackend {
     throw errorFromResponse(response, accountCode(response), `The ${operation} was refused.`);
   }
 
+  /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
+  #refreshBody(token: string | null): Record<string, string> {
+    return token ? { [this.#o.refreshKey.split('.').pop()!]: token } : {};
+  }
+
   #renew(ctx: OperationContext, profile: boolean): Promise<Session> {
     // With `persist: local` another tab may have rotated the token (it refreshes under the same lock).
     const stored = this.persistMode === 'local' && this.#keepsRefresh() ? this.#readSnapshot(ctx.now())?.refresh : null;
@@ -326,8 +330,7 @@ export class JwtApiBackend implements AuthBackend {
     if (!refreshToken && !this.#o.refreshCookie) {
       throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
     }
-    const body = refreshToken ? { [this.#o.refreshKey]: refreshToken } : {};
-    const response = await this.#post(this.#o.refreshUrl, body, ctx);
+    const response = await this.#post(this.#o.refreshUrl, this.#refreshBody(refreshToken), ctx);
     if (response.status < 200 || response.status > 299) {
       if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         throw errorFromResponse(response, 'session_expired', 'Your session has ended. Please log in again.');

@@ -686,6 +686,8 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     response.data.refresh = 'tampered';
     expect(JSON.stringify(t.client.getResponse())).not.to.contain('tampered');
     await t.client.refresh();
+    // A wrapped API still takes {"refresh": …}: the last part of the dotted key names the field.
+    expect(t.fetch.calls.find((c) => c.url === '/refresh')!.body).to.equal(JSON.stringify({ refresh: 'secret-r' }));
     expect(JSON.stringify(t.client.getResponse())).not.to.contain('secret-r');
     t.client.dispose();
   });
