@@ -229,9 +229,11 @@ function assertNoRefreshToken(where: string, value: unknown, refreshTokens: stri
 
 async function waitForRotation(tab: Tab): Promise<void> {
   const seen = tab.refresh.length;
-  await tab.page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/token/refresh/') && r.status() === 200, {
+  const response = await tab.page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/token/refresh/'), {
     timeout: (ACCESS_SECONDS + 10) * 1000,
   });
+  const body = await response.text();
+  assert.equal(response.status(), 200, `the scheduled refresh (${response.request().postData()}) was refused: ${body}`);
   const until = Date.now() + 2000;
   while (tab.refresh.length === seen && Date.now() < until) await sleep(20);
 }
@@ -455,7 +457,7 @@ describe('against a real SimpleJWT server (Django, DRF, djangorestframework-simp
     await login(tab);
     assertNoRefreshToken('storage after login', await storageOf(tab), tab.refresh);
     await waitForRotation(tab);
-    assert.equal((await stateOf(tab)).status, 'authenticated', 'renewed through the wrapped refresh endpoint');
+    assert.equal((await stateOf(tab)).status, 'authenticated', 'renewed through the wrapped refresh endpoint ({"refresh": …} in, {"data": …} out)');
     assertNoRefreshToken('storage after a refresh', await storageOf(tab), tab.refresh);
     const response = await tab.page.evaluate(() => document.querySelector('auth-provider')!.client!.getResponse());
     assertNoRefreshToken('getResponse()', response, tab.refresh);

@@ -5,7 +5,8 @@ SimpleJWT's own token classes, views and serializers, subclassed only where Simp
 
   long     access tokens live 20 s (refresh-leeway tests)
   profile  get_token() adds claims under names the kit does not guess: display_name, profile.{login,mail,groups}
-  wrapped  the pair comes back as {"data": {"access", "refresh"}} (a dotted refreshKey)
+  wrapped  answers come back as {"data": {"access", "refresh"}} (a dotted refreshKey); requests are
+           SimpleJWT's own ({"refresh": …})
   rs       RS256 with ISSUER and AUDIENCE, public key at jwks/ (verify in the browser); typ "JWT"
   rs-typed as rs, but access tokens carry the RFC 9068 header typ "at+jwt"
 """

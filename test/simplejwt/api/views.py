@@ -51,12 +51,6 @@ def _variant(kwargs):
     return variant.classes
 
 
-def _unwrap(data, key):
-    """The refresh token from {"refresh"}, {"data": {"refresh"}} or {"data.refresh"}."""
-    nested = data.get("data") if isinstance(data.get("data"), dict) else {}
-    return data.get(key) or nested.get(key) or data.get(f"data.{key}")
-
-
 class VariantTokenView(TokenViewBase):
     """Obtain, refresh or blacklist with the variant's SimpleJWT serializer (TokenViewBase's own post)."""
 
@@ -66,11 +60,9 @@ class VariantTokenView(TokenViewBase):
         return _variant(self.kwargs)[self.serializer_key]
 
     def post(self, request, variant):
+        # The wrapped variant wraps its answers only; requests are SimpleJWT's own ({"refresh": …}).
         wrap = VARIANTS[variant].wrap if variant in VARIANTS else False
-        data = request.data
-        if wrap and self.serializer_key != "obtain":
-            data = {"refresh": _unwrap(data, "refresh")}
-        serializer = self.get_serializer(data=data)
+        serializer = self.get_serializer(data=request.data)
         try:
             serializer.is_valid(raise_exception=True)
         except TokenError as e:
