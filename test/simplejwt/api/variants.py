@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Optional
 
+import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
@@ -49,8 +50,6 @@ class TypedTokenBackend(TokenBackend):
         self.typ = typ
 
     def encode(self, payload):
-        import jwt
-
         claims = dict(payload)
         if self.audience is not None:
             claims["aud"] = self.audience
