@@ -3,6 +3,8 @@
 #   scripts/setup.sh            npm packages
 #   scripts/setup.sh --browser  + Debian's Chromium (for tests)
 #   scripts/setup.sh --postgres + Debian's PostgreSQL (for the store tests)
+#   scripts/setup.sh --python   + a Python virtual environment in .venv/ with Django, DRF and SimpleJWT
+#                                 from PyPI (test/simplejwt/requirements.txt), for the SimpleJWT e2e tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,9 +37,25 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
+# The SimpleJWT test server's packages go into .venv/ with that environment's own pip, never into the
+# system Python; reinstalled only when the pinned requirements change.
+python_venv() {
+  local venv=.venv req=test/simplejwt/requirements.txt
+  if [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/.requirements-installed"; then return; fi
+  command -v python3 >/dev/null || apt_install python3 python3-venv
+  echo "setup: creating $venv (Python $(python3 -c 'import platform; print(platform.python_version())')) with $req from PyPI (once)"
+  if ! python3 -m venv --clear "$venv" >/dev/null 2>&1; then
+    apt_install python3-venv # Debian's python3 needs it for ensurepip
+    python3 -m venv --clear "$venv"
+  fi
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"
+  cp "$req" "$venv/.requirements-installed"
+}
+
 for arg in "$@"; do
   case "$arg" in
     --browser) [ -x /usr/bin/chromium ] || apt_install chromium ;;
     --postgres) [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_install postgresql ;;
+    --python) python_venv ;;
   esac
 done

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
 # builds, checks the size budget, and runs every test: core and components in Chromium, the server
-# against real SQLite files, and end-to-end runs of the demo in Chromium.
+# against real SQLite files, and end-to-end runs in Chromium of the demo and of the kit against a real
+# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --browser --postgres
+bash scripts/setup.sh --browser --postgres --python
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
@@ -24,7 +25,7 @@ step "core and component tests (Chromium, @web/test-runner)"
 npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$'
 wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1)
 
-step "server and end-to-end tests (node:test; real SQLite, real server, Chromium)"
+step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, Chromium)"
 node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log"
 node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}')
 node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}')
