@@ -32,6 +32,7 @@ export interface OperationOptions {
 type Listener = (state: AuthState) => void;
 
 const RETRY_AFTER_NETWORK_ERROR_MS = 15_000;
+const LOGOUT_WAITS_FOR_REFRESH_MS = 5_000;
 
 /**
  * The one object every element shares. Construct it (no side effects), `start()` it once, then read
@@ -126,10 +127,14 @@ export class AuthClient {
   async logout(options: OperationOptions = {}): Promise<AuthState> {
     const ctx = this.#context(options.signal);
     throwIfAborted(ctx.signal);
+    const refreshing = this.#refreshing;
     this.#epoch++;
     this.#clearTimer();
     let failure: AuthError | null = null;
     try {
+      // A refresh on its way rotates the refresh token: let it land (a few seconds at most), so the
+      // server hears of the newest one and nothing it sets survives the logout.
+      if (refreshing) await new Promise<void>((done) => (this.#clock.setTimeout(done, LOGOUT_WAITS_FOR_REFRESH_MS), refreshing.then(() => done(), () => done())));
       await this.backend.logout(ctx);
     } catch (err) {
       failure = toAuthError(err);

@@ -143,6 +143,8 @@ export class JwtApiBackend implements AuthBackend {
   #token: string | null = null;
   /** The user URL's last answer. */
   #profile: Json | null = null;
+  /** Bumped by forget(): an answer to a request sent before it must not bring the session back. */
+  #generation = 0;
 
   constructor(options: JwtApiOptions) {
     options = withBaseUrl(options);
@@ -184,18 +186,19 @@ export class JwtApiBackend implements AuthBackend {
   }
 
   async restore(ctx: OperationContext): Promise<Session | null> {
+    const since = this.#generation;
     const snapshot = this.#readSnapshot(ctx.now());
     if (snapshot) {
       const refresh = (this.#keepsRefresh() && snapshot.refresh) || null;
       try {
-        return await this.#accept(snapshot.response, refresh, ctx, { validate: true, until: snapshot.expiresAt, profile: true });
+        return await this.#accept(snapshot.response, refresh, ctx, { validate: true, until: snapshot.expiresAt, profile: true, since });
       } catch (err) {
         // Unreachable server: keep the snapshot for the next try, and say so.
         if (!isTokenError(err)) throw err;
         // An expired or refused access token with a refresh token at hand: renew instead of ending.
         if (refresh && this.#o.refreshUrl) {
           try {
-            return await this.#refreshWith(refresh, snapshot.response, ctx, true);
+            return await this.#refreshWith(refresh, snapshot.response, ctx, true, since);
           } catch (err) {
             if (!isTokenError(err) && (err as AuthError).code !== 'session_expired') throw err;
           }
@@ -225,12 +228,13 @@ export class JwtApiBackend implements AuthBackend {
       [this.#o.usernameField]: username,
       [this.#o.passwordField]: password,
     };
+    const since = this.#generation;
     const response = await this.#post(this.#o.url, body, ctx, { method: this.#o.method, format: this.#o.bodyFormat });
     if (response.status < 200 || response.status > 299) {
       const code = [400, 401, 403, 404].includes(response.status) ? 'invalid_credentials' : 'request_rejected';
       throw errorFromResponse(response, code, 'Invalid username or password.');
     }
-    return this.#accept(this.#body(response), null, ctx, { validate: false, until: this.#until(ctx), profile: true });
+    return this.#accept(this.#body(response), null, ctx, { validate: false, until: this.#until(ctx), profile: true, since });
   }
 
   refresh(ctx: OperationContext): Promise<Session> {
@@ -281,10 +285,11 @@ export class JwtApiBackend implements AuthBackend {
     await this.#call(this.#o.detailsUrl, 'details update', body, ctx, true);
     // The access token (and the user URL) carry name and email: renew so the session shows the new details.
     if (this.#o.refreshUrl) return this.#renew(ctx, true);
-    return this.#accept(this.#response ?? {}, this.#refresh, ctx, { validate: false, until: this.#until(ctx), profile: true });
+    return this.#accept(this.#response ?? {}, this.#refresh, ctx, { validate: false, until: this.#until(ctx), profile: true, since: this.#generation });
   }
 
   forget(): void {
+    this.#generation++;
     this.#response = this.#refresh = this.#token = this.#profile = null;
     safeRemove(this.#store(), this.#snapshotKey());
   }
@@ -325,7 +330,13 @@ export class JwtApiBackend implements AuthBackend {
     return this.#refreshWith(stored || this.#refresh, this.#response ?? {}, ctx, profile);
   }
 
-  async #refreshWith(refreshToken: string | null, base: Json, ctx: OperationContext, profile: boolean): Promise<Session> {
+  async #refreshWith(
+    refreshToken: string | null,
+    base: Json,
+    ctx: OperationContext,
+    profile: boolean,
+    since = this.#generation,
+  ): Promise<Session> {
     if (!this.#o.refreshUrl) throw new AuthError('unsupported', 'No refresh URL is configured.');
     if (!refreshToken && !this.#o.refreshCookie) {
       throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
@@ -338,7 +349,7 @@ export class JwtApiBackend implements AuthBackend {
       throw errorFromResponse(response, 'request_rejected', 'The session could not be renewed.');
     }
     // Servers that do not rotate (SimpleJWT's default) answer with an access token only: #accept keeps ours.
-    return this.#accept({ ...base, ...this.#body(response) }, refreshToken, ctx, { validate: false, until: this.#until(ctx), profile });
+    return this.#accept({ ...base, ...this.#body(response) }, refreshToken, ctx, { validate: false, until: this.#until(ctx), profile, since });
   }
 
   /**
@@ -350,7 +361,7 @@ export class JwtApiBackend implements AuthBackend {
     raw: Json,
     refresh: string | null,
     ctx: OperationContext,
-    options: { validate: boolean; until: number; profile: boolean },
+    options: { validate: boolean; until: number; profile: boolean; since: number },
   ): Promise<Session> {
     const o = this.#o;
     const token = getPath(raw, o.tokenKey);
@@ -368,7 +379,8 @@ export class JwtApiBackend implements AuthBackend {
     }
     if (options.validate && o.validateUrl) await this.#validate(token, ctx);
     const profile = o.userUrl && (options.profile || !this.#profile) ? await this.#fetchProfile(token, ctx) : this.#profile;
-    if (ctx.signal.aborted) throw new AuthError('aborted', 'The operation was cancelled.');
+    // Cancelled, or the session was ended (logout, another tab) while this answer was on its way.
+    if (ctx.signal.aborted || options.since !== this.#generation) throw new AuthError('aborted', 'The operation was cancelled.');
     const user = o.user ? o.user(claims, response) : this.#user(claims, response, profile);
     const tokenExpiry = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
     this.#response = response;

@@ -261,11 +261,37 @@ describe('JwtApiBackend', () => {
     const b = t.client.refresh();
     expect(a).to.equal(b);
     await flush();
-    await t.client.logout();
+    const out = t.client.logout(); // waits for the refresh on its way (5 s at most), then tells the server
+    await flush();
+    expect(t.fetch.calls.filter((c) => c.url === '/logout')).to.have.length(0);
     release();
+    await out;
     await a;
     expect(t.fetch.calls.filter((c) => c.url === '/refresh')).to.have.length(1);
+    expect(t.fetch.calls.filter((c) => c.url === '/logout')).to.have.length(1);
     expect(t.client.state.status).to.equal('anonymous');
+  });
+
+  it('a logout does not wait more than 5 s for a refresh that hangs', async () => {
+    const t = setup(
+      { refreshUrl: '/refresh', logoutUrl: '/logout' },
+      {
+        'POST /token': async () => json(200, { access: await access(), refresh: 'r' }),
+        'POST /refresh': () => new Promise<Response>(() => {}),
+        'POST /logout': () => new Response(null, { status: 204 }),
+      },
+      clock,
+    );
+    await t.client.start();
+    await t.client.login({ username: 'a', password: PASSWORD });
+    void t.client.refresh().catch(() => undefined);
+    await flush();
+    const out = t.client.logout();
+    await clock.advance(5_000);
+    await out;
+    expect(t.fetch.calls.filter((c) => c.url === '/logout')).to.have.length(1);
+    expect(t.client.state.status).to.equal('anonymous');
+    expect(t.storage.map.size).to.equal(0);
   });
 
   it('a logout the server cannot hear still signs out here and says logout_incomplete', async () => {
@@ -711,6 +737,59 @@ describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
     const reloaded = await reload(t);
     expect(reloaded.state.status).to.equal('anonymous');
     expect(t.storage.map.size).to.equal(0);
+    reloaded.dispose();
+  });
+
+  /** The SimpleJWT routes, with the answer to the next refresh held back until `release()`. */
+  function heldRefresh(api: ReturnType<typeof simpleJwt>) {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atServer = new Promise<void>((resolve) => (reached = resolve));
+    const routes = {
+      ...api.routes,
+      'POST /api/token/refresh/': async (call: Parameters<(typeof api.routes)[string]>[0]) => {
+        const answer = await api.routes['POST /api/token/refresh/']!(call); // the server has rotated
+        reached();
+        await held;
+        return answer;
+      },
+    };
+    return { routes, release, atServer };
+  }
+
+  it('logout during a refresh in flight: the newest refresh token is blacklisted and nothing is stored again', async () => {
+    const api = simpleJwt(issuer, clock);
+    const hold = heldRefresh(api);
+    const t = await signedIn(SIMPLEJWT, hold.routes);
+    const refreshing = t.client.refresh().catch(() => undefined);
+    await hold.atServer;
+    const loggedOut = t.client.logout();
+    hold.release();
+    await loggedOut;
+    await refreshing;
+    expect(api.state.valid.size).to.equal(0); // the rotated-in token was blacklisted too
+    expect(t.storage.map.size).to.equal(0);
+    expect(t.client.state.status).to.equal('anonymous');
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('anonymous');
+    reloaded.dispose();
+  });
+
+  it('another tab\'s logout (forget) during a refresh in flight: the late answer brings nothing back', async () => {
+    const api = simpleJwt(issuer, clock);
+    const hold = heldRefresh(api);
+    const t = await signedIn(SIMPLEJWT, hold.routes);
+    const refreshing = t.client.refresh().catch((err: unknown) => err);
+    await hold.atServer;
+    t.client.backend.forget(); // what the client does on the other tab's logout message
+    hold.release();
+    await refreshing;
+    expect(t.storage.map.size).to.equal(0);
+    expect(t.client.backend.accessToken?.()).to.equal(null);
+    t.client.dispose();
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('anonymous');
     reloaded.dispose();
   });
 

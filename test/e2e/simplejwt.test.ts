@@ -441,6 +441,33 @@ describe('against a real SimpleJWT server (Django, DRF, djangorestframework-simp
     await assertAllRefused(tab.refresh, '/v/long/api/token/refresh/');
   });
 
+  test('6: a logout while a scheduled refresh is on its way: nothing comes back on reload, every refresh token is refused', LIMIT, async () => {
+    const tab = await open({ ...API, 'logout-url': '/api/token/blacklist/' });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atServer = new Promise<void>((resolve) => (reached = resolve));
+    await tab.page.route('**/api/token/refresh/', async (route) => {
+      const answer = await route.fetch(); // the real server has rotated; the page does not know yet
+      reached();
+      await held;
+      await route.fulfill({ response: answer });
+    });
+    await login(tab);
+    await atServer;
+    const delivered = tab.page.waitForResponse((r) => new URL(r.url()).pathname === '/api/token/refresh/');
+    const out = tab.page.evaluate(() => document.querySelector('auth-provider')!.client!.logout().then(() => null, (e: { code?: string }) => e.code ?? 'error'));
+    release();
+    await delivered;
+    assert.equal(await out, null, 'a clean logout');
+    const stored = await storageOf(tab);
+    await tab.page.unroute('**/api/token/refresh/');
+    await tab.page.reload();
+    const state = await waitForStatus(tab, ['anonymous', 'authenticated']);
+    assert.equal(state.status, 'anonymous', `signed in again after logout + reload; storage after logout: ${JSON.stringify(stored).slice(0, 200)}`);
+    await assertAllRefused(tab.refresh, '/api/token/refresh/');
+  });
+
   test('7: getResponse() never holds the refresh token, after login or after a refresh', LIMIT, async () => {
     const tab = await open(API);
     await login(tab);
