@@ -270,6 +270,7 @@ function buildApp(
       config.rateLimit.address.windowSeconds,
       config.forgotRateLimit.account.windowSeconds,
       config.forgotRateLimit.address.windowSeconds,
+      config.registerRateLimit.windowSeconds,
     ) * 1000;
   const pruneTimer = setInterval(() => {
     store.prune(now(), maxWindowMs).catch((err: unknown) => logger.error('pruning the store failed', err));

@@ -105,6 +105,21 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
     return !blocked;
   }
 
+  /**
+   * Count one registration attempt of the address and refuse it (429) over the limit. The count
+   * is the one recordFailure returns: a single transaction (SQLite IMMEDIATE) or a single upsert
+   * (PostgreSQL), so of N concurrent attempts exactly `max` see a count within the limit.
+   */
+  async function reserveRegistration(address: string, now: number): Promise<void> {
+    const { max, windowSeconds } = config.registerRateLimit;
+    // The block fields of the counter are not read here; they only keep it from being pruned early.
+    const policy = { maxFailures: max + 1, windowSeconds, baseDelaySeconds: windowSeconds, maxDelaySeconds: windowSeconds };
+    const counter = await store.recordFailure(REGISTER_ADDRESS_PREFIX + address, now, policy);
+    if (counter.count > max) {
+      throw rateLimited(Math.max(1, Math.ceil((counter.windowStart + windowSeconds * 1000 - now) / 1000)), 'registrations from this address');
+    }
+  }
+
   /** The current password of an authenticated user, with the login throttle (SECURITY 19). */
   async function checkCurrentPassword(user: UserRecord, password: string, client: ClientInfo, now: number): Promise<void> {
     const keys = { account: accountKey(user.usernameNormalized), address: addressKey(client.address) };
@@ -133,17 +148,12 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
       const name = checkName(input.name ?? '');
       if (!name.ok) throw new HttpError(400, 'invalid_request', name.reason);
 
-      const now = ctx.now();
-      const throttleKey = REGISTER_ADDRESS_PREFIX + client.address;
-      const wait = await blockedFor(throttleKey, now);
-      if (wait !== null) throw rateLimited(wait, 'refused registrations from this address');
-      const refuse = async (): Promise<never> => {
-        await store.recordFailure(throttleKey, now, config.rateLimit.address);
-        throw registrationRefused();
-      };
-      // The allowlist is configuration, not account data: refusing before hashing reveals nothing.
-      if (!domainAllowed(email.email, config.allowedEmailDomains)) return refuse();
       enforcePasswordPolicy(input.password, config.passwordMinLength, { username: username.username, email: email.email });
+      const now = ctx.now();
+      // Every attempt that got this far counts, before anything is looked up or hashed.
+      await reserveRegistration(client.address, now);
+      // The allowlist is configuration, not account data: refusing before hashing reveals nothing.
+      if (!domainAllowed(email.email, config.allowedEmailDomains)) throw registrationRefused();
 
       // Hash before asking the store, so "not pre-authorized" and "email already registered" cost
       // the same work and get the same answer (SECURITY 22-23).
@@ -155,8 +165,8 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
           config.registration === 'preauthorized' ? { consumePreauthorizedEmail: email.email } : undefined,
         );
       } catch (err) {
-        if (err instanceof NotPreauthorizedError) return refuse();
-        if (err instanceof DuplicateUserError && err.field === 'email') return refuse();
+        if (err instanceof NotPreauthorizedError) throw registrationRefused();
+        if (err instanceof DuplicateUserError && err.field === 'email') throw registrationRefused();
         if (err instanceof DuplicateUserError) {
           // Usernames are public-ish (they appear in the UI, in mails, next to content): saying
           // one is taken is what users expect, and the attacker learns a name, not an email.

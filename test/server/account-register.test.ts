@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { configFromEnv, makeConfig } from '../../server/config.js';
 import { REGISTRATION_REFUSED } from '../../server/routes/account.js';
 import { STRONG, register } from './account-helpers.js';
-import { addUser, call, login, post, rawRequest, startServer, type TestServer } from './helpers.js';
+import { addUser, call, login, post, rawRequest, startServer, tempDir, type TestServer } from './helpers.js';
 
 const REFUSED = { error: 'registration_not_allowed', error_description: REGISTRATION_REFUSED };
 
@@ -139,22 +140,52 @@ describe('register: open, closed, domain allowlist', () => {
     }
   });
 
-  test('refused registrations from one address are throttled (429 with Retry-After)', async () => {
-    const s = await startServer({
-      config: {
-        registration: 'preauthorized',
-        rateLimit: {
-          account: { maxFailures: 1000, windowSeconds: 900, baseDelaySeconds: 1, maxDelaySeconds: 900 },
-          address: { maxFailures: 3, windowSeconds: 900, baseDelaySeconds: 60, maxDelaySeconds: 900 },
-        },
-      },
-    });
+  test('refused registrations count toward the per-address limit (429 with Retry-After)', async () => {
+    const s = await startServer({ config: { registration: 'preauthorized', registerRateLimit: { max: 3, windowSeconds: 60 } } });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) statuses.push((await register(s, { username: `probe${i}`, email: `probe${i}@corp.com`, password: STRONG })).status);
       assert.deepEqual(statuses, [403, 403, 403, 429]);
       s.clock.advance(61);
       assert.equal((await register(s, { username: 'probe9', email: 'probe9@corp.com', password: STRONG })).status, 403, 'no permanent lockout');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('register: attempts per address (every attempt counts, reserved before the hash)', () => {
+  test('AUTH_RATE_REGISTER_MAX sets the attempts per hour per address (default 10); AUTH_REGISTER_TTL the link lifetime', () => {
+    assert.deepEqual(makeConfig().registerRateLimit, { max: 10, windowSeconds: 3600 });
+    assert.equal(makeConfig().registerTokenTtl, 1800);
+    const c = configFromEnv({ AUTH_RATE_REGISTER_MAX: '3', AUTH_REGISTER_TTL: '600' }, tempDir());
+    assert.deepEqual([c.registerRateLimit, c.registerTokenTtl], [{ max: 3, windowSeconds: 3600 }, 600]);
+    assert.throws(() => configFromEnv({ AUTH_RATE_REGISTER_MAX: '0' }, tempDir()), /AUTH_RATE_REGISTER_MAX/);
+    assert.throws(() => configFromEnv({ AUTH_REGISTER_TTL: '10' }, tempDir()), /AUTH_REGISTER_TTL/);
+  });
+
+  test('60 concurrent registrations from one address: exactly the limit are hashed and created, the rest 429 + Retry-After', async () => {
+    const s = await startServer({ config: { registration: 'open', registerRateLimit: { max: 10, windowSeconds: 3600 } } });
+    try {
+      const hashesBefore = s.hasher.hashCalls;
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => register(s, { username: `burst${i}`, email: `burst${i}@corp.com`, password: STRONG })),
+      );
+      const statuses = results.map((r) => r.status);
+      const hashed = s.hasher.hashCalls - hashesBefore;
+      const created = statuses.filter((x) => x === 201).length;
+      const limited = results.filter((r) => r.status === 429);
+      assert.deepEqual({ hashed, created, limited: limited.length }, { hashed: 10, created: 10, limited: 50 }, JSON.stringify(statuses));
+      for (const r of limited) {
+        assert.equal(r.body.error, 'rate_limited');
+        const retry = Number(r.res.headers.get('retry-after'));
+        assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 3600, `Retry-After ${retry}`);
+      }
+      assert.equal((await s.app.store.listUsers()).length, 10);
+      // The address stays limited until the window has passed.
+      assert.equal((await register(s, { username: 'later', email: 'later@corp.com', password: STRONG })).status, 429);
+      s.clock.advance(3601);
+      assert.equal((await register(s, { username: 'later', email: 'later@corp.com', password: STRONG })).status, 201, 'no permanent lockout');
     } finally {
       await s.close();
     }
