@@ -30,6 +30,7 @@ import {
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
+  type PendingRegistration,
   type RefreshTokenRecord,
   type ResetTokenRecord,
   type SessionRecord,
@@ -103,6 +104,20 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_created_at ON outbox (created_at);
   `,
+  // 3: pending registrations (proof of the mailbox before the account exists)
+  `
+  CREATE TABLE pending_registrations (
+    token_hash TEXT PRIMARY KEY,
+    email_normalized TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    username TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -142,6 +157,17 @@ interface RefreshRow {
 interface ResetRow {
   token_hash: string;
   user_id: string;
+  expires_at: Int8;
+  used_at: Int8 | null;
+  created_at: Int8;
+}
+interface PendingRow {
+  token_hash: string;
+  email_normalized: string;
+  email: string;
+  username: string;
+  name: string;
+  password_hash: string;
   expires_at: Int8;
   used_at: Int8 | null;
   created_at: Int8;
@@ -202,6 +228,16 @@ const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
 const toReset = (r: ResetRow): ResetTokenRecord => ({
   tokenHash: r.token_hash,
   userId: r.user_id,
+  expiresAt: num(r.expires_at),
+  usedAt: numOrNull(r.used_at),
+  createdAt: num(r.created_at),
+});
+const toPending = (r: PendingRow): PendingRegistration => ({
+  tokenHash: r.token_hash,
+  username: r.username,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
   expiresAt: num(r.expires_at),
   usedAt: numOrNull(r.used_at),
   createdAt: num(r.created_at),
@@ -519,7 +555,41 @@ export class PostgresStore implements Store {
     return row === undefined ? null : toReset(row);
   }
 
+  // ---- pending registrations ----
+
+  async insertPendingRegistration(r: Omit<PendingRegistration, 'usedAt' | 'createdAt'>, now: number): Promise<void> {
+    // One statement: a newer registration for the same email replaces (voids) the older one; two
+    // racing ones serialize on the unique index and the later one wins.
+    await this.pool.query(
+      `INSERT INTO pending_registrations (token_hash, email_normalized, email, username, name, password_hash, expires_at, used_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
+       ON CONFLICT (email_normalized) DO UPDATE SET token_hash = EXCLUDED.token_hash, email = EXCLUDED.email,
+         username = EXCLUDED.username, name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
+         expires_at = EXCLUDED.expires_at, used_at = NULL, created_at = EXCLUDED.created_at`,
+      [r.tokenHash, normalizeEmail(r.email), r.email, r.username, r.name, r.passwordHash, r.expiresAt, now],
+    );
+  }
+
+  async consumePendingRegistration(tokenHash: string, now: number): Promise<PendingRegistration | null> {
+    const row = await this.one<PendingRow>(
+      'UPDATE pending_registrations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING *',
+      [now, tokenHash],
+    );
+    return row === undefined ? null : toPending(row);
+  }
+
+  async findPendingRegistration(tokenHash: string): Promise<PendingRegistration | null> {
+    const row = await this.one<PendingRow>('SELECT * FROM pending_registrations WHERE token_hash = $1', [tokenHash]);
+    return row === undefined ? null : toPending(row);
+  }
+
   // ---- pre-authorized emails ----
+
+  async isPreauthorizedEmail(email: string): Promise<boolean> {
+    const n = normalizeEmail(email);
+    if (n === '' || hasNul(n)) return false;
+    return (await this.one('SELECT 1 FROM preauthorized_emails WHERE email = $1', [n])) !== undefined;
+  }
 
   async addPreauthorizedEmails(emails: readonly string[], now: number): Promise<number> {
     const list = [...new Set(emails.map(normalizeEmail).filter((e) => e !== ''))];
@@ -569,7 +639,8 @@ export class PostgresStore implements Store {
       `WITH t AS (DELETE FROM refresh_tokens WHERE expires_at <= $1),
             s AS (DELETE FROM sessions WHERE absolute_expires_at <= $1),
             f AS (DELETE FROM login_failures WHERE window_start <= $2 AND (blocked_until IS NULL OR blocked_until <= $1)),
-            r AS (DELETE FROM reset_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL)
+            r AS (DELETE FROM reset_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL),
+            p AS (DELETE FROM pending_registrations WHERE expires_at <= $1 OR used_at IS NOT NULL)
        DELETE FROM outbox WHERE created_at <= $3`,
       [now, now - failureMaxAgeMs, now - OUTBOX_MAX_AGE_MS],
     );

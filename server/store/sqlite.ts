@@ -18,6 +18,7 @@ import {
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
+  type PendingRegistration,
   type RefreshTokenRecord,
   type ResetTokenRecord,
   type SessionRecord,
@@ -106,6 +107,20 @@ const MIGRATIONS: readonly Migration[] = [
     }
     db.exec("CREATE UNIQUE INDEX users_email_normalized ON users(email_normalized) WHERE email_normalized <> ''");
   },
+  // 3: pending registrations (proof of the mailbox before the account exists)
+  `
+  CREATE TABLE pending_registrations (
+    token_hash TEXT PRIMARY KEY,
+    email_normalized TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    username TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 interface UserRow {
@@ -139,6 +154,17 @@ interface RefreshRow {
 interface ResetRow {
   token_hash: string;
   user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+interface PendingRow {
+  token_hash: string;
+  email_normalized: string;
+  email: string;
+  username: string;
+  name: string;
+  password_hash: string;
   expires_at: number;
   used_at: number | null;
   created_at: number;
@@ -193,6 +219,16 @@ const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
 const toReset = (r: ResetRow): ResetTokenRecord => ({
   tokenHash: r.token_hash,
   userId: r.user_id,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  createdAt: r.created_at,
+});
+const toPending = (r: PendingRow): PendingRegistration => ({
+  tokenHash: r.token_hash,
+  username: r.username,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
   expiresAt: r.expires_at,
   usedAt: r.used_at,
   createdAt: r.created_at,
@@ -273,6 +309,20 @@ export function openSqliteStore(file: string): Store {
       'UPDATE reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id',
     ),
     reset: db.prepare('SELECT * FROM reset_tokens WHERE token_hash = ?'),
+    // One statement: a newer registration for the same email replaces (voids) the older one.
+    upsertPending: db.prepare(
+      `INSERT INTO pending_registrations (token_hash, email_normalized, email, username, name, password_hash, expires_at, used_at, created_at)
+       VALUES (@token_hash, @email_normalized, @email, @username, @name, @password_hash, @expires_at, NULL, @now)
+       ON CONFLICT(email_normalized) DO UPDATE SET token_hash = excluded.token_hash, email = excluded.email,
+         username = excluded.username, name = excluded.name, password_hash = excluded.password_hash,
+         expires_at = excluded.expires_at, used_at = NULL, created_at = excluded.created_at`,
+    ),
+    consumePending: db.prepare(
+      'UPDATE pending_registrations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+    ),
+    pending: db.prepare('SELECT * FROM pending_registrations WHERE token_hash = ?'),
+    prunePending: db.prepare('DELETE FROM pending_registrations WHERE expires_at <= ? OR used_at IS NOT NULL'),
+    isPreauth: db.prepare('SELECT 1 FROM preauthorized_emails WHERE email = ?'),
     addPreauth: db.prepare('INSERT INTO preauthorized_emails (email, created_at) VALUES (?, ?) ON CONFLICT(email) DO NOTHING'),
     removePreauth: db.prepare('DELETE FROM preauthorized_emails WHERE email = ?'),
     listPreauth: db.prepare('SELECT email FROM preauthorized_emails ORDER BY email'),
@@ -450,6 +500,30 @@ export function openSqliteStore(file: string): Store {
       const row = q.reset.get(tokenHash) as ResetRow | undefined;
       return row === undefined ? null : toReset(row);
     },
+    async insertPendingRegistration(r, now) {
+      q.upsertPending.run({
+        token_hash: r.tokenHash,
+        email_normalized: normalizeEmail(r.email),
+        email: r.email,
+        username: r.username,
+        name: r.name,
+        password_hash: r.passwordHash,
+        expires_at: r.expiresAt,
+        now,
+      });
+    },
+    async consumePendingRegistration(tokenHash, now) {
+      const row = q.consumePending.get(now, tokenHash, now) as PendingRow | undefined;
+      return row === undefined ? null : toPending(row);
+    },
+    async findPendingRegistration(tokenHash) {
+      const row = q.pending.get(tokenHash) as PendingRow | undefined;
+      return row === undefined ? null : toPending(row);
+    },
+    async isPreauthorizedEmail(email) {
+      const n = normalizeEmail(email);
+      return n !== '' && q.isPreauth.get(n) !== undefined;
+    },
     async addPreauthorizedEmails(emails, now) {
       return addPreauth.immediate(emails, now);
     },
@@ -496,6 +570,7 @@ export function openSqliteStore(file: string): Store {
         q.pruneSessions.run(now);
         q.pruneFailures.run(now - failureMaxAgeMs, now);
         q.pruneResets.run(now);
+        q.prunePending.run(now);
         q.pruneOutbox.run(now - OUTBOX_MAX_AGE_MS);
       }).immediate();
     },

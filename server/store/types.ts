@@ -128,6 +128,21 @@ export interface ResetTokenRecord {
   readonly createdAt: number;
 }
 
+/**
+ * A registration waiting for the proof of its mailbox: the password is already hashed; only the
+ * SHA-256 hex digest of the mailed token is kept. At most one per (normalized) email.
+ */
+export interface PendingRegistration {
+  readonly tokenHash: string;
+  readonly username: string;
+  readonly name: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+  readonly createdAt: number;
+}
+
 /** prune() deletes outbox messages older than this (7 days). */
 export const OUTBOX_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
@@ -221,7 +236,26 @@ export interface Store {
   /** The token whatever its state (tests, diagnostics). */
   findResetToken(tokenHash: string): Promise<ResetTokenRecord | null>;
 
+  // ---- pending registrations (registration with proof of the mailbox) ----
+  /**
+   * Store a pending registration. It replaces any other pending registration of the same
+   * normalized email (a newer request voids the older link), in one statement.
+   */
+  insertPendingRegistration(
+    registration: Omit<PendingRegistration, 'usedAt' | 'createdAt'>,
+    now: number,
+  ): Promise<void>;
+  /**
+   * Atomically mark the registration used and return it — only if it exists, was unused and
+   * `expiresAt > now`; else null. Of concurrent calls with one hash at most one gets it.
+   */
+  consumePendingRegistration(tokenHash: string, now: number): Promise<PendingRegistration | null>;
+  /** The pending registration whatever its state (tests, diagnostics). */
+  findPendingRegistration(tokenHash: string): Promise<PendingRegistration | null>;
+
   // ---- pre-authorized emails (registration mode "preauthorized") ----
+  /** Whether the email (compared normalized) is on the list. */
+  isPreauthorizedEmail(email: string): Promise<boolean>;
   /**
    * Add emails (kept in normalizeEmail form; duplicates and ones already listed are ignored).
    * Returns how many were new.
@@ -242,7 +276,7 @@ export interface Store {
   /**
    * Delete what can no longer matter at `now`: refresh tokens past expiry, sessions past their
    * absolute expiry, failure counters older than `failureMaxAgeMs` and not blocked, reset tokens
-   * past expiry or used, outbox messages older than OUTBOX_MAX_AGE_MS.
+   * and pending registrations past expiry or used, outbox messages older than OUTBOX_MAX_AGE_MS.
    */
   prune(now: number, failureMaxAgeMs: number): Promise<void>;
   close(): Promise<void>;

@@ -133,6 +133,14 @@ export function resetTokenOf(mail: SinkMail): string {
   return m[1]!;
 }
 
+/** The registration token in a verification mail (from the link). */
+export function verifyTokenOf(mail: SinkMail): string {
+  const { text } = mailBodies(mail.raw);
+  const m = /verify_token=([A-Za-z0-9_-]{43})/.exec(text);
+  if (m === null) throw new Error(`no verification link in the mail: ${text}`);
+  return m[1]!;
+}
+
 export const STRONG = 'correct horse battery staple';
 export const STRONG2 = 'a completely different passphrase';
 

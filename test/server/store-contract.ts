@@ -502,6 +502,57 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       }));
     });
 
+    // ---------------------------------------------------------------- pending registrations
+    describe('pending registrations', () => {
+      const pending = (token: string, email: string, username = 'newbie', expiresAt = T0 + 30 * MIN) => ({
+        tokenHash: sha(token), email, username, name: 'New Bie', passwordHash: HASH, expiresAt,
+      });
+
+      test('single use, expiry exclusive, the whole record comes back', withStore(async (s) => {
+        await s.insertPendingRegistration(pending('p1', 'New@Example.com'), T0);
+        const stored = { ...pending('p1', 'New@Example.com'), usedAt: null, createdAt: T0 };
+        assert.deepEqual(await s.findPendingRegistration(sha('p1')), stored);
+        assert.deepEqual(await s.consumePendingRegistration(sha('p1'), T0 + 1), { ...stored, usedAt: T0 + 1 });
+        assert.equal(await s.consumePendingRegistration(sha('p1'), T0 + 2), null);
+        await s.insertPendingRegistration(pending('p2', 'other@example.com', 'other', T0 + MIN), T0);
+        assert.equal(await s.consumePendingRegistration(sha('p2'), T0 + MIN), null, 'expired at expiresAt');
+        assert.equal(await s.consumePendingRegistration(sha('nope'), T0), null);
+        assert.equal(await s.findPendingRegistration(sha('nope')), null);
+      }));
+
+      test('a newer registration for the same email (any case) voids the older one, not other emails', withStore(async (s) => {
+        await s.insertPendingRegistration(pending('old', 'same@example.com', 'first'), T0);
+        await s.insertPendingRegistration(pending('other', 'other@example.com', 'other'), T0);
+        await s.insertPendingRegistration(pending('new', 'SAME@example.com', 'second'), T0 + 1);
+        assert.equal(await s.findPendingRegistration(sha('old')), null);
+        assert.equal(await s.consumePendingRegistration(sha('old'), T0 + 2), null);
+        assert.equal((await s.consumePendingRegistration(sha('new'), T0 + 2))?.username, 'second');
+        assert.equal((await s.consumePendingRegistration(sha('other'), T0 + 2))?.username, 'other');
+      }));
+
+      test('concurrent registrations for one email leave one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? s : other).insertPendingRegistration(pending(`c${i}`, 'race@example.com'), T0)));
+          const live: number[] = [];
+          for (let i = 0; i < 10; i++) if ((await s.findPendingRegistration(sha(`c${i}`))) !== null) live.push(i);
+          assert.equal(live.length, 1, `one registration survives, got ${live.join(',')}`);
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).consumePendingRegistration(sha(`c${live[0]}`), T0 + 1)));
+          assert.equal(results.filter((r) => r !== null).length, 1);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('isPreauthorizedEmail compares normalized', withStore(async (s) => {
+        await s.addPreauthorizedEmails(['Invited@Corp.com'], T0);
+        assert.equal(await s.isPreauthorizedEmail('invited@corp.COM'), true);
+        assert.equal(await s.isPreauthorizedEmail('other@corp.com'), false);
+        assert.equal(await s.isPreauthorizedEmail(''), false);
+        assert.equal(await s.isPreauthorizedEmail('invited@corp.com\u0000'), false);
+      }));
+    });
+
     // ---------------------------------------------------------------- outbox
     describe('development outbox', () => {
       test('messages come back newest first, limited, with string ids', withStore(async (s, ctx) => {
@@ -550,6 +601,12 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         await s.addOutboxMessage({ to: 'x@example.com', subject: 'old', text: '' }, now - OUTBOX_MAX_AGE_MS);
         await s.addOutboxMessage({ to: 'x@example.com', subject: 'new', text: '' }, now - OUTBOX_MAX_AGE_MS + 1);
 
+        const reg = (token: string, email: string, expiresAt: number) =>
+          s.insertPendingRegistration({ tokenHash: sha(token), email, username: token, name: '', passwordHash: HASH, expiresAt }, T0);
+        await reg('reg-used', 'used@example.com', now + MIN);
+        await s.consumePendingRegistration(sha('reg-used'), T0 + 1);
+        await reg('reg-expired', 'expired@example.com', now);
+        await reg('reg-live', 'live@example.com', now + 1);
         await s.prune(now, 3600_000);
 
         assert.equal(await s.getSession(oldSession), null);
@@ -563,6 +620,9 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         assert.equal(await s.findResetToken(sha('reset-used')), null);
         assert.equal(await s.findResetToken(sha('reset-expired')), null);
         assert.ok(await s.findResetToken(sha('reset-live')));
+        assert.equal(await s.findPendingRegistration(sha('reg-used')), null);
+        assert.equal(await s.findPendingRegistration(sha('reg-expired')), null);
+        assert.ok(await s.findPendingRegistration(sha('reg-live')));
         assert.deepEqual((await s.listOutbox(10)).map((m) => m.subject), ['new']);
         assert.equal((await s.listUsers()).length, 3, 'users are never pruned');
       }));
