@@ -14,7 +14,7 @@ import { ensureDemoAccounts } from './demo.js';
 import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
 import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
-import { loginThrottle } from './rate-limit.js';
+import { addressGroup, clientAddressResolver, loginThrottle } from './rate-limit.js';
 import { loadOrCreateSecret, type ServerSecret } from './secret.js';
 import { mailerFromConfig } from './mail/index.js';
 import type { MailMessage, Mailer } from './mail/types.js';
@@ -87,7 +87,33 @@ function mailQueue(mailer: Mailer, logger: Logger): MailQueue {
   };
 }
 
-/** GET /api/dev/outbox (demo mode only): the latest 50 messages, newest first. */
+export const DEV_OUTBOX_PATH = '/api/dev/outbox';
+
+/** Host header values that name this machine whatever DNS says (any port): no rebinding through them. */
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+/** A socket address on the loopback interface: 127.0.0.0/8 (also IPv4-mapped) or ::1. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (net.isIPv4(v4)) return v4.startsWith('127.');
+  return net.isIPv6(address) && /^[0:]*:0*1$/.test(address); // ::1 in any spelling
+}
+
+/**
+ * Whether the development outbox may answer this request: the TCP peer is loopback, the client
+ * address the server settled on (`clientAddress`, which believes a trusted proxy's
+ * X-Forwarded-For) is loopback too — so a remote client behind a local reverse proxy does not
+ * count — and the Host header is a loopback name (a page on evil.example whose DNS points at
+ * 127.0.0.1 sends Host evil.example: DNS rebinding gets nothing).
+ */
+export function isLocalDevRequest(req: IncomingMessage, clientAddress: string): boolean {
+  const host = req.headers.host;
+  const clientIsLoopback = isLoopbackAddress(clientAddress) || clientAddress === addressGroup('::1');
+  return isLoopbackAddress(req.socket.remoteAddress) && clientIsLoopback && host !== undefined && LOOPBACK_HOST.test(host);
+}
+
+/** GET /api/dev/outbox (demo mode only, local requests only): the latest 50 messages, newest first. */
 function devOutbox(store: Store): Handler {
   return async (_req, res) => {
     const messages = await store.listOutbox(OUTBOX_LIMIT);
@@ -99,18 +125,8 @@ function devOutbox(store: Store): Handler {
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Auth-CSRF, X-Requested-With';
 const CORS_EXPOSE_HEADERS = 'Retry-After, WWW-Authenticate';
 
-/** Rate-limit key of an address: IPv4 as is, IPv4-mapped IPv6 unwrapped, IPv6 grouped by /64. */
-export function addressGroup(address: string | undefined): string {
-  if (address === undefined || address === '') return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  if (!net.isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === '' ? [] : tail.split(':');
-  const full = address.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-  return `${full.slice(0, 4).map((x) => x.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
+/** Rate-limit key of an address (moved to rate-limit.ts, next to the trusted-proxy resolution). */
+export { addressGroup } from './rate-limit.js';
 
 /** The request target as a URL (for the query string only; routing uses the raw path). */
 function parseRequestUrl(rawUrl: string): URL {
@@ -172,17 +188,18 @@ function buildApp(
     secret: parts.secret,
     hasher: parts.hasher,
     dummyHash: parts.dummyHash,
-    throttle: loginThrottle(store, config.rateLimit),
+    throttle: loginThrottle(store, config.rateLimit, parts.secret),
     logger,
     mail,
     now,
-    clientAddress: (req) => addressGroup(req.socket.remoteAddress),
+    clientAddress: clientAddressResolver(config.trustProxy),
   };
   const routes: RouteTable = {
     ...authRoutes(ctx),
     ...accountRoutes(ctx),
-    // The development outbox exists only in demo mode: elsewhere the path is unknown (404).
-    ...(config.demo ? { '/api/dev/outbox': { GET: devOutbox(store) } } : {}),
+    // The development outbox exists only in demo mode: elsewhere the path is unknown (404). Even
+    // then only for local requests (isLocalDevRequest, checked in handleApi).
+    ...(config.demo ? { [DEV_OUTBOX_PATH]: { GET: devOutbox(store) } } : {}),
   };
   const jwksBody = { keys: keys.jwks.keys };
 
@@ -206,7 +223,9 @@ function buildApp(
       return;
     }
     const route = routes[rawPath];
-    if (route === undefined) throw new HttpError(404, 'not_found', 'No such endpoint.');
+    // To anyone but a local client the outbox is an unknown route, whatever the method.
+    const hidden = rawPath === DEV_OUTBOX_PATH && !isLocalDevRequest(req, ctx.clientAddress(req));
+    if (route === undefined || hidden) throw new HttpError(404, 'not_found', 'No such endpoint.');
     const handler = method === 'HEAD' ? undefined : route[method as 'GET' | 'POST'];
     if (handler === undefined) {
       throw new HttpError(405, 'method_not_allowed', `Use ${Object.keys(route).join(' or ')} for this endpoint.`, {
@@ -243,7 +262,7 @@ function buildApp(
         return;
       }
       if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Static files are read-only.', { headers: { Allow: 'GET, HEAD' } });
-      await serveStatic(req, res, rawPath, config.staticRoots);
+      await serveStatic(req, res, rawPath, config.staticRoots, { sourceMaps: config.demo });
     } catch (err) {
       if (err instanceof ClientGoneError || res.headersSent) {
         res.destroy();

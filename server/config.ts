@@ -2,6 +2,7 @@
  * Server configuration: one plain object. `configFromEnv` maps environment variables onto it
  * (main.ts); tests build it with `makeConfig` and overrides.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 /** How failures for one key (an account or a client address) turn into 429s. */
@@ -45,8 +46,8 @@ export interface ServerConfig {
   /** Origins allowed credentialed CORS and allowed as `Origin` of state-changing requests. */
   readonly corsOrigins: readonly string[];
   /**
-   * true (default): refresh cookie `__Host-ae_refresh` with `Secure`.
-   * false: `ae_refresh` without `Secure` — only for plain-http development on a host other than
+   * true (default): refresh cookie `__Host-ae_refresh` (and device cookie `__Host-ae_device`) with `Secure`.
+   * false: `ae_refresh` (`ae_device`) without `Secure` — only for plain-http development on a host other than
    * localhost (browsers accept `Secure` cookies from http://localhost already).
    */
   readonly cookieSecure: boolean;
@@ -56,13 +57,29 @@ export interface ServerConfig {
   readonly refreshIdleTtl: number;
   /** A session (refresh-token family) ends this long after login, whatever happens (seconds). */
   readonly refreshAbsoluteTtl: number;
+  /**
+   * Seconds after its rotation during which a refresh token presented again gets the SAME successor
+   * (a retried or duplicated request does not end the session); later, its reuse revokes the
+   * family. 0 turns the grace off. Default 10; at most 60.
+   */
+  readonly refreshReuseGrace: number;
   readonly staticRoots: readonly StaticRoot[];
   readonly rateLimit: {
-    /** Per account (normalized username, known or not). */
+    /**
+     * Per account (normalized username, known or not) for clients without a device cookie of the
+     * account; per device cookie (`device:<nonce>`) for those with one.
+     */
     readonly account: RateLimitPolicy;
-    /** Per client address (socket address; proxies are not trusted). */
+    /** Per client address (see `trustProxy`; IPv6 grouped by /64). */
     readonly address: RateLimitPolicy;
   };
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (env AUTH_TRUST_PROXY): IPv4/IPv6 addresses
+   * and CIDRs. Empty (default): the client address is the socket's, X-Forwarded-For is ignored.
+   * When the socket peer is in the list, the client address is the right-most X-Forwarded-For
+   * entry that is not itself in the list.
+   */
+  readonly trustProxy: readonly string[];
   /** Largest request body accepted (bytes). */
   readonly bodyLimit: number;
 
@@ -144,10 +161,43 @@ export function refreshCookieName(config: Pick<ServerConfig, 'cookieSecure'>): s
   return config.cookieSecure ? REFRESH_COOKIE_SECURE : REFRESH_COOKIE_INSECURE;
 }
 
+/** The device cookie (set at every successful login; exempts that browser from the account lockout). */
+export const DEVICE_COOKIE_SECURE = '__Host-ae_device';
+export const DEVICE_COOKIE_INSECURE = 'ae_device';
+/** Its Max-Age: one year. */
+export const DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600;
+
+export function deviceCookieName(config: Pick<ServerConfig, 'cookieSecure'>): string {
+  return config.cookieSecure ? DEVICE_COOKIE_SECURE : DEVICE_COOKIE_INSECURE;
+}
+
+/** One AUTH_TRUST_PROXY entry (`10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`) as a subnet, or a ConfigError. */
+export function parseTrustedProxy(entry: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const what = `trusted proxy (AUTH_TRUST_PROXY) ${JSON.stringify(entry)}`;
+  if (entry === '*') {
+    throw new ConfigError(`${what} is refused: list the proxies (addresses or CIDRs); trusting every peer would let any client choose the address it is limited by`);
+  }
+  const m = /^([0-9A-Fa-f:.]+)(?:\/(\d{1,3}))?$/.exec(entry);
+  const version = m === null ? 0 : net.isIP(m[1]!);
+  if (m === null || version === 0) {
+    throw new ConfigError(`${what} is not an IP address or CIDR (examples: 127.0.0.1, 10.0.0.0/8, ::1, fd00::/8)`);
+  }
+  const bits = version === 4 ? 32 : 128;
+  const prefix = m[2] === undefined ? bits : Number(m[2]);
+  if (prefix === 0) {
+    throw new ConfigError(`${what} would trust every address, so any client could choose the address it is limited by; list the proxies`);
+  }
+  if (prefix > bits) throw new ConfigError(`${what} has a prefix length outside 1-${bits}`);
+  return { address: m[1]!, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
 export const DEFAULT_RATE_LIMIT = {
   account: { maxFailures: 5, windowSeconds: 15 * 60, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 },
   address: { maxFailures: 50, windowSeconds: 15 * 60, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 },
 } as const satisfies ServerConfig['rateLimit'];
+
+export const DEFAULT_REFRESH_REUSE_GRACE = 10;
+export const MAX_REFRESH_REUSE_GRACE = 60;
 
 export type ConfigOverrides = Partial<ServerConfig> & { readonly repoRoot?: string };
 
@@ -173,11 +223,13 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     accessTtl: 300,
     refreshIdleTtl: 7 * 24 * 3600,
     refreshAbsoluteTtl: 30 * 24 * 3600,
+    refreshReuseGrace: DEFAULT_REFRESH_REUSE_GRACE,
     staticRoots: [
       { urlPrefix: '/dist/', dir: path.join(repoRoot, 'dist') },
       { urlPrefix: '/', dir: path.join(repoRoot, 'demo') },
     ],
     rateLimit: DEFAULT_RATE_LIMIT,
+    trustProxy: [],
     bodyLimit: 64 * 1024,
     passwordMinLength: DEFAULT_PASSWORD_MIN,
     allowedEmailDomains: [],
@@ -203,6 +255,9 @@ function validateConfig(c: ServerConfig): void {
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) throw new ConfigError(`port must be 0-65535, got ${c.port}`);
   for (const [name, v] of [['accessTtl', c.accessTtl], ['refreshIdleTtl', c.refreshIdleTtl], ['refreshAbsoluteTtl', c.refreshAbsoluteTtl], ['bodyLimit', c.bodyLimit]] as const) {
     if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(c.refreshReuseGrace) || c.refreshReuseGrace < 0 || c.refreshReuseGrace > MAX_REFRESH_REUSE_GRACE) {
+    throw new ConfigError(`refreshReuseGrace (REFRESH_REUSE_GRACE) must be 0-${MAX_REFRESH_REUSE_GRACE} seconds, got ${c.refreshReuseGrace}`);
   }
   if (c.corsOrigins.includes('*')) throw new ConfigError('corsOrigins must list origins; "*" is refused because CORS here is credentialed');
   for (const o of c.corsOrigins) normalizeOrigin(o);
@@ -245,6 +300,7 @@ function validateConfig(c: ServerConfig): void {
   if (c.smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(c.smtpUrl)) {
     throw new ConfigError('the SMTP URL (AUTH_SMTP_URL) must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
   }
+  for (const entry of c.trustProxy) parseTrustedProxy(entry);
   for (const p of [c.rateLimit.account, c.rateLimit.address, c.forgotRateLimit.account, c.forgotRateLimit.address]) {
     if (!(p.maxFailures >= 1 && p.windowSeconds > 0 && p.baseDelaySeconds > 0 && p.maxDelaySeconds >= p.baseDelaySeconds)) {
       throw new ConfigError('rate-limit policy numbers must be positive (maxDelaySeconds >= baseDelaySeconds)');
@@ -298,6 +354,10 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (accountMax !== undefined) {
     overrides.rateLimit = { ...DEFAULT_RATE_LIMIT, account: { ...DEFAULT_RATE_LIMIT.account, maxFailures: accountMax } };
   }
+  const trustProxy = env['AUTH_TRUST_PROXY'];
+  if (trustProxy !== undefined && trustProxy.trim() !== '') {
+    overrides.trustProxy = trustProxy.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  }
   if (env['AUTH_ISSUER']) overrides.issuer = env['AUTH_ISSUER'];
   if (env['AUTH_AUDIENCE']) overrides.audience = env['AUTH_AUDIENCE'];
   overrides.demo = boolEnv(env, 'AUTH_DEMO') ?? false;
@@ -316,6 +376,8 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (idle !== undefined) overrides.refreshIdleTtl = idle;
   const absolute = intEnv(env, 'REFRESH_ABSOLUTE_TTL', 1, year);
   if (absolute !== undefined) overrides.refreshAbsoluteTtl = absolute;
+  const grace = intEnv(env, 'REFRESH_REUSE_GRACE', 0, MAX_REFRESH_REUSE_GRACE);
+  if (grace !== undefined) overrides.refreshReuseGrace = grace;
   const passwordMin = env['AUTH_PASSWORD_MIN'];
   if (passwordMin !== undefined && passwordMin !== '') {
     if (!/^\d+$/.test(passwordMin)) throw new ConfigError(`AUTH_PASSWORD_MIN must be an integer, got ${JSON.stringify(passwordMin)}`);

@@ -105,6 +105,9 @@ export function isJsonType(type: string): boolean {
 /**
  * Read and parse a JSON or form-encoded body. Resolves `null` for an empty body. Non-empty bodies
  * of other types -> 415; invalid JSON -> 400 invalid_json; JSON that is not an object -> 400.
+ * Ill-formed Unicode anywhere -> 400 invalid_request, never a silent U+FFFD: bytes that are not
+ * UTF-8, a lone surrogate in a JSON string or key (`"\ud800"`, at any depth), a form escape that
+ * decodes to invalid UTF-8 (`%FF`, `%ED%A0%80`).
  */
 export async function readFields(req: IncomingMessage, limit: number): Promise<BodyFields | null> {
   const raw = await readBody(req, limit);
@@ -127,12 +130,12 @@ export async function readFields(req: IncomingMessage, limit: number): Promise<B
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new HttpError(400, 'invalid_request', 'The request body must be a JSON object.');
     }
+    requireWellFormedJson(value as BodyFields);
     return value as BodyFields;
   }
   if (type === 'application/x-www-form-urlencoded') {
-    const params = new URLSearchParams(text);
     const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const [key, value] of params) {
+    for (const [key, value] of parseFormStrict(text)) {
       if (Object.hasOwn(fields, key)) {
         throw new HttpError(400, 'invalid_request', `The field "${safeName(key)}" is given more than once.`);
       }
@@ -145,6 +148,95 @@ export async function readFields(req: IncomingMessage, limit: number): Promise<B
     'unsupported_media_type',
     'The request body must be application/json or application/x-www-form-urlencoded.',
   );
+}
+
+/**
+ * Ill-formed UTF-16: a lone surrogate. JSON escapes (`"\ud800"`) produce them; they would turn
+ * into U+FFFD when hashed or stored as UTF-8, so "x\ud800" and "x\ufffd" would be one password.
+ * With the `u` flag a surrogate PAIR is one code point, so only lone halves match.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function illFormed(where: string): HttpError {
+  return new HttpError(
+    400,
+    'invalid_request',
+    `${where} is not well-formed Unicode (it contains a lone UTF-16 surrogate such as \\ud800); send valid Unicode text.`,
+  );
+}
+
+/**
+ * Refuse a parsed JSON body holding a lone surrogate in any string value or key, at any depth
+ * (iterative: a deeply nested body cannot exhaust the stack). The error names the top-level field.
+ */
+function requireWellFormedJson(body: BodyFields): void {
+  const stack: Array<{ value: unknown; field: string }> = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (LONE_SURROGATE.test(key)) throw illFormed('A field name');
+    stack.push({ value, field: key });
+  }
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, field } = item;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) throw illFormed(`The field "${safeName(field)}"`);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) throw illFormed(`The field "${safeName(field)}"`);
+        stack.push({ value: inner, field });
+      }
+    }
+  }
+}
+
+const decodeUtf8Strict = (bytes: Uint8Array): string | null => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+};
+
+const isHex = (b: number | undefined): boolean =>
+  b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
+
+/**
+ * WHATWG percent-decoding of one name or value ("+" is a space; "%" not followed by two hex digits
+ * stays a literal "%"), then STRICT UTF-8 decoding: bytes that are not UTF-8 (`%FF`, an encoded
+ * surrogate `%ED%A0%80`, an overlong form) give null, where URLSearchParams would silently put
+ * U+FFFD in their place.
+ */
+function percentDecodeStrict(s: string): string | null {
+  const input = Buffer.from(s.replaceAll('+', ' '), 'utf8');
+  if (!input.includes(0x25)) return s.replaceAll('+', ' ');
+  const out = Buffer.alloc(input.length);
+  let n = 0;
+  for (let i = 0; i < input.length; i++) {
+    const b = input[i]!;
+    if (b === 0x25 && isHex(input[i + 1]) && isHex(input[i + 2])) {
+      out[n++] = Number.parseInt(String.fromCharCode(input[i + 1]!, input[i + 2]!), 16);
+      i += 2;
+    } else {
+      out[n++] = b;
+    }
+  }
+  return decodeUtf8Strict(out.subarray(0, n));
+}
+
+/** application/x-www-form-urlencoded parsing (WHATWG order and rules) with strict UTF-8. */
+function parseFormStrict(text: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = percentDecodeStrict(eq === -1 ? part : part.slice(0, eq));
+    if (name === null) throw new HttpError(400, 'invalid_request', 'A form field name is not valid UTF-8 once percent-decoded.');
+    const value = percentDecodeStrict(eq === -1 ? '' : part.slice(eq + 1));
+    if (value === null) {
+      throw new HttpError(400, 'invalid_request', `The field "${safeName(name)}" is not valid UTF-8 once percent-decoded; send valid Unicode text.`);
+    }
+    pairs.push([name, value]);
+  }
+  return pairs;
 }
 
 /** A field name fit to echo in an error message. */
@@ -227,7 +319,7 @@ export interface CookieOptions {
  * cookie stays host-only (a requirement of the `__Host-` prefix).
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new Error('cookie value must be base64url');
+  if (!/^[A-Za-z0-9_.-]*$/.test(value)) throw new Error('cookie value must be base64url (parts joined by ".")');
   const parts = [`${name}=${value}`, 'HttpOnly'];
   if (options.secure) parts.push('Secure');
   parts.push('Path=/', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`);

@@ -2,9 +2,10 @@
  * Entry point: `npx tsx server/main.ts` (or `npm run server`). Reads the environment (see
  * server/README.md), starts the server and prints where to go.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.js';
+import { createApp, isLoopbackAddress } from './app.js';
 import { ConfigError, configFromEnv, refreshCookieName, type ServerConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './demo.js';
 import { redactSmtpUrl } from './mail/smtp.js';
@@ -13,7 +14,26 @@ import { describeStore } from './store/open.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  return host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
+}
+
+/**
+ * The loud start-up warning of demo mode listening beyond loopback (HOST=0.0.0.0, a LAN address...):
+ * its accounts and passwords are public. Empty when there is nothing to warn about.
+ */
+export function demoExposureWarning(config: Pick<ServerConfig, 'demo' | 'host'>): string[] {
+  if (!config.demo || isLoopback(config.host)) return [];
+  const bar = '!'.repeat(78);
+  return [
+    bar,
+    `!! WARNING: DEMO MODE is listening on ${config.host}, reachable from other machines.`,
+    '!! Anyone who reaches this server can sign in with the demo accounts (admin included): their',
+    '!! passwords are printed above and published in the README.',
+    '!! The development outbox (reset links) is refused to remote clients: it answers only to',
+    '!! loopback clients using a loopback Host (localhost, 127.0.0.1, [::1]).',
+    '!! Use HOST=127.0.0.1 unless every machine on this network is yours.',
+    bar,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -51,6 +71,8 @@ async function main(): Promise<void> {
   }
   if (!isLoopback(config.host)) lines.push(`  warning: listening on ${config.host}, not only on this machine`);
   console.log(lines.join('\n'));
+  const exposure = demoExposureWarning(config);
+  if (exposure.length > 0) console.warn(exposure.join('\n'));
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -69,7 +91,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  console.error('auth server failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+/** Run only as the entry point (`tsx server/main.ts`), not when a test imports a function. */
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((err: unknown) => {
+    console.error('auth server failed to start:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

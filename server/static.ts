@@ -2,7 +2,7 @@
  * Static files (demo pages at `/`, the built kit at `/dist/`). Works on the raw request path, not
  * on a normalized URL, and refuses anything that could leave the root: `..` or `.` segments (also
  * percent-encoded), encoded slashes or backslashes, NUL, empty segments, dotfiles, and symlinks
- * resolving outside the root.
+ * resolving outside the root. Source maps (`*.map`) are served in demo mode only.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,9 +72,26 @@ export function resolveStaticPath(rawPath: string, roots: readonly StaticRoot[])
   return { file, root };
 }
 
+export interface StaticOptions {
+  /**
+   * Serve `*.map` files (the builds' source maps, which show the original sources). Demo mode
+   * only; otherwise a source map is a 404 like a missing file, whatever name or symlink leads to it.
+   */
+  readonly sourceMaps: boolean;
+}
+
+const isSourceMap = (file: string): boolean => path.extname(file).toLowerCase() === '.map';
+
 /** Serve GET/HEAD of a static file; throws HttpError (404/400) when there is none. */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string, roots: readonly StaticRoot[]): Promise<void> {
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawPath: string,
+  roots: readonly StaticRoot[],
+  options: StaticOptions,
+): Promise<void> {
   const { file, root } = resolveStaticPath(rawPath, roots);
+  if (!options.sourceMaps && isSourceMap(file)) throw notFound();
   let real: string;
   let realBase: string;
   let stat: fs.Stats;
@@ -93,7 +110,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, raw
     res.end();
     return;
   }
-  if (!stat.isFile()) throw notFound();
+  if (!stat.isFile() || (!options.sourceMaps && isSourceMap(real))) throw notFound();
 
   const ext = path.extname(real).toLowerCase();
   const type = CONTENT_TYPES[ext] ?? 'application/octet-stream';

@@ -10,7 +10,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError, bearerToken, optionalField, readFields, requireString, sendEmpty, sendJson, type BodyFields } from '../http.js';
+import { deviceCookieName } from '../config.js';
+import { HttpError, bearerToken, optionalField, parseCookies, readFields, requireString, sendEmpty, sendJson, type BodyFields } from '../http.js';
 import { checkEmail, checkName, checkUsername, domainAllowed } from '../identity.js';
 import { mailDelivers } from '../mail/index.js';
 import {
@@ -25,7 +26,7 @@ import {
 } from '../mail/templates.js';
 import { enforcePasswordPolicy } from '../password-policy.js';
 import { verifyStoredPassword } from '../passwords.js';
-import { accountKey, addressKey } from '../rate-limit.js';
+import { accountKey } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
@@ -47,6 +48,8 @@ export interface Principal {
 export interface ClientInfo {
   /** Rate-limit key of the client address (ctx.clientAddress). */
   readonly address: string;
+  /** The device cookie the request carries, if any (exempts a known browser from the account lockout). */
+  readonly deviceCookie?: string | undefined;
 }
 
 const MAX_LOGIN_FIELD = 320;
@@ -220,16 +223,20 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
     }
   }
 
-  /** The current password of an authenticated user, with the login throttle (SECURITY 19). */
+  /**
+   * The current password of an authenticated user, with the login throttle (SECURITY 19): the
+   * attempt is reserved (counted) before verifying, as at login, on the same keys.
+   */
   async function checkCurrentPassword(user: UserRecord, password: string, client: ClientInfo, now: number): Promise<void> {
-    const keys = { account: accountKey(user.usernameNormalized), address: addressKey(client.address) };
-    const wait = await ctx.throttle.retryAfter([keys.account, keys.address], now);
-    if (wait !== null) throw rateLimited(wait, 'wrong passwords');
+    const attempt = await ctx.throttle.reserve(
+      { username: user.usernameNormalized, userId: user.id, address: client.address, deviceCookie: client.deviceCookie },
+      now,
+    );
+    if (!attempt.ok) throw rateLimited(attempt.retryAfter, 'wrong passwords');
     if (!(await verifyStoredPassword(ctx.hasher, user.passwordHash, password))) {
-      await ctx.throttle.fail(keys, now);
-      throw new HttpError(401, 'invalid_credentials', 'The current password is wrong.');
+      throw new HttpError(401, 'invalid_credentials', 'The current password is wrong.'); // counted by the reservation
     }
-    await ctx.throttle.succeed(keys.account);
+    await attempt.succeeded();
   }
 
   function notifyPasswordChanged(user: UserRecord, how: 'changed' | 'reset'): void {
@@ -449,7 +456,8 @@ const ACCEPTED = { ok: true } as const;
 
 export function accountRoutes(ctx: AuthContext, ops: AccountOperations = accountOperations(ctx)): RouteTable {
   const limit = ctx.config.bodyLimit;
-  const client = (req: IncomingMessage): ClientInfo => ({ address: ctx.clientAddress(req) });
+  const deviceCookie = deviceCookieName(ctx.config);
+  const client = (req: IncomingMessage): ClientInfo => ({ address: ctx.clientAddress(req), deviceCookie: parseCookies(req).get(deviceCookie) });
 
   return {
     '/api/auth/register': {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { refreshCookieName, type ServerConfig } from '../config.js';
+import { DEVICE_COOKIE_MAX_AGE, deviceCookieName, refreshCookieName, type ServerConfig } from '../config.js';
 import {
   HttpError,
   appendSetCookie,
@@ -26,7 +26,7 @@ import type { KeyRing } from '../keys.js';
 import type { ServerSecret } from '../secret.js';
 import type { MailMessage } from '../mail/types.js';
 import { needsRehash, verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
-import { accountKey, addressKey, type LoginThrottle } from '../rate-limit.js';
+import type { LoginThrottle } from '../rate-limit.js';
 import { normalizeUsername, type SessionRecord, type Store, type UserRecord } from '../store/types.js';
 import {
   TokenError,
@@ -40,6 +40,8 @@ import {
 } from '../tokens.js';
 
 export const MAX_USERNAME_LENGTH = 256;
+/** The ServerSecret label of refresh-token successors (see the refresh handler). */
+export const REFRESH_SUCCESSOR_LABEL = 'refresh-successor';
 export const MAX_PASSWORD_LENGTH = 1024;
 const MAX_TOKEN_FIELD_LENGTH = 16384;
 
@@ -63,7 +65,10 @@ export interface AuthContext {
   readonly mail: MailQueue;
   /** Milliseconds since the epoch (injectable clock). */
   now(): number;
-  /** The rate-limit key of the client (socket address; IPv6 grouped by /64). */
+  /**
+   * The rate-limit key of the client: the socket address, or behind a trusted proxy
+   * (config.trustProxy) the address it forwarded; IPv6 grouped by /64.
+   */
   clientAddress(req: IncomingMessage): string;
 }
 
@@ -120,6 +125,7 @@ function refreshField(fields: BodyFields | null): string | null {
 export function authRoutes(ctx: AuthContext): RouteTable {
   const { config, store } = ctx;
   const cookieName = refreshCookieName(config);
+  const deviceCookie = deviceCookieName(config);
 
   const setRefreshCookie = (res: ServerResponse, token: string, maxAgeSeconds: number): void =>
     appendSetCookie(res, serializeCookie(cookieName, token, { secure: config.cookieSecure, maxAge: maxAgeSeconds }));
@@ -130,18 +136,30 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     return new HttpError(401, 'invalid_grant', description);
   };
 
-  /** New refresh token in the session's family + new access token; answers 200. */
+  /**
+   * Store `refresh` in the session's family. Rotation never extends the session: the token dies at
+   * the absolute expiry at the latest. Resolves false when the hash was there already (see refresh).
+   */
+  const storeRefreshToken = (refresh: string, user: UserRecord, session: SessionRecord, now: number): Promise<boolean> =>
+    store.insertRefreshToken(
+      {
+        tokenHash: hashRefreshToken(refresh),
+        sessionId: session.id,
+        userId: user.id,
+        expiresAt: Math.min(now + config.refreshIdleTtl * 1000, session.absoluteExpiresAt),
+      },
+      now,
+    );
+
+  /** Answer 200 with a new access token and the refresh token `refresh` (stored already). */
   async function issueTokens(
     res: ServerResponse,
     user: UserRecord,
     session: SessionRecord,
+    refresh: string,
     now: number,
     refreshInBody: boolean,
   ): Promise<void> {
-    const refresh = newRefreshToken();
-    // Rotation never extends the session: the token dies at the absolute expiry at the latest.
-    const expiresAt = Math.min(now + config.refreshIdleTtl * 1000, session.absoluteExpiresAt);
-    await store.insertRefreshToken({ tokenHash: hashRefreshToken(refresh), sessionId: session.id, userId: user.id, expiresAt }, now);
     const access = await issueAccessToken(ctx.keys, config, user, session.id, now);
     const body: Record<string, unknown> = {
       access: access.token,
@@ -173,21 +191,31 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     const refreshInBody = wantsRefreshInBody(fields, url);
 
     const now = ctx.now();
-    const keys = { account: accountKey(normalizeUsername(username)), address: addressKey(ctx.clientAddress(req)) };
-    const wait = await ctx.throttle.retryAfter([keys.account, keys.address], now);
-    if (wait !== null) {
+    let user = await store.findUserByUsername(username);
+    // Counted as a failure BEFORE verifying, so concurrent guesses cannot all pass the check.
+    const attempt = await ctx.throttle.reserve(
+      {
+        username: normalizeUsername(username),
+        userId: user?.id ?? null,
+        address: ctx.clientAddress(req),
+        deviceCookie: parseCookies(req).get(deviceCookie),
+      },
+      now,
+    );
+    if (!attempt.ok) {
       throw new HttpError(429, 'rate_limited', 'Too many failed login attempts. Try again later.', {
-        headers: { 'Retry-After': String(wait) },
+        headers: { 'Retry-After': String(attempt.retryAfter) },
       });
     }
-    let user = await store.findUserByUsername(username);
     // Exactly one verification whatever the case (unknown user -> dummy hash): same work, same answer.
     const passwordOk = await verifyPasswordOrDummy(ctx.hasher, ctx.dummyHash, user?.passwordHash ?? null, password);
-    if (!passwordOk || user === null || user.disabled) {
-      await ctx.throttle.fail(keys, now);
-      throw invalidCredentials();
-    }
-    await ctx.throttle.succeed(keys.account);
+    if (!passwordOk || user === null || user.disabled) throw invalidCredentials(); // counted by the reservation
+    await attempt.succeeded();
+    // This browser is known now: later logins from it skip the account lockout (see rate-limit.ts).
+    appendSetCookie(
+      res,
+      serializeCookie(deviceCookie, ctx.throttle.newDeviceCookie(user.id), { secure: config.cookieSecure, maxAge: DEVICE_COOKIE_MAX_AGE }),
+    );
     if (needsRehash(user.passwordHash)) {
       // An imported bcrypt hash (or a weaker argon2 one) verified: replace it now (SECURITY 26).
       try {
@@ -201,9 +229,25 @@ export function authRoutes(ctx: AuthContext): RouteTable {
       { id: randomUUID(), userId: user.id, absoluteExpiresAt: now + config.refreshAbsoluteTtl * 1000 },
       now,
     );
-    await issueTokens(res, user, session, now, refreshInBody);
+    const refresh = newRefreshToken();
+    await storeRefreshToken(refresh, user, session, now);
+    await issueTokens(res, user, session, refresh, now, refreshInBody);
   };
 
+  /**
+   * Rotation with a reuse grace (issue 6 item 19). The successor of a token is not random but
+   * derived: HMAC(server secret, token) — only the server (and its siblings sharing AUTH_DATA_DIR)
+   * can compute it, so no plaintext token is ever stored, and every request presenting one token
+   * gets the SAME successor:
+   * - the first request consumes the token (one conditional UPDATE: at most one rotation) and
+   *   inserts the successor's hash;
+   * - a request presenting it again within `refreshReuseGrace` seconds of that (a retry, a second
+   *   tab, a duplicated request), for a session still alive, recomputes the successor, inserts it
+   *   if the first request has not yet (idempotent), and answers with it and a fresh access token;
+   *   if the successor was used already (the client moved on), 401 without revoking and without
+   *   touching the cookie, which may hold a newer token;
+   * - after the grace, presenting a rotated token revokes the whole family (reuse detection).
+   */
   const refresh: Handler = async (req, res) => {
     const fields = await readFields(req, config.bodyLimit);
     let token = refreshField(fields);
@@ -217,21 +261,33 @@ export function authRoutes(ctx: AuthContext): RouteTable {
 
     const now = ctx.now();
     const hash = hashRefreshToken(token);
-    const consumed = await store.consumeRefreshToken(hash, now);
-    if (consumed === null) {
+    let record = await store.consumeRefreshToken(hash, now);
+    if (record === null) {
       const known = await store.findRefreshToken(hash);
-      if (known !== null && known.usedAt !== null) {
+      // Unknown, or unused but expired: nothing to detect.
+      if (known === null || known.usedAt === null) throw invalidGrant(res);
+      if (now >= known.usedAt + config.refreshReuseGrace * 1000) {
         // A rotated-out token came back: whoever holds the family may be an attacker. End it.
         await store.revokeFamily(known.sessionId, now);
         ctx.logger.warn(`refresh token reuse detected; session ${known.sessionId} revoked`);
+        throw invalidGrant(res);
       }
-      throw invalidGrant(res);
+      record = known; // within the grace: answer with its successor (a revoked session fails below)
     }
-    const session = await store.getSession(consumed.sessionId);
+    const session = await store.getSession(record.sessionId);
     if (session === null || session.revokedAt !== null || session.absoluteExpiresAt <= now) throw invalidGrant(res);
-    const user = await store.findUserById(consumed.userId);
+    const user = await store.findUserById(record.userId);
     if (user === null || user.disabled || session.userId !== user.id) throw invalidGrant(res);
-    await issueTokens(res, user, session, now, fromBody);
+
+    const successor = ctx.secret.mac(REFRESH_SUCCESSOR_LABEL, token);
+    if (!(await storeRefreshToken(successor, user, session, now))) {
+      // Inserted already, by a concurrent request with the same token: usable unless used since.
+      const existing = await store.findRefreshToken(hashRefreshToken(successor));
+      if (existing === null || existing.usedAt !== null || existing.expiresAt <= now || existing.sessionId !== session.id) {
+        throw new HttpError(401, 'invalid_grant', 'This refresh token was replaced by a newer one, which was used already; use the newest token.');
+      }
+    }
+    await issueTokens(res, user, session, successor, now, fromBody);
   };
 
   const logout: Handler = async (req, res) => {

@@ -12,7 +12,9 @@
  * - consumeRefreshToken / consumeResetToken are ONE conditional `UPDATE ... WHERE used_at IS NULL
  *   AND expires_at > now RETURNING`: of concurrent callers, the row lock lets exactly one win.
  * - Login-failure counters are one `INSERT ... ON CONFLICT DO UPDATE` computing the new count,
- *   window and block in SQL (the same arithmetic as `nextFailure`): no count is ever lost.
+ *   window and block in SQL (the same arithmetic as `nextFailure`): no count is ever lost. An
+ *   attempt reservation (reserveAttempt) runs that statement per key, refusing on a blocked row, in
+ *   one transaction that takes the rows' locks in key order and rolls back when a key is blocked.
  * - Multi-row changes (revoke a family, revoke a user's sessions, prune) are single statements with
  *   data-modifying CTEs, or short transactions with a row lock where a read decides a write.
  *
@@ -21,12 +23,15 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { RateLimitPolicy } from '../config.js';
+import { assertDistinctKeys } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
   OUTBOX_MAX_AGE_MS,
   normalizeEmail,
   normalizeUsername,
+  type AttemptKey,
+  type AttemptResult,
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
@@ -281,14 +286,42 @@ const NEW_COUNT = `(CASE WHEN $2::bigint >= f.window_start + $3::bigint THEN 1 E
 const blockedUntil = (c: string): string =>
   `(CASE WHEN ${c} < $4::integer THEN NULL ELSE $2::bigint + round(LEAST($5::float8 * power(2::float8, LEAST(${c} - $4::integer, 40)), $6::float8))::bigint END)`;
 
-const RECORD_FAILURE_SQL = `
+/** Count one failure on $1 (see NEW_COUNT for the parameters), only `where` the existing row allows it. */
+const countFailureSql = (where: string): string => `
   INSERT INTO login_failures AS f (key, count, window_start, blocked_until)
   VALUES ($1, 1, $2::bigint, ${blockedUntil('1')})
   ON CONFLICT (key) DO UPDATE SET
     count = ${NEW_COUNT},
     window_start = CASE WHEN $2::bigint >= f.window_start + $3::bigint THEN $2::bigint ELSE f.window_start END,
     blocked_until = ${blockedUntil(NEW_COUNT)}
+  ${where}
   RETURNING *`;
+const RECORD_FAILURE_SQL = countFailureSql('');
+/**
+ * A reservation: the same count, unless the key is blocked at $2 (then no row comes back). ON
+ * CONFLICT DO UPDATE locks the row and evaluates the WHERE on its latest version, so of concurrent
+ * callers, none passes a block another one has just set.
+ */
+const RESERVE_ATTEMPT_SQL = countFailureSql('WHERE f.blocked_until IS NULL OR f.blocked_until <= $2::bigint');
+const RELEASE_ATTEMPT_SQL = `
+  UPDATE login_failures SET count = count - 1,
+    blocked_until = CASE WHEN blocked_until = $3::bigint THEN NULL ELSE blocked_until END
+  WHERE key = $1 AND window_start = $2::bigint AND count > 0`;
+
+/** How often reserveAttempt retries after PostgreSQL broke a deadlock (40P01) by aborting it. */
+const DEADLOCK_RETRIES = 3;
+
+/** Thrown inside the reserveAttempt transaction to roll it back: a key is blocked. */
+class Blocked {
+  constructor(readonly until: number) {}
+}
+
+const policyParams = (p: RateLimitPolicy): number[] => [
+  p.windowSeconds * 1000,
+  p.maxFailures,
+  p.baseDelaySeconds * 1000,
+  p.maxDelaySeconds * 1000,
+];
 
 export interface PostgresStoreOptions {
   /** Largest number of connections this process opens (default 10). */
@@ -399,21 +432,25 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<UserRecord | null> {
     try {
-      // One statement; the unique index decides an email collision (own email in another case is
-      // the same row, so no collision).
-      const row = await this.one<UserRow>(
-        `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
-           email_normalized = COALESCE($4, email_normalized), updated_at = $5
-         WHERE id = $1 RETURNING *`,
-        [
-          userId,
-          details.name ?? null,
-          details.email ?? null,
-          details.email === undefined ? null : normalizeEmail(details.email),
-          now,
-        ],
-      );
-      return row === undefined ? null : toUser(row);
+      return await this.tx(async (client) => {
+        // Lock the user row first: a concurrent insertResetToken (which locks it too) either
+        // commits before (and its token is deleted below, in a statement with a fresh snapshot)
+        // or waits and comes after the change.
+        const old = await client.query<{ email: string }>('SELECT email FROM users WHERE id = $1 FOR UPDATE', [userId]);
+        if (old.rows[0] === undefined) return null;
+        // The unique index decides an email collision (own email in another case is the same row).
+        const row = (
+          await client.query<UserRow>(
+            `UPDATE users SET name = COALESCE($2, name), email = COALESCE($3, email),
+               email_normalized = COALESCE($4, email_normalized), updated_at = $5
+             WHERE id = $1 RETURNING *`,
+            [userId, details.name ?? null, details.email ?? null, details.email === undefined ? null : normalizeEmail(details.email), now],
+          )
+        ).rows[0]!;
+        // Reset links went to the old address: they die with it (same transaction).
+        if (row.email !== old.rows[0].email) await client.query('DELETE FROM reset_tokens WHERE user_id = $1', [userId]);
+        return toUser(row);
+      });
     } catch (err) {
       if (duplicateField(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
       throw err;
@@ -473,11 +510,13 @@ export class PostgresStore implements Store {
 
   // ---- refresh tokens ----
 
-  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)',
+  async insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)
+       ON CONFLICT (token_hash) DO NOTHING`,
       [token.tokenHash, token.sessionId, token.userId, token.expiresAt, now],
     );
+    return r.rowCount === 1;
   }
 
   async consumeRefreshToken(tokenHash: string, now: number): Promise<RefreshTokenRecord | null> {
@@ -504,15 +543,46 @@ export class PostgresStore implements Store {
   // ---- login throttling ----
 
   async recordFailure(key: string, now: number, policy: RateLimitPolicy): Promise<FailureRecord> {
-    const row = await this.one<FailureRow>(RECORD_FAILURE_SQL, [
-      failureKey(key),
-      now,
-      policy.windowSeconds * 1000,
-      policy.maxFailures,
-      policy.baseDelaySeconds * 1000,
-      policy.maxDelaySeconds * 1000,
-    ]);
+    const row = await this.one<FailureRow>(RECORD_FAILURE_SQL, [failureKey(key), now, ...policyParams(policy)]);
     return { ...toFailure(row!), key };
+  }
+
+  async reserveAttempt(keys: readonly AttemptKey[], now: number): Promise<AttemptResult> {
+    assertDistinctKeys(keys);
+    const stored = keys.map((k) => failureKey(k.key));
+    // Rows are locked in one order (by stored key) in every process: two attempts naming the same
+    // keys cannot wait for each other crosswise.
+    const order = stored.map((_, i) => i).sort((a, b) => (stored[a]! < stored[b]! ? -1 : stored[a]! > stored[b]! ? 1 : 0));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.tx(async (client) => {
+          const reservations: FailureRecord[] = new Array<FailureRecord>(keys.length);
+          for (const [n, i] of order.entries()) {
+            const row = (await client.query<FailureRow>(RESERVE_ATTEMPT_SQL, [stored[i], now, ...policyParams(keys[i]!.policy)])).rows[0];
+            if (row === undefined) {
+              // Blocked: the latest block among this key and the ones not reserved yet (the earlier
+              // ones were not blocked, and their new counts are rolled back).
+              const rest = order.slice(n).map((j) => stored[j]);
+              const r = await client.query<{ until: Int8 }>(
+                'SELECT max(blocked_until) AS until FROM login_failures WHERE key = ANY($1::text[]) AND blocked_until > $2',
+                [rest, now],
+              );
+              throw new Blocked(num(r.rows[0]!.until));
+            }
+            reservations[i] = { ...toFailure(row), key: keys[i]!.key };
+          }
+          return { ok: true, reservations } as const;
+        });
+      } catch (err) {
+        if (err instanceof Blocked) return { ok: false, blockedUntil: err.until };
+        if ((err as { code?: string }).code === '40P01' && attempt < DEADLOCK_RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  async releaseAttempt(reservation: FailureRecord): Promise<void> {
+    await this.pool.query(RELEASE_ATTEMPT_SQL, [failureKey(reservation.key), reservation.windowStart, reservation.blockedUntil]);
   }
 
   async clearFailures(key: string): Promise<void> {

@@ -8,13 +8,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { RateLimitPolicy } from '../config.js';
-import { nextFailure } from '../rate-limit.js';
+import { assertDistinctKeys, latestBlock, nextFailure } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
   OUTBOX_MAX_AGE_MS,
   normalizeEmail,
   normalizeUsername,
+  type AttemptKey,
+  type AttemptResult,
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
@@ -333,7 +335,8 @@ export function openSqliteStore(file: string): Store {
     pruneResets: db.prepare('DELETE FROM reset_tokens WHERE expires_at <= ? OR used_at IS NOT NULL'),
     pruneOutbox: db.prepare('DELETE FROM outbox WHERE created_at <= ?'),
     insertRefresh: db.prepare(
-      'INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)',
+      `INSERT INTO refresh_tokens (token_hash, session_id, user_id, expires_at, used_at, created_at) VALUES (?, ?, ?, ?, NULL, ?)
+       ON CONFLICT(token_hash) DO NOTHING`,
     ),
     consumeRefresh: db.prepare(
       'UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
@@ -345,6 +348,11 @@ export function openSqliteStore(file: string): Store {
        ON CONFLICT(key) DO UPDATE SET count = excluded.count, window_start = excluded.window_start, blocked_until = excluded.blocked_until`,
     ),
     clearFailure: db.prepare('DELETE FROM login_failures WHERE key = ?'),
+    releaseFailure: db.prepare(
+      `UPDATE login_failures SET count = count - 1,
+         blocked_until = CASE WHEN blocked_until = @blockedUntil THEN NULL ELSE blocked_until END
+       WHERE key = @key AND window_start = @windowStart AND count > 0`,
+    ),
     pruneTokens: db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE absolute_expires_at <= ?'),
     pruneFailures: db.prepare(
@@ -357,6 +365,18 @@ export function openSqliteStore(file: string): Store {
     const next = nextFailure(row === undefined ? null : toFailure(row), key, now, policy);
     q.upsertFailure.run(next);
     return next;
+  });
+  const reserveAttempt = db.transaction((keys: readonly AttemptKey[], now: number): AttemptResult => {
+    const rows = keys.map((k) => q.failure.get(k.key) as FailureRow | undefined);
+    const blockedUntil = latestBlock(rows.map((r) => r?.blocked_until ?? null), now);
+    if (blockedUntil !== null) return { ok: false, blockedUntil };
+    const reservations = keys.map((k, i) => {
+      const row = rows[i];
+      const next = nextFailure(row === undefined ? null : toFailure(row), k.key, now, k.policy);
+      q.upsertFailure.run(next);
+      return next;
+    });
+    return { ok: true, reservations };
   });
   const setPassword = db.transaction((userId: string, passwordHash: string, now: number) => {
     q.setHash.run(passwordHash, now, userId);
@@ -404,6 +424,8 @@ export function openSqliteStore(file: string): Store {
         throw new DuplicateUserError('this email belongs to another user', 'email');
       }
       q.setDetails.run({ id: userId, name: details.name ?? row.name, email, email_normalized: emailNormalized, now });
+      // Reset links went to the old address: they die with it (same transaction).
+      if (email !== row.email) q.deleteUserResets.run(userId);
       return toUser(q.userById.get(userId) as UserRow);
     },
   );
@@ -541,7 +563,7 @@ export function openSqliteStore(file: string): Store {
       return (q.listOutbox.all(n) as OutboxRow[]).map(toOutbox);
     },
     async insertRefreshToken(token, now) {
-      q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now);
+      return q.insertRefresh.run(token.tokenHash, token.sessionId, token.userId, token.expiresAt, now).changes === 1;
     },
     async consumeRefreshToken(tokenHash, now) {
       const row = q.consumeRefresh.get(now, tokenHash, now) as RefreshRow | undefined;
@@ -559,6 +581,13 @@ export function openSqliteStore(file: string): Store {
     },
     async clearFailures(key) {
       q.clearFailure.run(key);
+    },
+    async reserveAttempt(keys, now) {
+      assertDistinctKeys(keys);
+      return reserveAttempt.immediate(keys, now);
+    },
+    async releaseAttempt(reservation) {
+      q.releaseFailure.run({ key: reservation.key, windowStart: reservation.windowStart, blockedUntil: reservation.blockedUntil });
     },
     async getBlock(key, now) {
       const row = q.failure.get(key) as FailureRow | undefined;

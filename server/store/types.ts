@@ -56,7 +56,10 @@ export interface RefreshTokenRecord {
   readonly userId: string;
   /** Idle expiry: min(issued + idle TTL, session absolute expiry). */
   readonly expiresAt: number;
-  /** Set when the token was exchanged (or its family revoked); a used token never works again. */
+  /**
+   * Set when the token was exchanged (or its family revoked). A used token never rotates again;
+   * within the reuse grace after its exchange it only gets its (already issued) successor back.
+   */
   readonly usedAt: number | null;
   readonly createdAt: number;
 }
@@ -68,6 +71,21 @@ export interface FailureRecord {
   readonly windowStart: number;
   readonly blockedUntil: number | null;
 }
+
+/** One counter of a reserveAttempt call and the policy it is counted under. */
+export interface AttemptKey {
+  readonly key: string;
+  readonly policy: RateLimitPolicy;
+}
+
+/**
+ * reserveAttempt's answer: the attempt was counted on every key (`reservations`, in the order of
+ * the keys: each counter as recordFailure would have left it), or it was refused because a key was
+ * blocked (`blockedUntil`: the latest block among the blocked keys) and nothing was counted.
+ */
+export type AttemptResult =
+  | { readonly ok: true; readonly reservations: readonly FailureRecord[] }
+  | { readonly ok: false; readonly blockedUntil: number };
 
 /** Which unique user field a createUser / updateUserDetails collided on. */
 export type DuplicateField = 'username' | 'email';
@@ -172,7 +190,8 @@ export interface Store {
    * Change the name and/or email (fields left undefined are kept; an email of '' removes it).
    * Returns the updated user, or null when there is no such user. Throws DuplicateUserError
    * (field 'email') when the normalized email belongs to another user; changing the case of one's
-   * own email is allowed.
+   * own email is allowed. When the email changes (any difference, removal included), every pending
+   * reset token of the user is voided in the same transaction: those links went to the old address.
    */
   updateUserDetails(
     userId: string,
@@ -203,7 +222,12 @@ export interface Store {
   revokeAllSessionsOfUser(userId: string, now: number, options?: { readonly except?: string }): Promise<void>;
 
   // ---- refresh tokens ----
-  insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<void>;
+  /**
+   * Insert a token; resolves false (and changes nothing) when its hash exists already — idempotent,
+   * for the deterministic successor that concurrent refreshes within the reuse grace all insert.
+   * Of concurrent inserts of one hash exactly one resolves true.
+   */
+  insertRefreshToken(token: { tokenHash: string; sessionId: string; userId: string; expiresAt: number }, now: number): Promise<boolean>;
   /**
    * Atomically mark the token used and return it — only if it was unused and unexpired at `now`.
    * Of two concurrent calls with one hash, at most one gets the record (single conditional UPDATE).
@@ -220,6 +244,22 @@ export interface Store {
   clearFailures(key: string): Promise<void>;
   /** `blockedUntil` when `key` is blocked at `now`, else null. */
   getBlock(key: string, now: number): Promise<number | null>;
+  /**
+   * Reserve one attempt BEFORE the password is verified (so concurrent attempts cannot all pass
+   * the check before any failure is recorded): atomically — one IMMEDIATE transaction (SQLite), one
+   * transaction holding the counters' row locks (PostgreSQL, several processes) — either refuse
+   * because a key is blocked at `now` (nothing is counted), or count one failure on every key
+   * (exactly as recordFailure). A key named twice throws. The caller gives back what a successful
+   * attempt should not keep (releaseAttempt) or clears it (clearFailures).
+   */
+  reserveAttempt(keys: readonly AttemptKey[], now: number): Promise<AttemptResult>;
+  /**
+   * Give back one reservation (the attempt succeeded): the counter goes down by one if it is still
+   * in the window the reservation counted in (else nothing happens; never below 0), and the block
+   * that reservation set, if it is still the counter's block, is lifted. A later reservation's
+   * block stays.
+   */
+  releaseAttempt(reservation: FailureRecord): Promise<void>;
 
   // ---- password reset tokens (SECURITY 21) ----
   /**

@@ -2,6 +2,7 @@ import { LitElement, type PropertyDeclarations } from 'lit';
 import type { AuthStateStatus } from '../core/index.js';
 import { AuthErrorEvent, type AuthOperation } from './events/auth-error.js';
 import { fieldsConverter, LocalizeController, type Fields } from './localize.js';
+import { warnAuthError } from './warn.js';
 
 const STATUSES: readonly AuthStateStatus[] = ['unknown', 'anonymous', 'pending', 'authenticated', 'error'];
 
@@ -47,7 +48,9 @@ export class AuthElement extends LitElement {
     }
   }
 
+  /** Dispatch `auth-error`; token and response problems are also explained in the console. */
   protected dispatchAuthError(error: unknown, operation: AuthOperation): void {
+    warnAuthError(error);
     this.dispatchEvent(new AuthErrorEvent(error, operation));
   }
 }

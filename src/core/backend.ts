@@ -55,7 +55,7 @@ export interface AuthBackend {
   /** The current access token for calling APIs, or null (BFF and host backends have none). */
   accessToken?(): string | null;
 
-  /** Every key of the last login/refresh response, as the server sent it. */
+  /** Every key of the last login/refresh response, as the server sent it, minus the refresh token. */
   response?(): Readonly<Record<string, unknown>> | null;
 
   /**
@@ -88,6 +88,11 @@ export interface Session {
   readonly org?: AuthOrg | null;
   /** When the credentials expire (ms since the epoch), or null if unknown / not bounded. */
   readonly expiresAt: number | null;
+  /**
+   * When the credentials were issued (ms; a token's `iat`), if known. The refresh leeway is at most a
+   * quarter of `expiresAt - issuedAt`; without it, the lifetime counts from when the session was applied.
+   */
+  readonly issuedAt?: number | null | undefined;
   /** Whether `refresh()` can renew this session. */
   readonly refreshable: boolean;
 }

@@ -61,6 +61,9 @@ export class AuthClient {
   #started: Promise<AuthState> | null = null;
   #refreshing: Promise<AuthState> | null = null;
   #timer: unknown = null;
+  /** Whether the current session can refresh, and when its lifetime began (for the leeway). */
+  #refreshable = false;
+  #issuedAt = 0;
   /** Bumped whenever the session is replaced or ended, so late results of older work are dropped. */
   #epoch = 0;
   #disposed = false;
@@ -166,19 +169,24 @@ export class AuthClient {
   }
 
   /**
-   * The access token for calling your APIs, refreshed first when it is about to expire.
-   * Null when signed out or when the backend holds no token in the browser (BFF, host).
+   * The access token for calling your APIs, refreshed first when it is within the leeway of its
+   * expiry (concurrent calls share one refresh). Null when signed out or when the backend holds no
+   * token in the browser (BFF, host). A session that cannot refresh hands out its token until `exp`.
+   * Rejects with an `AuthError` when the refresh fails (`network_error`, `session_expired`, …).
    */
   async getAccessToken(options: OperationOptions = {}): Promise<string | null> {
     if (this.#state.status !== 'authenticated') return null;
-    const expiresAt = this.#state.expiresAt;
-    if (expiresAt !== null && expiresAt - this.#clock.now() < this.#leewayMs && this.backend.refresh) {
+    const left = (this.#state.expiresAt ?? Infinity) - this.#clock.now();
+    if (!this.#refreshable || !this.backend.refresh) {
+      // A timer can run late (a throttled background tab): past exp, the session is over.
+      if (left <= 0) this.#expire();
+    } else if (left < this.#leeway(this.#state.expiresAt!)) {
       await this.refresh(options);
     }
-    return this.backend.accessToken?.() ?? null;
+    return this.#state.status === 'authenticated' ? (this.backend.accessToken?.() ?? null) : null;
   }
 
-  /** Every key of the last login or refresh response (JWT API backends); null otherwise. */
+  /** Every key of the last login or refresh response (JWT API backends) but the refresh token; null otherwise. */
   getResponse(): Readonly<Record<string, unknown>> | null {
     return this.backend.response?.() ?? null;
   }
@@ -339,14 +347,20 @@ export class AuthClient {
       error: null,
     });
     this.#clearTimer();
+    this.#refreshable = session.refreshable;
+    this.#issuedAt = session.issuedAt ?? this.#clock.now();
     if (session.expiresAt === null) return;
-    const lifetime = session.expiresAt - this.#clock.now();
+    const left = session.expiresAt - this.#clock.now();
     if (session.refreshable && this.backend.refresh) {
-      const leeway = Math.min(this.#leewayMs, Math.max(0, lifetime / 4));
-      this.#schedule(lifetime - leeway);
+      this.#schedule(left - this.#leeway(session.expiresAt));
     } else {
-      this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, lifetime));
+      this.#timer = this.#clock.setTimeout(() => this.#expire(), Math.max(0, left));
     }
+  }
+
+  /** `refreshLeeway`, but at most a quarter of the token's lifetime (exp - iat, else since applied). */
+  #leeway(expiresAt: number): number {
+    return Math.min(this.#leewayMs, Math.max(0, (expiresAt - this.#issuedAt) / 4));
   }
 
   #schedule(ms: number): void {

@@ -60,8 +60,8 @@ export interface AuthErrorOptions {
   status?: number;
   /** The server's `error` string, when it sent one (OAuth style). */
   error?: string;
-  /** The server's `error_description`; plain text, never rendered as HTML. */
-  description?: string;
+  /** The server's `error_description`, or what a token check found; plain text, never HTML. */
+  description?: string | undefined;
   /** Seconds to wait before retrying (from `Retry-After`). */
   retryAfter?: number;
 }

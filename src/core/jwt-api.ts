@@ -12,7 +12,7 @@ import type {
 } from './backend.js';
 import { AuthConfigError, AuthError } from './errors.js';
 import { errorFromResponse, requestJson, type JsonResponse } from './http.js';
-import { checkTimes, createVerifier, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
+import { checkClaims, createVerifier, getPath, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
 import { makeUser, type AuthUser } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
@@ -53,8 +53,16 @@ export interface JwtApiOptions {
   tokenKey?: string;
   /** URL that renews the access token. */
   refreshUrl?: string;
-  /** Key of the refresh token in responses and in the refresh request body. Default `refresh`. */
+  /**
+   * Key of the refresh token in responses (dotted path allowed) and in the refresh and logout request
+   * bodies. Default `refresh`. The token is kept apart: `response()` never contains it.
+   */
   refreshKey?: string;
+  /**
+   * Keep a refresh token that came in the body in memory only: a reload then keeps the access token
+   * alone, until its `exp`. By default it is persisted with the session (see `persist`).
+   */
+  refreshInMemory?: boolean;
   /**
    * The server keeps the refresh token in an HttpOnly cookie: requests go with credentials and the
    * browser never sees that token. The session survives a reload through this cookie.
@@ -64,22 +72,45 @@ export interface JwtApiOptions {
   validateUrl?: string;
   /** How the token reaches the validate URL: `body` (`{"token": …}`, default) or `header` (Bearer). */
   validateTokenIn?: 'body' | 'header';
-  /** URL told about the logout (Bearer token, and the refresh token or cookie). */
+  /**
+   * URL told about the logout: `{"<refreshKey>": <refresh token>}` with the Bearer token (SimpleJWT's
+   * blacklist view), or the Bearer token and the cookie.
+   */
   logoutUrl?: string;
-  /** How long a persisted session may be restored after login, in seconds. Default 900 (15 min). */
+  /**
+   * Seconds a persisted session may be restored after the last login or refresh. Default 900 (15 min).
+   * Bounds a snapshot without a refresh token (also by the access token's `exp`), and one holding a
+   * refresh token that is not a JWT (a JWT refresh token's own `exp` bounds it instead).
+   */
   cookieLifetime?: number;
   /**
-   * Where the non-refresh part of the session is kept across reloads. `auto` (default) is `none` with
-   * `refreshCookie` (the cookie restores it) and `session` (sessionStorage, this tab only) otherwise.
-   * `local` shares it between tabs but outlives the tab: choose it knowingly. The refresh token is
-   * never persisted, whatever the mode.
+   * Where the session is kept across reloads. `auto` (default) is `none` with `refreshCookie` (the
+   * cookie restores it) and `session` (sessionStorage, this tab only) otherwise. `local` shares it
+   * between tabs but outlives the tab: choose it knowingly. A refresh token from the body is stored
+   * with it unless `refreshInMemory` is set.
    */
   persist?: 'auto' | PersistMode;
   /** Storage key prefix. Default `auth-elements`. */
   storageKey?: string;
   /** Verify the access token's signature against the issuer's JWKS. */
   verify?: VerifyOptions;
-  /** Build the user from the token claims and the response, when the defaults do not fit. */
+  /**
+   * GET with `Authorization: Bearer <access>` after login and on restore; its JSON names the user
+   * (e.g. a DRF `/api/me/` view: `id`, `username`, `email`, `first_name` + `last_name` or `name`,
+   * `groups` or `roles`). A 401 refuses the session.
+   */
+  userUrl?: string;
+  /**
+   * Where the user's id, username, name, email and roles are (dotted paths), looked up in the token
+   * claims first, then in the user URL's JSON or the response's `user` object. `subjectClaim`
+   * (default `sub`) is also the claim `verify` requires.
+   */
+  subjectClaim?: string;
+  usernameClaim?: string;
+  nameClaim?: string;
+  emailClaim?: string;
+  rolesClaim?: string;
+  /** Build the user from the token claims and the response (without the refresh token), when the defaults do not fit. */
   user?: (claims: JWTPayload, response: Readonly<Record<string, unknown>>) => AuthUser;
   /** Per-request time limit in ms. Default 30000. */
   timeout?: number;
@@ -89,10 +120,15 @@ export interface JwtApiOptions {
 }
 
 interface Snapshot {
-  v: 1;
+  v: 2;
+  /** The response without the refresh token. */
   response: Record<string, unknown>;
+  /** Only when persisting it is the configured behaviour. */
+  refresh?: string;
   expiresAt: number;
 }
+
+type Json = Record<string, unknown>;
 
 /**
  * A JSON Web Token API: the reference server, Django REST framework SimpleJWT, the WordPress JWT
@@ -105,8 +141,12 @@ export class JwtApiBackend implements AuthBackend {
   readonly #fetch: typeof fetch;
   readonly #verify: JwtVerifier | null;
   #storage: KeyValueStorage | null | undefined;
-  #response: Record<string, unknown> | null = null;
+  /** The last response, without the refresh token. */
+  #response: Json | null = null;
+  #refresh: string | null = null;
   #token: string | null = null;
+  /** The user URL's last answer. */
+  #profile: Json | null = null;
 
   constructor(options: JwtApiOptions) {
     options = withBaseUrl(options);
@@ -135,7 +175,9 @@ export class JwtApiBackend implements AuthBackend {
       cookieLifetime: lifetime,
     };
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#verify = options.verify ? createVerifier(options.verify, this.#fetch) : null;
+    this.#verify = options.verify
+      ? createVerifier({ subjectClaim: options.subjectClaim, ...options.verify }, this.#fetch)
+      : null;
   }
 
   /** The persist mode in force after `auto` is resolved. */
@@ -148,18 +190,26 @@ export class JwtApiBackend implements AuthBackend {
   async restore(ctx: OperationContext): Promise<Session | null> {
     const snapshot = this.#readSnapshot(ctx.now());
     if (snapshot) {
+      const refresh = (this.#keepsRefresh() && snapshot.refresh) || null;
       try {
-        return await this.#accept(snapshot.response, ctx, { validate: true, persistUntil: snapshot.expiresAt });
+        return await this.#accept(snapshot.response, refresh, ctx, { validate: true, until: snapshot.expiresAt, profile: true });
       } catch (err) {
-        this.forget();
-        if (!(err instanceof AuthError) || !['token_invalid', 'token_expired', 'invalid_response'].includes(err.code)) {
-          throw err;
+        // Unreachable server: keep the snapshot for the next try, and say so.
+        if (!isTokenError(err)) throw err;
+        // An expired or refused access token with a refresh token at hand: renew instead of ending.
+        if (refresh && this.#o.refreshUrl) {
+          try {
+            return await this.#refreshWith(refresh, snapshot.response, ctx, true);
+          } catch (err) {
+            if (!isTokenError(err) && (err as AuthError).code !== 'session_expired') throw err;
+          }
         }
+        this.forget();
       }
     }
     if (this.#o.refreshCookie) {
       try {
-        return await this.#refreshWith(null, ctx);
+        return await this.#refreshWith(null, {}, ctx, true);
       } catch (err) {
         if (err instanceof AuthError && err.code === 'session_expired') return null;
         throw err;
@@ -184,20 +234,20 @@ export class JwtApiBackend implements AuthBackend {
       const code = [400, 401, 403, 404].includes(response.status) ? 'invalid_credentials' : 'request_rejected';
       throw errorFromResponse(response, code, 'Invalid username or password.');
     }
-    return this.#accept(this.#body(response), ctx, { validate: false, persistUntil: ctx.now() + this.#o.cookieLifetime * 1000 });
+    return this.#accept(this.#body(response), null, ctx, { validate: false, until: this.#until(ctx), profile: true });
   }
 
-  async refresh(ctx: OperationContext): Promise<Session> {
-    const token = this.#response ? getPath(this.#response, this.#o.refreshKey) : undefined;
-    return this.#refreshWith(typeof token === 'string' ? token : null, ctx);
+  refresh(ctx: OperationContext): Promise<Session> {
+    return this.#renew(ctx, false);
   }
 
   async logout(ctx: OperationContext): Promise<void> {
     const token = this.#token;
-    const refresh = this.#response ? getPath(this.#response, this.#o.refreshKey) : undefined;
+    const refresh = this.#refresh;
     this.forget();
     if (!this.#o.logoutUrl) return;
-    const body: Record<string, string> = typeof refresh === 'string' ? { [this.#o.refreshKey]: refresh } : {};
+    // SimpleJWT's TokenBlacklistView wants exactly {"refresh": "<token>"}; the reference server, the Bearer token.
+    const body: Record<string, string> = refresh ? { [this.#o.refreshKey]: refresh } : {};
     const response = await this.#post(this.#o.logoutUrl, body, ctx, { bearer: token });
     // 401: the server had already ended this session, which is what we wanted.
     if ((response.status < 200 || response.status > 299) && response.status !== 401) {
@@ -242,14 +292,13 @@ export class JwtApiBackend implements AuthBackend {
     if (input.email !== undefined) body.email = input.email;
     if (input.currentPassword !== undefined) body.current_password = input.currentPassword;
     await this.#call(this.#o.detailsUrl, 'details update', body, ctx, true);
-    // The access token carries name and email: renew it so the session shows the new details.
-    if (this.#o.refreshUrl) return this.refresh(ctx);
-    return this.#accept(this.#response ?? {}, ctx, { validate: false, persistUntil: ctx.now() + this.#o.cookieLifetime * 1000 });
+    // The access token (and the user URL) carry name and email: renew so the session shows the new details.
+    if (this.#o.refreshUrl) return this.#renew(ctx, true);
+    return this.#accept(this.#response ?? {}, this.#refresh, ctx, { validate: false, until: this.#until(ctx), profile: true });
   }
 
   forget(): void {
-    this.#response = null;
-    this.#token = null;
+    this.#response = this.#refresh = this.#token = this.#profile = null;
     safeRemove(this.#store(), this.#snapshotKey());
   }
 
@@ -257,8 +306,9 @@ export class JwtApiBackend implements AuthBackend {
     return this.#token;
   }
 
+  /** A deep copy of the last response, without the refresh token. */
   response(): Readonly<Record<string, unknown>> | null {
-    return this.#response ? Object.freeze({ ...this.#response }) : null;
+    return this.#response ? Object.freeze(copy(this.#response)) : null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -278,7 +328,13 @@ export class JwtApiBackend implements AuthBackend {
     throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
   }
 
-  async #refreshWith(refreshToken: string | null, ctx: OperationContext): Promise<Session> {
+  #renew(ctx: OperationContext, profile: boolean): Promise<Session> {
+    // With `persist: local` another tab may have rotated the token (it refreshes under the same lock).
+    const stored = this.persistMode === 'local' && this.#keepsRefresh() ? this.#readSnapshot(ctx.now())?.refresh : null;
+    return this.#refreshWith(stored || this.#refresh, this.#response ?? {}, ctx, profile);
+  }
+
+  async #refreshWith(refreshToken: string | null, base: Json, ctx: OperationContext, profile: boolean): Promise<Session> {
     if (!this.#o.refreshUrl) throw new AuthError('unsupported', 'No refresh URL is configured.');
     if (!refreshToken && !this.#o.refreshCookie) {
       throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
@@ -291,39 +347,83 @@ export class JwtApiBackend implements AuthBackend {
       }
       throw errorFromResponse(response, 'request_rejected', 'The session could not be renewed.');
     }
-    const next = this.#body(response);
-    // Servers that do not rotate (SimpleJWT's default) answer with an access token only: keep ours.
-    const previous = refreshToken ? { [this.#o.refreshKey]: refreshToken } : {};
-    const merged = { ...this.#response, ...previous, ...next };
-    return this.#accept(merged, ctx, { validate: false, persistUntil: ctx.now() + this.#o.cookieLifetime * 1000 });
+    // Servers that do not rotate (SimpleJWT's default) answer with an access token only: #accept keeps ours.
+    return this.#accept({ ...base, ...this.#body(response) }, refreshToken, ctx, { validate: false, until: this.#until(ctx), profile });
   }
 
+  /**
+   * Check a login/refresh/restored response and make it the session. `refresh` is the refresh token
+   * to keep when the response carries none; `until` bounds the snapshot (see `cookieLifetime`);
+   * `profile` fetches the user URL again.
+   */
   async #accept(
-    response: Record<string, unknown>,
+    raw: Json,
+    refresh: string | null,
     ctx: OperationContext,
-    options: { validate: boolean; persistUntil: number },
+    options: { validate: boolean; until: number; profile: boolean },
   ): Promise<Session> {
-    const token = getPath(response, this.#o.tokenKey);
+    const o = this.#o;
+    const token = getPath(raw, o.tokenKey);
     if (typeof token !== 'string' || token === '') {
-      throw new AuthError('invalid_response', `The response has no token under "${this.#o.tokenKey}".`);
+      throw new AuthError('invalid_response', `The response has no token under "${o.tokenKey}".`);
     }
+    const [response, found] = without(raw, o.refreshKey);
+    if (typeof found === 'string' && found !== '') refresh = found;
     const now = ctx.now();
     let claims: JWTPayload;
     if (this.#verify) claims = await this.#verify(token, now);
     else {
       claims = readJwt(token);
-      checkTimes(claims, now);
+      checkClaims(claims, now);
     }
-    if (options.validate && this.#o.validateUrl) await this.#validate(token, ctx);
+    if (options.validate && o.validateUrl) await this.#validate(token, ctx);
+    const profile = o.userUrl && (options.profile || !this.#profile) ? await this.#fetchProfile(token, ctx) : this.#profile;
     if (ctx.signal.aborted) throw new AuthError('aborted', 'The operation was cancelled.');
-    const user = this.#o.user ? this.#o.user(claims, response) : defaultUser(claims, response);
+    const user = o.user ? o.user(claims, response) : this.#user(claims, response, profile);
     const tokenExpiry = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
     this.#response = response;
+    this.#refresh = refresh;
     this.#token = token;
-    const persistUntil = Math.min(options.persistUntil, tokenExpiry ?? Infinity);
-    this.#writeSnapshot(response, persistUntil);
-    const refreshable = !!this.#o.refreshUrl && (this.#o.refreshCookie || typeof getPath(response, this.#o.refreshKey) === 'string');
-    return { user, expiresAt: tokenExpiry ?? (refreshable ? null : persistUntil), refreshable };
+    this.#profile = profile;
+    const kept = this.#keepsRefresh() && refresh ? refresh : undefined;
+    // A stored refresh token bounds the snapshot by its own exp when it is a JWT.
+    const until = kept ? (expiryOf(kept) ?? options.until) : Math.min(options.until, tokenExpiry ?? Infinity);
+    const storage = this.#store();
+    if (storage) writeJson(storage, this.#snapshotKey(), { v: 2, response, expiresAt: until, ...(kept ? { refresh: kept } : {}) } satisfies Snapshot);
+    const refreshable = !!o.refreshUrl && (!!o.refreshCookie || !!refresh);
+    return {
+      user,
+      expiresAt: tokenExpiry ?? (refreshable ? null : until),
+      issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : null,
+      refreshable,
+    };
+  }
+
+  /** The user from the claims, then the user URL's JSON (or the response's `user`), per the claim options. */
+  #user(claims: JWTPayload, response: Json, profile: Json | null): AuthUser {
+    const o = this.#o;
+    const base = defaultUser(claims, profile ? { ...response, user: profile } : response);
+    const source = profile ?? response.user ?? {};
+    const pick = (path: string | undefined) => (path ? (getPath(claims, path) ?? getPath(source, path)) : undefined);
+    return makeUser({
+      ...base,
+      id: str(pick(o.subjectClaim)) ?? base.id,
+      username: str(pick(o.usernameClaim)) ?? base.username,
+      name: str(pick(o.nameClaim)) ?? base.name,
+      email: str(pick(o.emailClaim)) ?? base.email,
+      roles: strings(pick(o.rolesClaim)) ?? base.roles,
+    });
+  }
+
+  async #fetchProfile(token: string, ctx: OperationContext): Promise<Json> {
+    const response = await this.#post(this.#o.userUrl!, undefined, ctx, { method: 'GET', bearer: token });
+    if (response.status === 401) {
+      throw errorFromResponse(response, 'token_invalid', 'The server no longer accepts this session.');
+    }
+    if (response.status < 200 || response.status > 299 || !response.body) {
+      throw errorFromResponse(response, 'invalid_response', 'The user details could not be loaded.');
+    }
+    return response.body;
   }
 
   async #validate(token: string, ctx: OperationContext): Promise<void> {
@@ -339,7 +439,7 @@ export class JwtApiBackend implements AuthBackend {
   /** Every request of this backend: configured headers, optional Bearer token, time limit. */
   #post(
     url: string,
-    body: Record<string, string>,
+    body: Record<string, string> | undefined,
     ctx: OperationContext,
     options: { method?: string; format?: 'json' | 'form'; bearer?: string | null } = {},
   ): Promise<JsonResponse> {
@@ -387,24 +487,60 @@ export class JwtApiBackend implements AuthBackend {
     return `${this.#o.storageKey}:session`;
   }
 
-  #readSnapshot(now: number): Snapshot | null {
-    const value = readJson(this.#store(), this.#snapshotKey()) as Partial<Snapshot> | null;
-    if (!value || value.v !== 1 || typeof value.expiresAt !== 'number' || typeof value.response !== 'object' || !value.response) {
-      if (value) safeRemove(this.#store(), this.#snapshotKey());
-      return null;
-    }
-    if (value.expiresAt <= now) {
-      safeRemove(this.#store(), this.#snapshotKey());
-      return null;
-    }
-    return value as Snapshot;
+  /** Whether a refresh token from the body is persisted with the snapshot. */
+  #keepsRefresh(): boolean {
+    return !this.#o.refreshInMemory && !this.#o.refreshCookie;
   }
 
-  #writeSnapshot(response: Record<string, unknown>, expiresAt: number): void {
-    const storage = this.#store();
-    if (!storage) return;
-    const { [this.#o.refreshKey]: _refresh, ...rest } = response; // the refresh token is never persisted
-    writeJson(storage, this.#snapshotKey(), { v: 1, response: rest, expiresAt } satisfies Snapshot);
+  #until(ctx: OperationContext): number {
+    return ctx.now() + this.#o.cookieLifetime * 1000;
+  }
+
+  /** The stored snapshot, or null; an expired, malformed or older-version one is removed. */
+  #readSnapshot(now: number): Snapshot | null {
+    const value = readJson(this.#store(), this.#snapshotKey()) as Partial<Snapshot> | null;
+    if (
+      value?.v === 2 &&
+      typeof value.expiresAt === 'number' &&
+      value.expiresAt > now &&
+      typeof value.response === 'object' &&
+      value.response &&
+      ['undefined', 'string'].includes(typeof value.refresh)
+    ) {
+      return value as Snapshot;
+    }
+    if (value) safeRemove(this.#store(), this.#snapshotKey());
+    return null;
+  }
+}
+
+function isTokenError(err: unknown): boolean {
+  return err instanceof AuthError && ['token_invalid', 'token_expired', 'invalid_response'].includes(err.code);
+}
+
+function copy(value: Json): Json {
+  return JSON.parse(JSON.stringify(value)) as Json;
+}
+
+/** A deep copy of `object` without the value at `path` (dotted), and that value. */
+function without(object: Json, path: string): [Json, unknown] {
+  const result = copy(object);
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const parent = keys.length ? getPath(result, keys.join('.')) : result;
+  if (typeof parent !== 'object' || parent === null || !Object.prototype.hasOwnProperty.call(parent, last)) return [result, undefined];
+  const value = (parent as Json)[last];
+  delete (parent as Json)[last];
+  return [result, value];
+}
+
+/** A JWT's `exp` in ms, or null when the token is not a readable JWT with one. */
+function expiryOf(token: string): number | null {
+  try {
+    const exp = readJwt(token).exp;
+    return typeof exp === 'number' ? exp * 1000 : null;
+  } catch {
+    return null;
   }
 }
 
@@ -464,16 +600,6 @@ function withBaseUrl(options: JwtApiOptions): JwtApiOptions {
   return { ...derived, ...given };
 }
 
-/** Read `a.b.c` from an object. */
-export function getPath(object: Record<string, unknown>, path: string): unknown {
-  let value: unknown = object;
-  for (const key of path.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 function str(...values: unknown[]): string | undefined {
   for (const value of values) if (typeof value === 'string' && value !== '') return value;
   for (const value of values) if (typeof value === 'number') return String(value);
@@ -486,18 +612,20 @@ function strings(value: unknown): string[] | undefined {
 
 /**
  * The user from the usual places: standard claims, a `user` object in the response (reference server,
- * many APIs), WordPress's `user_*` keys, SimpleJWT's `user_id` claim.
+ * many APIs; the user URL's JSON goes there, with Django's `first_name`/`last_name` and `groups`),
+ * WordPress's `user_*` keys, SimpleJWT's `user_id` claim.
  */
 export function defaultUser(claims: JWTPayload, response: Readonly<Record<string, unknown>>): AuthUser {
   const u = (typeof response.user === 'object' && response.user !== null ? response.user : {}) as Record<string, unknown>;
-  const wp = getPath(claims as Record<string, unknown>, 'data.user.id');
+  const wp = getPath(claims, 'data.user.id');
   const id = str(claims.sub, claims.user_id, wp, u.id, response.user_id, response.user_email) ?? 'unknown';
+  const fullName = [u.first_name, u.last_name].filter((part) => typeof part === 'string' && part).join(' ');
   return makeUser({
     id,
     username: str(claims.username, claims.preferred_username, u.username, response.user_nicename, response.username),
-    name: str(claims.name, u.name, response.user_display_name),
+    name: str(claims.name, u.name, fullName, response.user_display_name),
     email: str(claims.email, u.email, response.user_email),
-    roles: strings(claims.roles) ?? strings(u.roles) ?? [],
+    roles: strings(claims.roles) ?? strings(u.roles) ?? strings(u.groups) ?? [],
     permissions: strings(claims.permissions) ?? strings(u.permissions) ?? [],
     claims: claims as Record<string, unknown>,
   });

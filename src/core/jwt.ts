@@ -10,8 +10,9 @@ const SAFE_KID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const KEY_SOURCING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 export const DEFAULT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'];
 
-export function invalid(message: string, cause?: unknown): AuthError {
-  return new AuthError('token_invalid', message, cause === undefined ? {} : { cause });
+/** A `token_invalid` error; `description` says, for the developer, which claim or header failed. */
+export function invalid(message: string, cause?: unknown, description?: string): AuthError {
+  return new AuthError('token_invalid', message, { cause, description });
 }
 
 /**
@@ -58,8 +59,14 @@ function checkHeader(header: Record<string, unknown>): void {
   if ('zip' in header) throw invalid('Compressed tokens are refused.');
 }
 
-/** Seconds-since-epoch claim checks shared by the decode-only path. */
-export function checkTimes(claims: JWTPayload, nowMs: number): void {
+/**
+ * Claim checks shared by both paths: time claims with the allowed skew, and a `token_type` claim
+ * that, when present, must be `access` (SimpleJWT marks its refresh tokens `token_type: "refresh"`).
+ */
+export function checkClaims(claims: JWTPayload, nowMs: number): void {
+  if ('token_type' in claims && claims.token_type !== 'access') {
+    throw invalid('This is not an access token.', undefined, `The token's "token_type" claim is "${String(claims.token_type)}", not "access".`);
+  }
   const now = Math.floor(nowMs / 1000);
   if (typeof claims.exp === 'number' && claims.exp + CLOCK_SKEW_SECONDS < now) {
     throw new AuthError('token_expired', 'The token has expired.');
@@ -81,8 +88,23 @@ export interface VerifyOptions {
   audience: string;
   /** Allowed `alg` values. Never HS*: a browser has no business holding a MAC key. */
   algorithms?: string[];
-  /** Required `typ` header, e.g. `at+jwt`. */
-  typ?: string;
+  /**
+   * Required `typ` header. Default `at+jwt` (RFC 9068); `false` (or `any`) accepts any `typ`, for
+   * APIs that do not set it (SimpleJWT's tokens say `JWT`).
+   */
+  typ?: string | false;
+  /** Claim (dotted path allowed) that must name the user. Default `sub`; SimpleJWT: `user_id`. */
+  subjectClaim?: string | undefined;
+}
+
+/** Read `a.b.c` from an object. */
+export function getPath(object: object, path: string): unknown {
+  let value: unknown = object;
+  for (const key of path.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }
 
 export type JwtVerifier = (token: string, nowMs: number) => Promise<JWTPayload>;

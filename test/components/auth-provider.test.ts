@@ -5,6 +5,7 @@ import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { JwtApiBackend } from '../../src/core/jwt-api.js';
 import { ada, fakeClient, session } from './fake-backend.js';
 import { captureWarnings, part, untilStatus } from './helpers.js';
+import { makeIssuer } from '../core/helpers.js';
 
 function b64u(text: string): string {
   return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -20,6 +21,7 @@ interface Request {
   url: string;
   method: string;
   contentType: string | null;
+  authorization: string | null;
   body: string;
 }
 
@@ -33,6 +35,7 @@ function stubFetch(routes: Record<string, (req: Request) => Response>) {
       url: url.pathname,
       method: (init.method ?? 'GET').toUpperCase(),
       contentType: new Headers(init.headers).get('content-type'),
+      authorization: new Headers(init.headers).get('authorization'),
       body: typeof init.body === 'string' ? init.body : '',
     };
     requests.push(req);
@@ -311,5 +314,105 @@ describe('auth-provider', () => {
     given.remove();
     await aTimeout(0);
     expect(given.client).to.equal(client);
+  });
+
+  it('maps refresh-in-memory, user-url and the claim attributes to the JWT options', async () => {
+    const access = token({ uid: 7, nick: 'al', grp: ['admin'], token_type: 'access' });
+    fetchStub = stubFetch({
+      'POST /api/token/': () => json({ access, refresh: 'the-refresh-token' }),
+      'GET /api/me/': (req) =>
+        req.authorization === `Bearer ${access}` ? json({ profile: { display: 'Alice L.' }, mail: 'a@x.io' }) : json({}, 401),
+    });
+    const div = await container(
+      `<auth-provider url="/api/token/" refresh-url="/api/token/refresh/" user-url="/api/me/" refresh-in-memory
+         subject-claim="uid" username-claim="nick" name-claim="profile.display" email-claim="mail" roles-claim="grp" name="claims-test">
+         <auth-login></auth-login>
+       </auth-provider>`,
+    );
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    await loginThroughForm(login, 'alice', 'pw');
+    await untilStatus(login, 'authenticated');
+    const user = provider.state.user!;
+    expect([user.id, user.username, user.name, user.email, user.roles]).to.deep.equal(['7', 'al', 'Alice L.', 'a@x.io', ['admin']]);
+    expect(fetchStub.requests.map((r) => `${r.method} ${r.url}`)).to.deep.equal(['POST /api/token/', 'GET /api/me/']);
+    expect(JSON.stringify({ ...sessionStorage })).to.contain(access);
+    expect(JSON.stringify({ ...sessionStorage })).not.to.contain('the-refresh-token');
+    expect(JSON.stringify(provider.client!.getResponse())).not.to.contain('the-refresh-token');
+  });
+
+  it('without refresh-in-memory the refresh token is kept in sessionStorage for reloads', async () => {
+    fetchStub = stubFetch({ 'POST /api/token/': () => json({ access: token({ sub: 'u1' }), refresh: 'the-refresh-token' }) });
+    const div = await container(
+      `<auth-provider url="/api/token/" refresh-url="/api/token/refresh/" name="persist-test"><auth-login></auth-login></auth-provider>`,
+    );
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    await loginThroughForm(login, 'alice', 'pw');
+    await untilStatus(login, 'authenticated');
+    expect(JSON.stringify({ ...sessionStorage })).to.contain('the-refresh-token');
+    expect(localStorage.length).to.equal(0);
+  });
+
+  it('typ and subject-claim reach the verifier; a refused token is explained in the console', async () => {
+    const issuer = await makeIssuer('k1');
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: 'https://api.test', aud: 'web', user_id: 1, token_type: 'access', iat: now, exp: now + 300 };
+    const simpleJwt = await issuer.sign(claims, { typ: 'JWT' });
+    const verifyAttrs = 'jwks-url="/jwks.json" issuer="https://api.test" audience="web" algorithms="ES256"';
+    const attempts: Array<[string, string | null]> = [
+      [`${verifyAttrs} subject-claim="user_id"`, 'The token\'s "typ" header is not "at+jwt"'],
+      [`${verifyAttrs} typ="any"`, 'The token has no "sub" claim (set subject-claim if your API names the user differently, e.g. user_id).'],
+      [`${verifyAttrs} typ="any" subject-claim="user_id"`, null],
+    ];
+    for (const [attrs, warning] of attempts) {
+      fetchStub?.restore();
+      fetchStub = stubFetch({
+        'GET /jwks.json': () => json(issuer.jwks),
+        'POST /api/token/': () => json({ access: simpleJwt, refresh: 'r' }),
+      });
+      const warnings = captureWarnings();
+      try {
+        const div = await container(`<auth-provider url="/api/token/" persist="none" ${attrs}><auth-login></auth-login></auth-provider>`);
+        const login = div.querySelector('auth-login') as AuthLogin;
+        await untilStatus(login, 'anonymous');
+        await loginThroughForm(login, 'alice', 'pw');
+        if (warning) {
+          await waitUntil(() => part(login, 'error')?.textContent !== '', 'no error shown', { timeout: 3000 });
+          expect(part(login, 'error')!.textContent).to.equal('The sign-in could not be verified.');
+          expect(warnings.messages.some((m) => m.includes(warning)), warnings.messages.join('\n')).to.equal(true);
+        } else {
+          await untilStatus(login, 'authenticated');
+          expect(login.state.user?.id).to.equal('1');
+        }
+      } finally {
+        warnings.restore();
+      }
+    }
+  });
+
+  it('a session ended by a refused token says why in the console (the cause of session_expired)', async () => {
+    fetchStub = stubFetch({
+      'POST /api/token/': () => json({ access: token({ sub: 'u1', token_type: 'access' }), refresh: 'r' }),
+      'POST /api/token/refresh/': () => json({ access: token({ sub: 'u1', token_type: 'refresh' }) }),
+    });
+    const div = await container(
+      `<auth-provider url="/api/token/" refresh-url="/api/token/refresh/" persist="none" name="cause-test"><auth-login></auth-login></auth-provider>`,
+    );
+    const provider = div.querySelector('auth-provider') as AuthProvider;
+    const login = div.querySelector('auth-login') as AuthLogin;
+    await untilStatus(login, 'anonymous');
+    await loginThroughForm(login, 'alice', 'pw');
+    await untilStatus(login, 'authenticated');
+    const warnings = captureWarnings();
+    try {
+      const event = oneEvent(div, 'auth-error') as Promise<AuthErrorEvent>;
+      await provider.client!.refresh().catch(() => {});
+      expect((await event).detail.code).to.equal('session_expired');
+      expect(warnings.messages.some((m) => m.includes('"token_type" claim is "refresh"')), warnings.messages.join('\n')).to.equal(true);
+    } finally {
+      warnings.restore();
+    }
   });
 });

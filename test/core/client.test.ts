@@ -147,3 +147,83 @@ async function waitFor(predicate: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** A backend whose tokens are `t0`, `t1`, …; `refresh` answers a new `lifetime`-ms token. */
+function tokenBackend(clock: ManualClock, first: { issuedAgo: number; left: number; refreshable: boolean }, lifetime = 20_000) {
+  const counts = { refreshes: 0 };
+  const backend: AuthBackend = {
+    kind: 'test',
+    restore: async () => ({
+      user: makeUser({ id: 'u1' }),
+      issuedAt: clock.now() - first.issuedAgo,
+      expiresAt: clock.now() + first.left,
+      refreshable: first.refreshable,
+    }),
+    login: async () => ({ kind: 'redirect' }),
+    logout: async () => {},
+    forget: () => {},
+    refresh: async () => {
+      if (!first.refreshable) throw new AuthError('session_expired', 'There is no refresh token; please log in again.');
+      counts.refreshes++;
+      await new Promise((r) => setTimeout(r, 5));
+      return { user: makeUser({ id: 'u1' }), issuedAt: clock.now(), expiresAt: clock.now() + lifetime, refreshable: true };
+    },
+    accessToken: () => `t${counts.refreshes}`,
+  };
+  return { backend, counts };
+}
+
+describe('AuthClient: access tokens near expiry', () => {
+  it('a session that cannot refresh hands out its still-valid token and ends only at exp', async () => {
+    const clock = new ManualClock();
+    const { backend, counts } = tokenBackend(clock, { issuedAgo: 270_000, left: 30_000, refreshable: false });
+    const client = new AuthClient({ backend, clock, tabs: noTabSync });
+    await client.start();
+    expect(await client.getAccessToken()).to.equal('t0'); // 30 s left, less than the 60 s leeway
+    expect(client.state.status).to.equal('authenticated');
+    expect(counts.refreshes).to.equal(0);
+    await clock.advance(29_000);
+    expect(await client.getAccessToken()).to.equal('t0');
+    expect(client.state.status).to.equal('authenticated');
+    await clock.advance(1_000);
+    expect(client.state.status).to.equal('anonymous');
+    expect(client.state.error?.code).to.equal('session_expired');
+    expect(await client.getAccessToken()).to.equal(null);
+    client.dispose();
+  });
+
+  it('the leeway is at most a quarter of a 20 s token: back-to-back calls refresh nothing', async () => {
+    const clock = new ManualClock();
+    const { backend, counts } = tokenBackend(clock, { issuedAgo: 0, left: 20_000, refreshable: true });
+    const client = new AuthClient({ backend, clock, tabs: noTabSync });
+    await client.start();
+    for (let i = 0; i < 3; i++) expect(await client.getAccessToken()).to.equal('t0');
+    expect(counts.refreshes).to.equal(0);
+    expect(clock.pending).to.deep.equal([15_000]); // 20 s - min(60 s, 20 s / 4)
+    await clock.advance(15_000);
+    await waitFor(() => counts.refreshes === 1);
+    client.dispose();
+  });
+
+  it('the lifetime is exp - iat: a restored token with 50 s left of 300 s refreshes at once', async () => {
+    const clock = new ManualClock();
+    const { backend } = tokenBackend(clock, { issuedAgo: 250_000, left: 50_000, refreshable: true });
+    const client = new AuthClient({ backend, clock, tabs: noTabSync });
+    await client.start();
+    expect(clock.pending).to.deep.equal([0]);
+    client.dispose();
+  });
+
+  it('N concurrent getAccessToken() calls when a refresh is due make exactly one refresh', async () => {
+    const clock = new ManualClock();
+    const { backend, counts } = tokenBackend(clock, { issuedAgo: 280_000, left: 20_000, refreshable: true }, 300_000);
+    const client = new AuthClient({ backend, clock, tabs: noTabSync });
+    await client.start();
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => client.getAccessToken()));
+    expect(tokens).to.deep.equal(Array(10).fill('t1'));
+    expect(counts.refreshes).to.equal(1);
+    expect(await client.getAccessToken()).to.equal('t1');
+    expect(counts.refreshes).to.equal(1);
+    client.dispose();
+  });
+});

@@ -61,17 +61,17 @@ describe('JwtApiBackend', () => {
     await client.login({ username: 'alice', password: PASSWORD });
     expect(client.state.status).to.equal('authenticated');
     expect(client.state.user?.username).to.equal('alice');
-    expect(client.getResponse()).to.include({ refresh: 'r-1', extra: 'kept' });
+    expect(client.getResponse()).to.include({ extra: 'kept' }).and.not.have.property('refresh');
     expect(JSON.stringify(client.state)).not.to.contain('r-1');
-    // persisted for reloads, without the refresh token
-    const stored = [...t.storage.map.values()].join('');
-    expect(stored).to.contain('kept');
-    expect(stored).not.to.contain('r-1');
+    // persisted for reloads, the refresh token in its own field, not in the response copy
+    const stored = JSON.parse([...t.storage.map.values()].join(''));
+    expect(stored).to.include({ v: 2, refresh: 'r-1' });
+    expect(stored.response).to.include({ extra: 'kept' }).and.not.have.property('refresh');
     // refreshed before exp (300 s lifetime, 60 s leeway)
     await clock.advance(241_000);
     expect(refreshes).to.equal(1);
     expect(client.state.status).to.equal('authenticated');
-    expect(client.getResponse()).to.include({ refresh: 'r-1' });
+    expect(client.getResponse()).not.to.have.property('refresh');
     // a reload: a new client restores from storage, after the verify endpoint says yes
     const reloaded = t.make();
     await reloaded.start();
@@ -313,22 +313,26 @@ describe('JwtApiBackend', () => {
     expect(t.client.state.user?.id).to.equal('alice');
   });
 
-  it('never touches localStorage by default', async () => {
-    localStorage.clear();
-    sessionStorage.clear();
-    const backend = new JwtApiBackend({
-      url: '/token',
-      fetch: fakeFetch({ 'POST /token': async () => json(200, { access: await access(), refresh: 'secret-refresh' }) }),
-    });
-    const client = new AuthClient({ backend, clock, tabs: noTabSync });
-    await client.start();
-    await client.login({ username: 'a', password: PASSWORD });
-    expect(localStorage.length).to.equal(0);
-    expect(JSON.stringify({ ...sessionStorage })).not.to.contain('secret-refresh');
-    expect(document.cookie).not.to.contain('secret-refresh');
-    await client.logout();
-    expect(sessionStorage.length).to.equal(0);
-    client.dispose();
+  it('never touches localStorage by default; the refresh token goes to sessionStorage unless refreshInMemory', async () => {
+    for (const refreshInMemory of [false, true]) {
+      localStorage.clear();
+      sessionStorage.clear();
+      const backend = new JwtApiBackend({
+        url: '/token',
+        refreshUrl: '/refresh',
+        refreshInMemory,
+        fetch: fakeFetch({ 'POST /token': async () => json(200, { access: await access(), refresh: 'secret-refresh' }) }),
+      });
+      const client = new AuthClient({ backend, clock, tabs: noTabSync });
+      await client.start();
+      await client.login({ username: 'a', password: PASSWORD });
+      expect(localStorage.length).to.equal(0);
+      expect(JSON.stringify({ ...sessionStorage }).includes('secret-refresh')).to.equal(!refreshInMemory);
+      expect(document.cookie).not.to.contain('secret-refresh');
+      await client.logout();
+      expect(sessionStorage.length).to.equal(0);
+      client.dispose();
+    }
   });
 
   it('baseUrl derives the reference server layout and account operations send its bodies', async () => {
@@ -421,5 +425,345 @@ describe('JwtApiBackend', () => {
     await rejectsWith(t.client.register({ name: 'a', email: 'a@b.c', username: 'a', password: PASSWORD }), 'unsupported');
     await rejectsWith(t.client.requestUsernameReminder({ email: 'a@b.c' }), 'unsupported');
     expect(t.fetch.calls).to.have.length(0);
+  });
+});
+
+/** A reload of the page: a new client on the same storage, started. */
+async function reload(t: ReturnType<typeof setup>): Promise<AuthClient> {
+  const client = t.make();
+  await client.start();
+  return client;
+}
+
+/**
+ * A Django REST framework + SimpleJWT-shaped API (rotation and blacklist on): HS-style `typ: JWT`
+ * tokens carrying `user_id` and `token_type`, a refresh JWT valid for a day, a `/api/me/` view.
+ */
+function simpleJwt(issuer: Issuer, clock: ManualClock, options: { refreshLifetime?: number; accessLifetime?: number } = {}) {
+  const now = () => Math.floor(clock.now() / 1000);
+  const valid = new Set<string>();
+  const blacklisted = new Set<string>();
+  const counts = { refresh: 0, me: 0 };
+  let serial = 0;
+  const pair = async () => {
+    const jti = `j${++serial}`;
+    const refresh = await issuer.sign(
+      { token_type: 'refresh', exp: now() + (options.refreshLifetime ?? 86_400), iat: now(), jti, user_id: 1 },
+      { typ: 'JWT' },
+    );
+    valid.add(refresh);
+    const access = await issuer.sign(
+      { token_type: 'access', exp: now() + (options.accessLifetime ?? 300), iat: now(), jti: `a${jti}`, user_id: 1 },
+      { typ: 'JWT' },
+    );
+    return { access, refresh };
+  };
+  const state = { valid, blacklisted, counts, me: (): Response => json(200, ME) };
+  const ME = { id: 1, username: 'alice', email: 'alice@example.com', first_name: 'Alice', last_name: 'Liddell', groups: ['staff'] };
+  const routes: Parameters<typeof fakeFetch>[0] = {
+    'POST /api/token/': async () => json(200, await pair()),
+    'POST /api/token/refresh/': async (call) => {
+      counts.refresh++;
+      const body = JSON.parse(call.body ?? '{}') as { refresh?: string };
+      if (!body.refresh || !valid.has(body.refresh)) return json(401, { detail: 'Token is invalid or expired', code: 'token_not_valid' });
+      valid.delete(body.refresh);
+      blacklisted.add(body.refresh);
+      return json(200, await pair());
+    },
+    'POST /api/token/blacklist/': (call) => {
+      const body = JSON.parse(call.body ?? '{}') as Record<string, unknown>;
+      if (typeof body.refresh !== 'string') return json(400, { refresh: ['This field is required.'] });
+      if (!valid.delete(body.refresh)) return json(401, { detail: 'Token is blacklisted', code: 'token_not_valid' });
+      blacklisted.add(body.refresh);
+      return json(200, {});
+    },
+    'GET /api/me/': (call) => {
+      counts.me++;
+      if (!/^Bearer ey/.test(call.headers.authorization ?? '')) return json(401, { detail: 'Authentication credentials were not provided.' });
+      return state.me();
+    },
+  };
+  return { routes, state };
+}
+
+describe('JwtApiBackend against a SimpleJWT-shaped API', () => {
+  let issuer: Issuer;
+  let clock: ManualClock;
+  const SIMPLEJWT: Partial<JwtApiOptions> = { url: '/api/token/', refreshUrl: '/api/token/refresh/', logoutUrl: '/api/token/blacklist/' };
+  const stored = (storage: MemoryStorage) => [...storage.map.values()].join('\n');
+
+  before(async () => {
+    issuer = await makeIssuer();
+  });
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
+  /** A page whose user has just logged in. */
+  async function signedIn(options: Partial<JwtApiOptions>, routes: Parameters<typeof fakeFetch>[0]) {
+    const t = setup(options, routes, clock);
+    await t.client.start();
+    await t.client.login({ username: 'alice', password: PASSWORD });
+    return t;
+  }
+
+  it('1: a reload keeps the user signed in for the refresh token\'s life, refreshing an expired access token', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn(SIMPLEJWT, api.routes);
+    const [refresh] = [...api.state.valid];
+    expect(stored(t.storage)).to.contain(refresh); // persisted with the snapshot (sessionStorage by default)
+    t.client.dispose(); // the tab is reloaded later
+    await clock.advance(600_000); // the 5 min access token is long expired
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('authenticated');
+    expect(api.state.counts.refresh).to.equal(1);
+    expect(api.state.blacklisted.has(refresh!)).to.equal(true); // rotated: the stored token is the new one
+    expect(stored(t.storage)).to.contain([...api.state.valid][0]);
+    reloaded.dispose();
+    // The snapshot lives as long as the refresh token (a day), not cookieLifetime.
+    await clock.advance(86_400_000 - 1_000);
+    const nextDay = await reload(t);
+    expect(nextDay.state.status).to.equal('authenticated');
+    nextDay.dispose();
+    await clock.advance(86_400_000 + 1_000);
+    const late = await reload(t);
+    expect(late.state.status).to.equal('anonymous');
+    expect(t.storage.map.size).to.equal(0);
+    expect(api.state.counts.refresh).to.equal(2); // no refresh with a token past its exp
+  });
+
+  it('1: an opaque refresh token keeps the snapshot cookieLifetime after the last login or refresh', async () => {
+    const t = setup(
+      { refreshUrl: '/refresh', cookieLifetime: 3600 },
+      {
+        'POST /token': async () => json(200, { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }), refresh: 'opaque-1' }),
+        'POST /refresh': async () => json(200, { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }) }),
+      },
+      clock,
+    );
+    await t.client.start();
+    await t.client.login({ username: 'a', password: PASSWORD });
+    t.client.dispose();
+    const snapshot = JSON.parse([...t.storage.map.values()][0]!) as { expiresAt: number };
+    expect(snapshot.expiresAt).to.equal(clock.now() + 3600_000);
+    await clock.advance(3599_000);
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('authenticated');
+    expect(t.fetch.calls.filter((c) => c.url === '/refresh')).to.have.length(1);
+    reloaded.dispose();
+  });
+
+  it('1: refreshInMemory keeps the refresh token out of storage; a reload keeps the access token until exp', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn({ ...SIMPLEJWT, refreshInMemory: true }, api.routes);
+    expect(stored(t.storage)).not.to.contain([...api.state.valid][0]);
+    expect(stored(t.storage)).not.to.contain('"refresh"');
+    t.client.dispose();
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('authenticated');
+    reloaded.dispose();
+    await clock.advance(301_000);
+    const late = await reload(t);
+    expect(late.state.status).to.equal('anonymous');
+    expect(api.state.counts.refresh).to.equal(0);
+  });
+
+  it('1: persist none stores nothing; a refresh cookie stores nothing', async () => {
+    for (const options of [{ ...SIMPLEJWT, persist: 'none' as const }, { ...SIMPLEJWT, refreshCookie: true }]) {
+      const api = simpleJwt(issuer, clock);
+      const t = await signedIn(options, { ...api.routes, 'POST /api/token/refresh/': () => json(401, {}) });
+      expect(t.storage.map.size).to.equal(0);
+      t.client.dispose();
+    }
+  });
+
+  it('1: with persist local, a tab refreshes with the token another tab rotated into storage', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn({ ...SIMPLEJWT, persist: 'local' }, api.routes);
+    const other = await reload(t); // a second tab on the same localStorage
+    expect(other.state.status).to.equal('authenticated');
+    await t.client.refresh(); // rotates: the token the second tab holds is now blacklisted
+    await other.refresh();
+    expect(other.state.status).to.equal('authenticated');
+    expect(api.state.counts.refresh).to.equal(2);
+    expect(stored(t.storage)).to.contain([...api.state.valid][0]);
+    t.client.dispose();
+    other.dispose();
+  });
+
+  it('2: getAccessToken() on a restored session without a refresh token returns it until exp', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn({ ...SIMPLEJWT, refreshInMemory: true }, api.routes);
+    const token = await t.client.getAccessToken();
+    t.client.dispose();
+    await clock.advance(270_000); // 30 s left, less than the 60 s leeway
+    const reloaded = await reload(t);
+    expect(await reloaded.getAccessToken()).to.equal(token);
+    expect(reloaded.state.status).to.equal('authenticated');
+    expect(api.state.counts.refresh).to.equal(0);
+    await clock.advance(30_000);
+    expect(reloaded.state.status).to.equal('anonymous');
+    expect(reloaded.state.error?.code).to.equal('session_expired');
+    reloaded.dispose();
+  });
+
+  it('3: a 20 s token: 3 back-to-back getAccessToken() make no refresh; 10 concurrent ones when due make one', async () => {
+    const api = simpleJwt(issuer, clock, { accessLifetime: 20 });
+    const t = await signedIn(SIMPLEJWT, api.routes);
+    for (let i = 0; i < 3; i++) expect(await t.client.getAccessToken()).to.be.a('string');
+    expect(api.state.counts.refresh).to.equal(0);
+    t.client.dispose();
+    await clock.advance(16_000); // a reload with 4 s left: due (leeway 5 s)
+    const reloaded = await reload(t);
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => reloaded.getAccessToken()));
+    expect(new Set(tokens).size).to.equal(1);
+    expect(api.state.counts.refresh).to.equal(1);
+    reloaded.dispose();
+  });
+
+  it('4: user-url names the user (DRF /api/me/) after login, on restore and after refresh-on-restore', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn({ ...SIMPLEJWT, userUrl: '/api/me/' }, api.routes);
+    const user = t.client.state.user!;
+    expect([user.id, user.username, user.name, user.email, user.roles]).to.deep.equal(['1', 'alice', 'Alice Liddell', 'alice@example.com', ['staff']]);
+    expect(api.state.counts.me).to.equal(1);
+    t.client.dispose();
+    const reloaded = await reload(t);
+    expect(reloaded.state.user?.name).to.equal('Alice Liddell');
+    expect(api.state.counts.me).to.equal(2);
+    reloaded.dispose();
+    await clock.advance(600_000);
+    const later = await reload(t);
+    expect(later.state.user?.username).to.equal('alice');
+    expect(api.state.counts).to.deep.equal({ refresh: 1, me: 3 });
+    later.dispose();
+  });
+
+  it('4: claim mappings name the user from dotted claims, then the user-url JSON', async () => {
+    const api = simpleJwt(issuer, clock);
+    api.state.me = () => json(200, { profile: { display: 'Alice L.' }, mail: 'a@x.io', id: 1 });
+    const sign = async () =>
+      issuer.sign({ sub: 'ignored', uid: 7, nick: 'al', realm_access: { roles: ['admin', 'user'] }, exp: Math.floor(clock.now() / 1000) + 300 });
+    const t = setup(
+      {
+        ...SIMPLEJWT,
+        userUrl: '/api/me/',
+        subjectClaim: 'uid',
+        usernameClaim: 'nick',
+        nameClaim: 'profile.display',
+        emailClaim: 'mail',
+        rolesClaim: 'realm_access.roles',
+      },
+      { ...api.routes, 'POST /api/token/': async () => json(200, { access: await sign(), refresh: 'r' }) },
+      clock,
+    );
+    await t.client.start();
+    await t.client.login({ username: 'alice', password: PASSWORD });
+    const user = t.client.state.user!;
+    expect([user.id, user.username, user.name, user.email, user.roles]).to.deep.equal(['7', 'al', 'Alice L.', 'a@x.io', ['admin', 'user']]);
+    t.client.dispose();
+  });
+
+  it('4: a failing user-url: 401 refuses the session, 5xx and the network give clear errors', async () => {
+    const cases: Array<[() => Response | Promise<Response>, string]> = [
+      [() => json(401, { detail: 'Given token not valid for any token type' }), 'token_invalid'],
+      [() => json(503, {}), 'server_error'],
+      [() => Promise.reject(new TypeError('Failed to fetch')), 'network_error'],
+      [() => new Response('<html>', { status: 200 }), 'invalid_response'],
+    ];
+    for (const [answer, code] of cases) {
+      const api = simpleJwt(issuer, clock);
+      const t = setup({ ...SIMPLEJWT, userUrl: '/api/me/' }, { ...api.routes, 'GET /api/me/': answer }, clock);
+      await t.client.start();
+      const err = await rejectsWith(t.client.login({ username: 'alice', password: PASSWORD }), code);
+      expect(err.message).not.to.contain('\n');
+      expect(t.client.state.status).to.equal('anonymous');
+      expect(t.storage.map.size).to.equal(0);
+      t.client.dispose();
+    }
+    // On restore: a 401 drops the stored session; a 5xx keeps it and says so.
+    const api = simpleJwt(issuer, clock);
+    let answer = (): Response => json(200, { id: 1, username: 'alice' });
+    const t = await signedIn({ ...SIMPLEJWT, userUrl: '/api/me/', refreshInMemory: true }, { ...api.routes, 'GET /api/me/': () => answer() });
+    t.client.dispose();
+    answer = () => json(502, {});
+    const down = await reload(t);
+    expect(down.state.status).to.equal('error');
+    expect(down.state.error?.code).to.equal('server_error');
+    expect(t.storage.map.size).to.equal(1);
+    down.dispose();
+    answer = () => json(401, {});
+    const refused = await reload(t);
+    expect(refused.state.status).to.equal('anonymous');
+    expect(t.storage.map.size).to.equal(0);
+    refused.dispose();
+  });
+
+  it('6: logout after a reload blacklists the refresh token with exactly {"refresh": …}', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = await signedIn(SIMPLEJWT, api.routes);
+    const [refresh] = [...api.state.valid];
+    t.client.dispose();
+    const reloaded = await reload(t);
+    await reloaded.logout();
+    const call = t.fetch.calls.find((c) => c.url === '/api/token/blacklist/')!;
+    expect(call.body).to.equal(JSON.stringify({ refresh }));
+    expect(call.headers['content-type']).to.equal('application/json');
+    expect(api.state.blacklisted.has(refresh!)).to.equal(true);
+    expect(reloaded.state.error).to.equal(null);
+    expect(t.storage.map.size).to.equal(0);
+    reloaded.dispose();
+  });
+
+  it('7: getResponse() never holds the refresh token (dotted refreshKey too) and is a deep copy', async () => {
+    const t = setup(
+      { refreshUrl: '/refresh', tokenKey: 'data.access', refreshKey: 'data.refresh' },
+      {
+        'POST /token': async () =>
+          json(200, { data: { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }), refresh: 'secret-r', scope: 'x' }, top: 1 }),
+        'POST /refresh': async () => json(200, { data: { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }) } }),
+      },
+      clock,
+    );
+    await t.client.start();
+    await t.client.login({ username: 'a', password: PASSWORD });
+    const response = t.client.getResponse() as { data: Record<string, unknown>; top: number };
+    expect(JSON.stringify(response)).not.to.contain('secret-r');
+    expect(response.data.scope).to.equal('x');
+    response.data.refresh = 'tampered';
+    expect(JSON.stringify(t.client.getResponse())).not.to.contain('tampered');
+    await t.client.refresh();
+    expect(JSON.stringify(t.client.getResponse())).not.to.contain('secret-r');
+    t.client.dispose();
+  });
+
+  it('8: with refreshInMemory a dotted refreshKey never reaches storage; the snapshot is v2, a v1 one is dropped', async () => {
+    const t = setup(
+      { refreshUrl: '/refresh', tokenKey: 'data.access', refreshKey: 'data.refresh', refreshInMemory: true },
+      {
+        'POST /token': async () =>
+          json(200, { data: { access: await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 }), refresh: 'secret-r' } }),
+      },
+      clock,
+    );
+    await t.client.start();
+    await t.client.login({ username: 'a', password: PASSWORD });
+    expect(stored(t.storage)).not.to.contain('secret-r');
+    expect(JSON.parse(stored(t.storage)).v).to.equal(2);
+    t.client.dispose();
+    const access = await issuer.sign({ sub: '1', exp: Math.floor(clock.now() / 1000) + 300 });
+    t.storage.map.set('auth-elements:session', JSON.stringify({ v: 1, response: { data: { access } }, expiresAt: clock.now() + 60_000 }));
+    const reloaded = await reload(t);
+    expect(reloaded.state.status).to.equal('anonymous');
+    expect(t.storage.map.size).to.equal(0);
+    reloaded.dispose();
+  });
+
+  it('9: a refresh token handed over as the access token is refused (token_type refresh)', async () => {
+    const api = simpleJwt(issuer, clock);
+    const t = setup({ ...SIMPLEJWT, tokenKey: 'refresh' }, api.routes, clock);
+    await t.client.start();
+    const err = await rejectsWith(t.client.login({ username: 'alice', password: PASSWORD }), 'token_invalid');
+    expect(err.description).to.contain('token_type');
+    t.client.dispose();
   });
 });

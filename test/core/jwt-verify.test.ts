@@ -131,3 +131,65 @@ describe('readJwt (decode-only path)', () => {
     expect(await exportJWK((await generateKeyPair('ES256')).publicKey)).to.have.property('kty', 'EC');
   });
 });
+
+describe('token verification: typ, token_type and the subject claim', () => {
+  let issuer: Issuer;
+  let fetcher: ReturnType<typeof fakeFetch>;
+  const base = { jwksUrl: JWKS, issuer: ISS, audience: AUD, algorithms: ['ES256'] };
+  const claims = () => ({ iss: ISS, aud: AUD, sub: 'u1', iat: now - 10, exp: now + 300 });
+
+  beforeEach(async () => {
+    issuer = await makeIssuer('k1');
+    fetcher = fakeFetch({ [`GET ${JWKS}`]: () => json(200, issuer.jwks) });
+  });
+
+  it('requires typ at+jwt by default (RFC 9068), and says so', async () => {
+    const verify = createVerifier(base, fetcher);
+    expect((await verify(await issuer.sign(claims()), NOW)).sub).to.equal('u1');
+    const err = await rejectsWith(verify(await issuer.sign(claims(), { typ: 'JWT' }), NOW), 'token_invalid');
+    expect(err.description).to.contain('"typ"').and.contain('at+jwt');
+    await rejectsWith(verify(await signRaw({ alg: 'ES256', kid: 'k1' }, claims(), issuer.privateKey), NOW), 'token_invalid');
+  });
+
+  it('typ: false (attribute typ="any") accepts any typ; verify.typ can name another value', async () => {
+    for (const typ of [false, 'any'] as const) {
+      const verify = createVerifier({ ...base, typ }, fetcher);
+      await verify(await issuer.sign(claims(), { typ: 'JWT' }), NOW);
+      await verify(await signRaw({ alg: 'ES256', kid: 'k1' }, claims(), issuer.privateKey), NOW);
+    }
+    const custom = createVerifier({ ...base, typ: 'application/custom+jwt' }, fetcher);
+    await custom(await issuer.sign(claims(), { typ: 'application/custom+jwt' }), NOW);
+    await rejectsWith(custom(await issuer.sign(claims()), NOW), 'token_invalid');
+  });
+
+  it('refuses a token whose token_type is present and not access, whatever the typ', async () => {
+    const verify = createVerifier({ ...base, typ: false }, fetcher);
+    await verify(await issuer.sign({ ...claims(), token_type: 'access' }, { typ: 'JWT' }), NOW);
+    const err = await rejectsWith(verify(await issuer.sign({ ...claims(), token_type: 'refresh' }, { typ: 'JWT' }), NOW), 'token_invalid');
+    expect(err.description).to.contain('token_type');
+    const strict = createVerifier(base, fetcher);
+    await rejectsWith(strict(await issuer.sign({ ...claims(), token_type: 'refresh' }), NOW), 'token_invalid');
+  });
+
+  it('the required subject claim is subjectClaim (default sub); a missing one is named in the description', async () => {
+    const { sub: _sub, ...simpleJwt } = { ...claims(), user_id: 1, token_type: 'access' };
+    const strict = createVerifier({ ...base, typ: false }, fetcher);
+    const err = await rejectsWith(strict(await issuer.sign(simpleJwt, { typ: 'JWT' }), NOW), 'token_invalid');
+    expect(err.description).to.equal(
+      'The token has no "sub" claim (set subject-claim if your API names the user differently, e.g. user_id).',
+    );
+    const byUserId = createVerifier({ ...base, typ: false, subjectClaim: 'user_id' }, fetcher);
+    expect((await byUserId(await issuer.sign(simpleJwt, { typ: 'JWT' }), NOW)).user_id).to.equal(1);
+    const nested = createVerifier({ ...base, subjectClaim: 'data.user.id' }, fetcher);
+    await nested(await issuer.sign({ ...claims(), data: { user: { id: 7 } } }), NOW);
+    await rejectsWith(nested(await issuer.sign(claims()), NOW), 'token_invalid');
+  });
+
+  it('a wrong issuer or audience is named in the description', async () => {
+    const verify = createVerifier(base, fetcher);
+    const iss = await rejectsWith(verify(await issuer.sign({ ...claims(), iss: 'https://other.test' }), NOW), 'token_invalid');
+    expect(iss.description).to.contain('"iss"');
+    const aud = await rejectsWith(verify(await issuer.sign({ ...claims(), aud: 'other' }), NOW), 'token_invalid');
+    expect(aud.description).to.contain('"aud"');
+  });
+});

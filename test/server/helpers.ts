@@ -191,7 +191,8 @@ export interface LoginResult extends JsonResponse {
 /** Log in; `refresh` comes from the body (inBody) or the Set-Cookie header. */
 export async function login(server: TestServer, username: string, password: string, inBody = false): Promise<LoginResult> {
   const r = await post(server, '/api/auth/login', { username, password, ...(inBody ? { refresh_in_body: true } : {}) });
-  const setCookie = r.res.headers.getSetCookie()[0];
+  // The refresh cookie (__Host-ae_refresh, or ae_refresh when cookieSecure is off), not the device cookie.
+  const setCookie = r.res.headers.getSetCookie().find((c) => /^(__Host-)?ae_refresh=/.test(c));
   const refresh = inBody ? (r.body?.refresh ?? '') : (cookieValue(setCookie) ?? '');
   return { ...r, access: r.body?.access ?? '', refresh, setCookie };
 }

@@ -190,6 +190,7 @@ describe('configuration', () => {
     assert.equal(c.accessTtl, 300);
     assert.equal(c.refreshIdleTtl, 7 * 24 * 3600);
     assert.equal(c.refreshAbsoluteTtl, 30 * 24 * 3600);
+    assert.equal(c.refreshReuseGrace, 10);
     assert.deepEqual(c.staticRoots, [
       { urlPrefix: '/dist/', dir: '/repo/dist' },
       { urlPrefix: '/', dir: '/repo/demo' },
@@ -214,6 +215,7 @@ describe('configuration', () => {
         ACCESS_TTL: '60',
         REFRESH_IDLE_TTL: '3600',
         REFRESH_ABSOLUTE_TTL: '86400',
+        REFRESH_REUSE_GRACE: '0',
       },
       '/repo',
     );
@@ -229,6 +231,7 @@ describe('configuration', () => {
     assert.equal(c.accessTtl, 60);
     assert.equal(c.refreshIdleTtl, 3600);
     assert.equal(c.refreshAbsoluteTtl, 86400);
+    assert.equal(c.refreshReuseGrace, 0);
   });
 
   test('bad configuration is refused with a clear error', () => {
@@ -237,6 +240,8 @@ describe('configuration', () => {
     assert.throws(() => configFromEnv({ AUTH_CORS_ORIGINS: 'https://a.example/path' }, '/repo'), ConfigError);
     assert.throws(() => configFromEnv({ AUTH_COOKIE_SECURE: 'maybe' }, '/repo'), ConfigError);
     assert.throws(() => configFromEnv({ ACCESS_TTL: '0' }, '/repo'), ConfigError);
+    assert.throws(() => configFromEnv({ REFRESH_REUSE_GRACE: '61' }, '/repo'), /REFRESH_REUSE_GRACE must be between 0 and 60/);
+    assert.throws(() => makeConfig({ refreshReuseGrace: -1 }), /refreshReuseGrace \(REFRESH_REUSE_GRACE\) must be 0-60 seconds/);
     assert.throws(() => makeConfig({ corsOrigins: ['*'] }), ConfigError);
   });
 });
@@ -263,6 +268,7 @@ describe('server/main.ts', () => {
       assert.match(out, /alice\s+password: alice-demo-password/);
       assert.match(out, /admin\s+password: admin-demo-password/);
       assert.ok(out.includes(path.join(dataDir, 'auth.db')), 'prints the DB path');
+      assert.doesNotMatch(out, /WARNING: DEMO MODE/, 'no exposure warning on loopback');
       const r = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

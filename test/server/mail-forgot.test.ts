@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { hashResetToken } from '../../server/routes/account.js';
 import { STRONG, STRONG2, changePassword, mailBodies, resetTokenOf, session, startSmtpSink, type SinkMail, type SmtpSink } from './account-helpers.js';
-import { addUser, call, login, post, rawRequest, refreshWithBody, startServer, type TestServer } from './helpers.js';
+import { addUser, bearer, call, login, post, rawRequest, refreshWithBody, startServer, type TestServer } from './helpers.js';
 
 const APP_URL = 'https://app.example/account';
 
@@ -175,6 +175,22 @@ describe('forgot password and reset (SECURITY 21, 22, 24)', () => {
     assert.equal((await changePassword(s, signedIn.access, STRONG, STRONG2)).status, 204);
     assert.equal((await reset(s, token, 'an attacker chose this one')).status, 400);
     assert.equal((await login(s, 'changer', STRONG2)).status, 200);
+  });
+
+  test('an email change voids a reset link mailed to the old address (issue 6 item 13)', async () => {
+    await addUser(s, { username: 'mover', password: STRONG, email: 'mover-old@corp.com' });
+    const token = await requestToken(s, 'mover', 'mover-old@corp.com');
+    const signedIn = await login(s, 'mover', STRONG);
+    const changed = await post(s, '/api/auth/details', { email: 'mover-new@corp.com', current_password: STRONG }, bearer(signedIn.access));
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const r = await reset(s, token, 'an attacker chose this one');
+    assert.equal(r.status, 400);
+    assert.equal(r.body.error, 'invalid_token');
+    assert.equal((await login(s, 'mover', STRONG)).status, 200, 'the password did not change');
+    // A name change alone keeps a pending link; a link asked for after the change works.
+    const fresh = await requestToken(s, 'mover', 'mover-new@corp.com');
+    assert.equal((await post(s, '/api/auth/details', { name: 'Mo Ver' }, bearer(signedIn.access))).status, 200);
+    assert.equal((await reset(s, fresh, STRONG2)).status, 204);
   });
 
   test('a token is bound to its user: it changes that user only', async () => {

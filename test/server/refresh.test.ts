@@ -2,6 +2,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../server/store/sqlite.js';
 import { hashRefreshToken, newRefreshToken } from '../../server/tokens.js';
 import {
@@ -19,6 +20,18 @@ import {
 
 const IDLE = 60;
 const ABSOLUTE = 100;
+/** The default grace (REFRESH_REUSE_GRACE) during which a rotated token gets its successor again. */
+const GRACE = 10;
+
+/** Refresh tokens of a session in the SQLite file: how many are still unused. */
+function unusedInFamily(dbPath: string, sessionId: string): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM refresh_tokens WHERE session_id = ? AND used_at IS NULL').get(sessionId) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 describe('refresh tokens (SECURITY 17)', () => {
   let s: TestServer;
@@ -33,6 +46,11 @@ describe('refresh tokens (SECURITY 17)', () => {
 
   const sessionStatus = async (access: string): Promise<number> =>
     (await call(s, 'GET', '/api/auth/session', { headers: bearer(access) })).status;
+  const sessionOf = async (refresh: string): Promise<string> => {
+    const rec = await s.app.store.findRefreshToken(hashRefreshToken(refresh));
+    assert.ok(rec, 'the token is in the store');
+    return rec.sessionId;
+  };
 
   test('every refresh rotates the token; the store keeps only its SHA-256', async () => {
     const l = await login(s, 'alice', 'alice password 123', true);
@@ -48,44 +66,137 @@ describe('refresh tokens (SECURITY 17)', () => {
     assert.ok(old?.usedAt !== null, 'the old one is marked used');
   });
 
-  test('17: reusing a rotated-out token -> 401 and the whole family is revoked (the newer token fails too)', async () => {
+  test(`17: reusing a rotated-out token after the grace (${GRACE} s) -> 401 and the whole family is revoked`, async () => {
     const l = await login(s, 'alice', 'alice password 123', true);
     const r1 = await refreshWithBody(s, l.refresh);
     assert.equal(r1.status, 200);
+    s.clock.advance(GRACE);
     const reuse = await refreshWithBody(s, l.refresh);
-    assert.equal(reuse.status, 401);
+    assert.equal(reuse.status, 401, 'the grace is over at exactly GRACE seconds');
     assert.deepEqual(reuse.body, { error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or revoked.' });
     const newer = await refreshWithBody(s, r1.body.refresh);
     assert.equal(newer.status, 401, 'the token issued after the reused one is dead too');
     assert.equal(newer.body.error, 'invalid_grant');
     assert.equal(await sessionStatus(r1.body.access), 401, 'access tokens of the family stop working at once');
     assert.equal(await sessionStatus(l.access), 401);
+    assert.notEqual((await s.app.store.getSession(await sessionOf(l.refresh)))?.revokedAt, null);
   });
 
-  test('17: reuse detection also works for the cookie flow and clears the cookie', async () => {
+  test('17: reuse detection after the grace also works for the cookie flow and clears the cookie', async () => {
     const l = await login(s, 'alice', 'alice password 123');
     const r1 = await refreshWithCookie(s, l.refresh);
     assert.equal(r1.status, 200);
     const next = cookieValue(r1.res.headers.getSetCookie()[0]);
     assert.ok(next);
+    s.clock.advance(GRACE + 1);
     const reuse = await refreshWithCookie(s, l.refresh);
     assert.equal(reuse.status, 401);
     assert.equal(reuse.res.headers.getSetCookie()[0], `${COOKIE}=; HttpOnly; Secure; Path=/; SameSite=Strict; Max-Age=0`);
     assert.equal((await refreshWithCookie(s, next)).status, 401);
   });
 
-  test('17: two concurrent refreshes with one token -> exactly one 200', async () => {
+  test('within the grace, the rotated token again -> 200 with the SAME new refresh token and a fresh access token (body)', async () => {
     const l = await login(s, 'alice', 'alice password 123', true);
-    const results = await Promise.all([refreshWithBody(s, l.refresh), refreshWithBody(s, l.refresh)]);
-    const statuses = results.map((r) => r.status).sort();
-    assert.deepEqual(statuses, [200, 401]);
+    const r1 = await refreshWithBody(s, l.refresh);
+    assert.equal(r1.status, 200);
+    s.clock.advance(GRACE - 1);
+    const again = await refreshWithBody(s, l.refresh);
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.refresh, r1.body.refresh, 'the same successor');
+    assert.notEqual(again.body.access, r1.body.access, 'a fresh access token');
+    assert.equal(await sessionStatus(again.body.access), 200);
+    assert.equal(await sessionStatus(r1.body.access), 200, 'the session is alive');
+    assert.equal(unusedInFamily(s.config.dbPath, await sessionOf(l.refresh)), 1, 'one unused token in the family');
+    // The successor rotates normally afterwards.
+    const r2 = await refreshWithBody(s, again.body.refresh);
+    assert.equal(r2.status, 200);
+    assert.notEqual(r2.body.refresh, again.body.refresh);
   });
 
-  test('17: ten concurrent refreshes with one token -> exactly one 200', async () => {
+  test('within the grace, the rotated cookie again -> 200 with the same new cookie', async () => {
     const l = await login(s, 'alice', 'alice password 123');
-    const results = await Promise.all(Array.from({ length: 10 }, () => refreshWithCookie(s, l.refresh)));
-    assert.equal(results.filter((r) => r.status === 200).length, 1);
-    assert.equal(results.filter((r) => r.status === 401).length, 9);
+    const r1 = await refreshWithCookie(s, l.refresh);
+    const again = await refreshWithCookie(s, l.refresh);
+    assert.deepEqual([r1.status, again.status], [200, 200]);
+    const c1 = r1.res.headers.getSetCookie()[0] ?? '';
+    const c2 = again.res.headers.getSetCookie()[0] ?? '';
+    assert.equal(cookieValue(c2), cookieValue(c1));
+    assert.match(c2, /^__Host-ae_refresh=[A-Za-z0-9_-]{43}; HttpOnly; Secure; Path=\/; SameSite=Strict; Max-Age=\d+$/);
+    assert.equal(again.body.refresh, undefined, 'cookie mode: no refresh token in the body');
+  });
+
+  test('17: two concurrent refreshes with one token -> at most one rotation: both 200 with the same new token', async () => {
+    const l = await login(s, 'alice', 'alice password 123', true);
+    const results = await Promise.all([refreshWithBody(s, l.refresh), refreshWithBody(s, l.refresh)]);
+    assert.deepEqual(results.map((r) => r.status), [200, 200]);
+    assert.equal(results[0]!.body.refresh, results[1]!.body.refresh);
+    assert.equal(unusedInFamily(s.config.dbPath, await sessionOf(l.refresh)), 1);
+  });
+
+  for (const mode of ['cookie', 'body'] as const) {
+    test(`17: ten concurrent refreshes with one token (${mode}) -> all 200 with one identical refresh token; the session lives; one unused token`, async () => {
+      const l = await login(s, 'alice', 'alice password 123', mode === 'body');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => (mode === 'body' ? refreshWithBody(s, l.refresh) : refreshWithCookie(s, l.refresh))),
+      );
+      assert.deepEqual(results.map((r) => r.status), Array(10).fill(200), JSON.stringify(results.map((r) => r.body)));
+      const tokens = results.map((r) => (mode === 'body' ? r.body.refresh : cookieValue(r.res.headers.getSetCookie()[0])));
+      assert.equal(new Set(tokens).size, 1, 'one identical refresh token');
+      assert.notEqual(tokens[0], l.refresh);
+      const sid = await sessionOf(l.refresh);
+      assert.equal((await s.app.store.getSession(sid))?.revokedAt, null, 'the session is alive');
+      assert.equal(unusedInFamily(s.config.dbPath, sid), 1, 'exactly one unused token in the family');
+      assert.equal(await sessionStatus(results[9]!.body.access), 200);
+      const next = mode === 'body' ? await refreshWithBody(s, tokens[0]!) : await refreshWithCookie(s, tokens[0]!);
+      assert.equal(next.status, 200, 'the shared successor works');
+    });
+  }
+
+  test('within the grace, a rotated token whose successor was used already -> 401 WITHOUT revoking (the cookie is left alone)', async () => {
+    const l = await login(s, 'alice', 'alice password 123');
+    const r1 = await refreshWithCookie(s, l.refresh);
+    const b = cookieValue(r1.res.headers.getSetCookie()[0])!;
+    const r2 = await refreshWithCookie(s, b); // the client moved on: b -> c
+    const c = cookieValue(r2.res.headers.getSetCookie()[0])!;
+    assert.deepEqual([r1.status, r2.status], [200, 200]);
+    const late = await refreshWithCookie(s, l.refresh); // a late duplicate of the first request
+    assert.equal(late.status, 401);
+    assert.equal(late.body.error, 'invalid_grant');
+    assert.deepEqual(late.res.headers.getSetCookie(), [], 'no Set-Cookie: the browser keeps its newest cookie');
+    assert.equal((await s.app.store.getSession(await sessionOf(l.refresh)))?.revokedAt, null, 'not revoked');
+    const r3 = await refreshWithCookie(s, c);
+    assert.equal(r3.status, 200, 'the newest token still works');
+  });
+
+  test('logout, then a replay within the grace -> 401 (no successor for a revoked session)', async () => {
+    const l = await login(s, 'alice', 'alice password 123', true);
+    const r1 = await refreshWithBody(s, l.refresh);
+    assert.equal(r1.status, 200);
+    assert.equal((await call(s, 'POST', '/api/auth/logout', { json: { refresh: r1.body.refresh } })).status, 204);
+    const replay = await refreshWithBody(s, l.refresh);
+    assert.equal(replay.status, 401);
+    assert.equal(replay.body.error, 'invalid_grant');
+    assert.equal((await refreshWithBody(s, r1.body.refresh)).status, 401);
+  });
+
+  test('the successor is derived from the server secret: another data directory derives another one', async () => {
+    const other = await startServer({ config: { refreshIdleTtl: IDLE, refreshAbsoluteTtl: ABSOLUTE } });
+    try {
+      await addUser(other, { username: 'alice', password: 'alice password 123' });
+      const a = await login(s, 'alice', 'alice password 123', true);
+      const ra = await refreshWithBody(s, a.refresh);
+      // Put the same token into the other server's store: its successor differs.
+      const rec = (await s.app.store.findRefreshToken(hashRefreshToken(a.refresh)))!;
+      const user = (await other.app.store.findUserByUsername('alice'))!;
+      const now = other.clock.now();
+      const session = await other.app.store.createSession({ id: randomUUID(), userId: user.id, absoluteExpiresAt: now + 100_000 }, now);
+      await other.app.store.insertRefreshToken({ tokenHash: rec.tokenHash, sessionId: session.id, userId: user.id, expiresAt: now + 50_000 }, now);
+      const rb = await refreshWithBody(other, a.refresh);
+      assert.deepEqual([ra.status, rb.status], [200, 200]);
+      assert.notEqual(rb.body.refresh, ra.body.refresh);
+    } finally {
+      await other.close();
+    }
   });
 
   test('17: consume is atomic across two store connections (two processes sharing the DB)', async () => {
@@ -168,5 +279,39 @@ describe('refresh tokens (SECURITY 17)', () => {
     assert.equal((await refreshWithBody(s, a.refresh)).status, 401);
     assert.equal((await refreshWithBody(s, b.refresh)).status, 401);
     assert.equal(await sessionStatus(b.access), 401);
+  });
+});
+
+describe('refresh reuse grace is configurable (REFRESH_REUSE_GRACE)', () => {
+  test('grace 0: no grace, a rotated token presented again at once -> 401 and the family revoked', async () => {
+    const s = await startServer({ config: { refreshReuseGrace: 0 } });
+    try {
+      await addUser(s, { username: 'alice', password: 'alice password 123' });
+      const l = await login(s, 'alice', 'alice password 123', true);
+      const [a, b] = await Promise.all([refreshWithBody(s, l.refresh), refreshWithBody(s, l.refresh)]);
+      assert.deepEqual([a.status, b.status].sort(), [200, 401], 'two concurrent refreshes: exactly one succeeds');
+      const winner = (a.status === 200 ? a : b).body.refresh;
+      assert.equal((await refreshWithBody(s, winner)).status, 401, 'the loser revoked the family');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('grace 30: a replay 29 s later still gets the successor; 30 s later revokes', async () => {
+    const s = await startServer({ config: { refreshReuseGrace: 30 } });
+    try {
+      await addUser(s, { username: 'alice', password: 'alice password 123' });
+      const l = await login(s, 'alice', 'alice password 123', true);
+      const r1 = await refreshWithBody(s, l.refresh);
+      s.clock.advance(29);
+      const again = await refreshWithBody(s, l.refresh);
+      assert.equal(again.status, 200);
+      assert.equal(again.body.refresh, r1.body.refresh);
+      s.clock.advance(1);
+      assert.equal((await refreshWithBody(s, l.refresh)).status, 401);
+      assert.equal((await refreshWithBody(s, r1.body.refresh)).status, 401, 'family revoked');
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -12,78 +12,18 @@
  */
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PostgresStore } from '../../server/store/postgres.js';
+import { hashRefreshToken } from '../../server/tokens.js';
 import { REFRESH_COOKIE_SECURE } from '../../server/config.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
 import { tempDir } from './helpers.js';
+import { spawnServer, type ServerProcess } from './spawn-server.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ISSUER = 'http://auth.scale-out.test';
 const ACCOUNT_MAX = 4;
 const ALICE = { username: 'alice', password: 'alice-demo-password' };
 const ADMIN = { username: 'admin', password: 'admin-demo-password' };
-
-interface ServerProcess {
-  readonly name: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** Spawn `server/main.ts` on a free port (PORT=0, read back from its output). */
-function spawnServer(name: string, env: Record<string, string>): Promise<ServerProcess> {
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AUTH_') && !k.startsWith('PG')) clean[k] = v;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server', 'main.ts')], {
-    cwd: repoRoot,
-    env: { ...clean, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => children.delete(child));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      void stop();
-      reject(new Error(`server ${name} did not start within 30 s:\n${out}`));
-    }, 30_000);
-    const check = (): void => {
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-      // The demo account lines come after the listening line: wait for the whole banner.
-      if (port !== undefined && /admin\s+password/.test(out)) {
-        clearTimeout(deadline);
-        child.stdout!.off('data', check);
-        resolve({ name, url: `http://127.0.0.1:${port}`, child, output: () => out, stop });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code, signal) => {
-      clearTimeout(deadline);
-      reject(new Error(`server ${name} exited (${code ?? signal}) before listening:\n${out}`));
-    });
-  });
-}
 
 interface Res {
   status: number;
@@ -128,6 +68,8 @@ const ready = (): Promise<void> =>
       AUTH_ISSUER: ISSUER,
       AUTH_DEMO: '1',
       AUTH_RATE_ACCOUNT_MAX: String(ACCOUNT_MAX),
+      // The largest grace: a machine slowed down by other work never leaves it mid-test.
+      REFRESH_REUSE_GRACE: '60',
     };
     // Started together on purpose: the key file, the migrations and the demo accounts are raced.
     const started = await Promise.allSettled([spawnServer('A', env), spawnServer('B', env)]);
@@ -173,7 +115,11 @@ describe('two server processes on one PostgreSQL database', () => {
     const refresh2: string = refreshed.body.refresh;
     assert.notEqual(refresh2, login.body.refresh);
     assert.equal((await request(A(), 'GET', '/api/auth/session', { headers: bearer(access2) })).status, 200, 'A verifies B\'s token');
-    assert.equal((await request(A(), 'POST', '/api/auth/refresh', { json: { refresh: login.body.refresh } })).status, 401, 'rotated on B: A refuses the old token');
+    // Rotated on B; within the grace A answers the old token with the SAME successor (one secret,
+    // shared through AUTH_DATA_DIR), so a retried request does not end the session.
+    const retried = await request(A(), 'POST', '/api/auth/refresh', { json: { refresh: login.body.refresh } });
+    assert.equal(retried.status, 200, 'rotated on B: A answers a retry within the grace');
+    assert.equal(retried.body.refresh, refresh2, 'with the same successor');
 
     // Log out through A with the refresh token only: the revocation must reach B through the DB.
     const out = await request(A(), 'POST', '/api/auth/logout', { json: { refresh: refresh2 } });
@@ -217,6 +163,38 @@ describe('two server processes on one PostgreSQL database', () => {
     assert.equal((await request(B(), 'GET', '/api/auth/session', { headers: bearer(two.body.access) })).status, 200);
     assert.equal((await request(A(), 'POST', '/api/auth/refresh', { json: { refresh: two.body.refresh } })).status, 200);
   });
+
+  for (const mode of ['body', 'cookie'] as const) {
+    test(`10 concurrent refreshes with one token, alternating A and B (${mode}): all 200 with one identical token; one unused token in the family`, async () => {
+      const login = await request(A(), 'POST', '/api/auth/login', { json: { ...ALICE, ...(mode === 'body' ? { refresh_in_body: true } : {}) } });
+      assert.equal(login.status, 200);
+      const token: string = mode === 'body' ? login.body.refresh : refreshCookie(login.setCookie);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          request(i % 2 === 0 ? A() : B(), 'POST', '/api/auth/refresh',
+            mode === 'body' ? { json: { refresh: token } } : { headers: { ...cookieHeader(token), 'content-type': 'application/json' } }),
+        ),
+      );
+      assert.deepEqual(results.map((r) => r.status), Array(10).fill(200), JSON.stringify(results.map((r) => r.body)));
+      const successors = results.map((r) => (mode === 'body' ? r.body.refresh : refreshCookie(r.setCookie)));
+      assert.equal(new Set(successors).size, 1, 'one identical refresh token from both processes');
+      assert.notEqual(successors[0], token);
+      for (const r of results) assert.equal((await request(B(), 'GET', '/api/auth/session', { headers: bearer(r.body.access) })).status, 200);
+
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        const sid = (await client.query<{ session_id: string }>('SELECT session_id FROM refresh_tokens WHERE token_hash = $1', [hashRefreshToken(token)])).rows[0]?.session_id;
+        assert.ok(sid);
+        const session = await client.query<{ revoked_at: string | null }>('SELECT revoked_at FROM sessions WHERE id = $1', [sid]);
+        assert.equal(session.rows[0]?.revoked_at, null, 'the session is alive');
+        const unused = await client.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL', [sid]);
+        assert.deepEqual(unused.rows.map((r) => r.token_hash), [hashRefreshToken(successors[0]!)], 'exactly one unused token: the shared successor');
+      } finally {
+        await client.end();
+      }
+    });
+  }
 
   test(`login failures count across both processes: blocked after ${ACCOUNT_MAX} in total`, async () => {
     const servers = [A(), B()];

@@ -3,14 +3,18 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { StaticRoot } from '../../server/config.js';
 import { HTML_CSP } from '../../server/static.js';
 import { call, rawRequest, startServer, tempDir, type TestServer } from './helpers.js';
 
 const SECRET = 'TOP-SECRET-CONTENT';
 
+const SOURCE_MAP = '{"version":3,"sources":["src/secret-source.ts"],"mappings":"AAAA"}';
+
 describe('static files', () => {
   let s: TestServer;
   let root: string;
+  let staticRoots: StaticRoot[];
   before(async () => {
     root = tempDir('ae-static-');
     const demo = path.join(root, 'demo');
@@ -26,19 +30,42 @@ describe('static files', () => {
     fs.writeFileSync(path.join(root, 'package.json'), SECRET);
     fs.writeFileSync(path.join(root, 'secret.txt'), SECRET);
     fs.symlinkSync(path.join(root, 'secret.txt'), path.join(dist, 'link.txt'));
-    s = await startServer({
-      config: {
-        staticRoots: [
-          { urlPrefix: '/dist/', dir: dist },
-          { urlPrefix: '/', dir: demo },
-        ],
-      },
-    });
+    fs.writeFileSync(path.join(dist, 'auth-elements.js.map'), SOURCE_MAP);
+    fs.symlinkSync(path.join(dist, 'auth-elements.js.map'), path.join(dist, 'map-alias.json'));
+    staticRoots = [
+      { urlPrefix: '/dist/', dir: dist },
+      { urlPrefix: '/', dir: demo },
+    ];
+    s = await startServer({ config: { staticRoots } });
   });
   after(async () => {
     await s.close();
     fs.rmSync(root, { recursive: true, force: true });
     assert.deepEqual(s.logger.errors, []);
+  });
+
+  test('source maps are not served outside demo mode (404 like a missing file), also through a symlink', async () => {
+    for (const p of ['/dist/auth-elements.js.map', '/dist/f.map', '/dist/F.MAP', '/dist/map-alias.json', '/dist/nope.js.map']) {
+      for (const method of ['GET', 'HEAD']) {
+        const r = await call(s, method, p);
+        assert.equal(r.status, 404, `${method} ${p}`);
+        assert.ok(typeof r.body !== 'string' || !r.body.includes('mappings'), `${method} ${p} leaked the map`);
+      }
+    }
+    assert.equal((await call(s, 'GET', '/dist/auth-elements.js')).status, 200, 'the script itself is served');
+  });
+
+  test('demo mode serves source maps (application/json)', async () => {
+    const demoServer = await startServer({ config: { staticRoots, demo: true } });
+    try {
+      const r = await call(demoServer, 'GET', '/dist/auth-elements.js.map');
+      assert.equal(r.status, 200);
+      assert.equal(r.res.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.deepEqual(r.body, JSON.parse(SOURCE_MAP));
+      assert.equal((await call(demoServer, 'GET', '/dist/f.map')).status, 200);
+    } finally {
+      await demoServer.close();
+    }
   });
 
   test('GET / serves demo/index.html with CSP, no-cache and nosniff', async () => {
@@ -75,7 +102,6 @@ describe('static files', () => {
       mjs: 'text/javascript; charset=utf-8',
       css: 'text/css; charset=utf-8',
       json: 'application/json; charset=utf-8',
-      map: 'application/json; charset=utf-8',
       svg: 'image/svg+xml',
       png: 'image/png',
       ico: 'image/x-icon',

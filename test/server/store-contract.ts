@@ -343,6 +343,28 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         }
       }));
 
+      test('insertRefreshToken is idempotent: an existing hash is left as it is (a used one stays used); concurrent inserts: one wins', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const sid = await addSession(s, u.id);
+        const token = { tokenHash: sha('successor'), sessionId: sid, userId: u.id, expiresAt: T0 + MIN };
+        assert.equal(await s.insertRefreshToken(token, T0), true);
+        assert.ok(await s.consumeRefreshToken(sha('successor'), T0 + 1));
+        assert.equal(await s.insertRefreshToken({ ...token, expiresAt: T0 + 2 * MIN }, T0 + 2), false, 'exists: not inserted');
+        assert.deepEqual(await s.findRefreshToken(sha('successor')), { ...token, usedAt: T0 + 1, createdAt: T0 }, 'unchanged, still used');
+
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).insertRefreshToken({ ...token, tokenHash: sha('raced'), expiresAt: T0 + i }, T0 + i)),
+          );
+          assert.equal(results.filter((r) => r).length, 1, 'exactly one insert');
+          const winner = results.indexOf(true);
+          assert.equal((await s.findRefreshToken(sha('raced')))?.expiresAt, T0 + winner, "the winner's record");
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
       test('revokeFamily revokes the session and uses every token of it, nothing else', withStore(async (s) => {
         const u = await addUser(s, 'alice');
         const a = await addSession(s, u.id);
@@ -445,6 +467,146 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       }));
     });
 
+    // ---------------------------------------------------------------- attempt reservations
+    describe('attempt reservations (reserveAttempt / releaseAttempt)', () => {
+      const LOOSE: RateLimitPolicy = { maxFailures: 1000, windowSeconds: 600, baseDelaySeconds: 1, maxDelaySeconds: 60 };
+      /** The counter of `key` at `now`, read by reserving one more attempt (loose policy) and giving it back. */
+      const countOf = async (s: Store, key: string, now: number): Promise<number> => {
+        const r = await s.reserveAttempt([{ key, policy: LOOSE }], now);
+        assert.ok(r.ok, `${key} is blocked`);
+        await s.releaseAttempt(r.reservations[0]!);
+        return r.reservations[0]!.count - 1;
+      };
+
+      test('counts every key as recordFailure would, until a key is blocked; then refuses and counts nothing', withStore(async (s) => {
+        let prevA: FailureRecord | null = null;
+        let prevB: FailureRecord | null = null;
+        for (let i = 0; i < 3; i++) {
+          const now = T0 + i;
+          const r = await s.reserveAttempt([{ key: 'account:alice', policy: POLICY }, { key: 'address:1.2.3.4', policy: LOOSE }], now);
+          assert.ok(r.ok, `attempt ${i + 1} is let through`);
+          const expectA = nextFailure(prevA, 'account:alice', now, POLICY);
+          const expectB = nextFailure(prevB, 'address:1.2.3.4', now, LOOSE);
+          assert.deepEqual(r.reservations, [expectA, expectB], 'one record per key, in the order given');
+          prevA = expectA;
+          prevB = expectB;
+        }
+        assert.equal(prevA?.blockedUntil, T0 + 2 + 2000, 'the 3rd reservation blocks the account (maxFailures 3)');
+        const refused = await s.reserveAttempt([{ key: 'account:alice', policy: POLICY }, { key: 'address:1.2.3.4', policy: LOOSE }], T0 + 10);
+        assert.deepEqual(refused, { ok: false, blockedUntil: T0 + 2 + 2000 });
+        assert.equal(await countOf(s, 'address:1.2.3.4', T0 + 11), 3, 'a refused attempt counts on no key');
+        assert.equal(await s.getBlock('account:alice', T0 + 10), T0 + 2002, 'and does not extend the block');
+        // Once the block has passed, the next attempt goes through and doubles the block.
+        const next = await s.reserveAttempt([{ key: 'account:alice', policy: POLICY }], T0 + 2002);
+        assert.ok(next.ok);
+        assert.deepEqual(next.reservations[0], { key: 'account:alice', count: 4, windowStart: T0, blockedUntil: T0 + 2002 + 4000 });
+      }));
+
+      test('a refusal names the latest block among the blocked keys; unblocked keys stay uncounted', withStore(async (s) => {
+        const one: RateLimitPolicy = { maxFailures: 1, windowSeconds: 600, baseDelaySeconds: 5, maxDelaySeconds: 60 };
+        await s.reserveAttempt([{ key: 'a', policy: one }], T0);
+        await s.reserveAttempt([{ key: 'b', policy: { ...one, baseDelaySeconds: 9 } }], T0);
+        const r = await s.reserveAttempt([{ key: 'c', policy: LOOSE }, { key: 'a', policy: one }, { key: 'b', policy: one }], T0 + 1);
+        assert.deepEqual(r, { ok: false, blockedUntil: T0 + 9000 });
+        assert.equal(await countOf(s, 'c', T0 + 1), 0);
+      }));
+
+      test('releaseAttempt gives the count back and lifts the block that reservation set', withStore(async (s) => {
+        const keys = [{ key: 'account:bob', policy: POLICY }];
+        await s.reserveAttempt(keys, T0);
+        await s.reserveAttempt(keys, T0);
+        const third = await s.reserveAttempt(keys, T0);
+        assert.ok(third.ok);
+        assert.equal(await s.getBlock('account:bob', T0), T0 + 2000);
+        await s.releaseAttempt(third.reservations[0]!);
+        assert.equal(await s.getBlock('account:bob', T0), null, 'its own block is lifted');
+        const again = await s.reserveAttempt(keys, T0 + 1);
+        assert.ok(again.ok);
+        assert.equal(again.reservations[0]!.count, 3, 'the released attempt no longer counts');
+        assert.equal(again.reservations[0]!.blockedUntil, T0 + 1 + 2000);
+      }));
+
+      test("releaseAttempt leaves a later reservation's block, and does nothing in a later window or after a clear", withStore(async (s) => {
+        const one: RateLimitPolicy = { maxFailures: 1, windowSeconds: 60, baseDelaySeconds: 1, maxDelaySeconds: 60 };
+        const first = await s.reserveAttempt([{ key: 'k', policy: one }], T0);
+        assert.ok(first.ok);
+        const second = await s.reserveAttempt([{ key: 'k', policy: one }], T0 + 1000); // first block has passed
+        assert.ok(second.ok);
+        assert.equal(second.reservations[0]!.blockedUntil, T0 + 1000 + 2000);
+        await s.releaseAttempt(first.reservations[0]!);
+        assert.equal(await s.getBlock('k', T0 + 1000), T0 + 3000, "the later reservation's block stays");
+        assert.equal(await countOf(s, 'k', T0 + 3000), 1, 'one attempt still counts');
+
+        // A new window: a reservation of the old one is not given back from the new one.
+        const old = await s.reserveAttempt([{ key: 'w', policy: LOOSE }], T0);
+        assert.ok(old.ok);
+        await s.reserveAttempt([{ key: 'w', policy: LOOSE }], T0 + 600_000);
+        await s.releaseAttempt(old.reservations[0]!);
+        assert.equal(await countOf(s, 'w', T0 + 600_001), 1);
+
+        // Cleared in between: nothing to give back, and no negative count.
+        const gone = await s.reserveAttempt([{ key: 'c', policy: LOOSE }], T0);
+        assert.ok(gone.ok);
+        await s.clearFailures('c');
+        await s.releaseAttempt(gone.reservations[0]!);
+        await s.releaseAttempt(gone.reservations[0]!);
+        assert.equal(await countOf(s, 'c', T0), 0);
+      }));
+
+      test('a key named twice in one call is refused', withStore(async (s) => {
+        await assert.rejects(s.reserveAttempt([{ key: 'x', policy: LOOSE }, { key: 'x', policy: POLICY }], T0), /more than once/);
+        assert.equal(await countOf(s, 'x', T0), 0);
+      }));
+
+      test('hostile keys (U+0000, backslashes) reserve and release distinct counters', withStore(async (s) => {
+        const keys = ['account:a\0b', 'account:a\\0b', 'account:a\\b'];
+        const r = await s.reserveAttempt(keys.map((key) => ({ key, policy: LOOSE })), T0);
+        assert.ok(r.ok);
+        assert.deepEqual(r.reservations.map((x) => x.key), keys);
+        await s.releaseAttempt(r.reservations[0]!);
+        assert.deepEqual([await countOf(s, keys[0]!, T0), await countOf(s, keys[1]!, T0), await countOf(s, keys[2]!, T0)], [0, 1, 1]);
+      }));
+
+      test('60 concurrent reservations from two store instances: exactly maxFailures get through', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        const account: RateLimitPolicy = { maxFailures: 5, windowSeconds: 900, baseDelaySeconds: 1, maxDelaySeconds: 900 };
+        try {
+          const results = await Promise.all(
+            Array.from({ length: 60 }, (_, i) =>
+              (i % 2 === 0 ? s : other).reserveAttempt([{ key: 'account:carol', policy: account }, { key: 'address:10.0.0.1', policy: LOOSE }], T0),
+            ),
+          );
+          const passed = results.filter((r) => r.ok);
+          assert.equal(passed.length, 5, 'exactly maxFailures attempts reserved');
+          assert.deepEqual(passed.map((r) => (r.ok ? r.reservations[0]!.count : 0)).sort(), [1, 2, 3, 4, 5]);
+          for (const r of results) if (!r.ok) assert.equal(r.blockedUntil, T0 + 1000);
+          assert.equal(await countOf(s, 'address:10.0.0.1', T0), 5, 'refused attempts did not count on the address');
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('40 concurrent reservations naming two keys in opposite orders all go through (no deadlock)', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const a = { key: 'device:n1', policy: LOOSE };
+          const b = { key: 'address:10.0.0.2', policy: LOOSE };
+          const results = await Promise.all(
+            Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? s : other).reserveAttempt(i % 4 < 2 ? [a, b] : [b, a], T0)),
+          );
+          assert.ok(results.every((r) => r.ok));
+          assert.equal(await countOf(s, 'device:n1', T0), 40);
+          assert.equal(await countOf(s, 'address:10.0.0.2', T0), 40);
+          // ...and 40 concurrent releases give every count back.
+          await Promise.all(results.flatMap((r, i) => (r.ok ? r.reservations.map((x) => (i % 2 === 0 ? other : s).releaseAttempt(x)) : [])));
+          assert.equal(await countOf(s, 'device:n1', T0), 0);
+          assert.equal(await countOf(s, 'address:10.0.0.2', T0), 0);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
     // ---------------------------------------------------------------- reset tokens
     describe('password reset tokens', () => {
       test('single use, expiry exclusive, bound to the user', withStore(async (s) => {
@@ -481,6 +643,34 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         await s.updatePasswordHash(u.id, HASH, T0 + 1);
         assert.equal(await s.consumeResetToken(sha('mailed'), T0 + 2), null);
         assert.equal(await s.consumeResetToken(sha('bobs'), T0 + 2), v.id);
+      }));
+
+      test("an email change voids the user's pending reset tokens (issue 6 item 13); a name change or another user's change does not", withStore(async (s) => {
+        const u = await addUser(s, 'alice', { email: 'alice@example.com' });
+        const v = await addUser(s, 'bob', { email: 'bob@example.com' });
+        await s.insertResetToken({ tokenHash: sha('to-old-address'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await s.insertResetToken({ tokenHash: sha('bobs'), userId: v.id, expiresAt: T0 + MIN }, T0);
+        await s.updateUserDetails(u.id, { name: 'Alice A' }, T0 + 1);
+        assert.ok(await s.findResetToken(sha('to-old-address')), 'a name change keeps the token');
+        await s.updateUserDetails(u.id, { email: 'alice@example.com' }, T0 + 2);
+        assert.ok(await s.findResetToken(sha('to-old-address')), 'the same email again is no change');
+        await s.updateUserDetails(u.id, { email: 'alice@elsewhere.example' }, T0 + 3);
+        assert.equal(await s.consumeResetToken(sha('to-old-address'), T0 + 4), null, 'voided by the email change');
+        assert.equal(await s.findResetToken(sha('to-old-address')), null);
+        assert.equal(await s.consumeResetToken(sha('bobs'), T0 + 4), v.id, "another user's token is untouched");
+
+        // Removing the email voids too.
+        await s.insertResetToken({ tokenHash: sha('before-removal'), userId: u.id, expiresAt: T0 + MIN }, T0 + 5);
+        await s.updateUserDetails(u.id, { email: '' }, T0 + 6);
+        assert.equal(await s.consumeResetToken(sha('before-removal'), T0 + 7), null);
+      }));
+
+      test('a refused email change (taken by another user) voids nothing: one transaction', withStore(async (s) => {
+        const u = await addUser(s, 'alice', { email: 'alice@example.com' });
+        await addUser(s, 'bob', { email: 'bob@example.com' });
+        await s.insertResetToken({ tokenHash: sha('pending'), userId: u.id, expiresAt: T0 + MIN }, T0);
+        await rejectsWith(s.updateUserDetails(u.id, { email: 'BOB@example.com' }, T0 + 1), DuplicateUserError);
+        assert.equal(await s.consumeResetToken(sha('pending'), T0 + 2), u.id, 'the email did not change, the token still works');
       }));
 
       test('concurrent requests for one user leave exactly one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {

@@ -16,6 +16,12 @@ import { AuthStateChangeEvent } from '../events/auth-state-change.js';
 import { languageOf, loadTranslation } from '../localize.js';
 import styles from './auth-provider.styles.js';
 
+/**
+ * Properties that are not copied as they are into the configuration: every other declared property is
+ * a backend option (or the client's `name`) under its own name.
+ */
+const NOT_COPIED = ['backend', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError'];
+
 /** Client options that are not backend options. */
 interface ClientConfig {
   name?: string;
@@ -68,17 +74,28 @@ interface ClientConfig {
  * @attr body-format - `json` (default) or `form`.
  * @attr token-key - Response key (dotted path allowed) holding the access token. Default `access`.
  * @attr refresh-url - URL that renews the access token.
- * @attr refresh-key - Key of the refresh token. Default `refresh`.
+ * @attr refresh-key - Key (dotted path allowed) of the refresh token. Default `refresh`.
  * @attr refresh-cookie - The server keeps the refresh token in an HttpOnly cookie.
+ * @attr refresh-in-memory - Never store a refresh token from the body: a reload then keeps the access
+ *   token only, until its expiry. By default it is stored with the session (see `persist`).
  * @attr validate-url - URL that answers 2xx for a valid token (checked on restore).
  * @attr validate-token-in - `body` (default) or `header`.
- * @attr logout-url - URL told about the logout.
+ * @attr logout-url - URL told about the logout (SimpleJWT: the blacklist view, sent `{"refresh": …}`).
+ * @attr user-url - GET with the Bearer token after login and on restore; its JSON names the user
+ *   (e.g. a Django REST framework `/api/me/` view).
+ * @attr subject-claim - Claim (dotted path) naming the user's id; also the claim `verify` requires.
+ *   Default `sub`; SimpleJWT: `user_id`.
+ * @attr username-claim - Claim or user-JSON key (dotted path) of the username.
+ * @attr name-claim - Claim or user-JSON key (dotted path) of the display name.
+ * @attr email-claim - Claim or user-JSON key (dotted path) of the email.
+ * @attr roles-claim - Claim or user-JSON key (dotted path) of the roles array.
  * @attr cookie-lifetime - Seconds a persisted session may be restored after login. Default 900.
  * @attr persist - `auto` (default), `none`, `session` or `local`.
  * @attr jwks-url - Verify token signatures against this JWKS (needs `issuer` and `audience`).
  * @attr issuer - Expected `iss` when verifying.
  * @attr audience - Expected `aud` when verifying.
  * @attr algorithms - Comma-separated allowed algorithms when verifying (never HS* or none).
+ * @attr typ - Required `typ` header when verifying. Default `at+jwt`; `any` accepts any (SimpleJWT).
  * @attr name - Separates several clients on one origin (cross-tab channel and lock names).
  */
 export class AuthProvider extends AuthElement {
@@ -94,15 +111,23 @@ export class AuthProvider extends AuthElement {
     refreshUrl: { attribute: 'refresh-url' },
     refreshKey: { attribute: 'refresh-key' },
     refreshCookie: { attribute: 'refresh-cookie', type: Boolean },
+    refreshInMemory: { attribute: 'refresh-in-memory', type: Boolean },
     validateUrl: { attribute: 'validate-url' },
     validateTokenIn: { attribute: 'validate-token-in' },
     logoutUrl: { attribute: 'logout-url' },
+    userUrl: { attribute: 'user-url' },
+    subjectClaim: { attribute: 'subject-claim' },
+    usernameClaim: { attribute: 'username-claim' },
+    nameClaim: { attribute: 'name-claim' },
+    emailClaim: { attribute: 'email-claim' },
+    rolesClaim: { attribute: 'roles-claim' },
     cookieLifetime: { attribute: 'cookie-lifetime', type: Number },
     persist: {},
     jwksUrl: { attribute: 'jwks-url' },
     issuer: {},
     audience: {},
     algorithms: {},
+    typ: {},
     name: {},
     configError: { state: true },
   };
@@ -116,15 +141,23 @@ export class AuthProvider extends AuthElement {
   declare refreshUrl: string | undefined;
   declare refreshKey: string | undefined;
   declare refreshCookie: boolean;
+  declare refreshInMemory: boolean;
   declare validateUrl: string | undefined;
   declare validateTokenIn: string | undefined;
   declare logoutUrl: string | undefined;
+  declare userUrl: string | undefined;
+  declare subjectClaim: string | undefined;
+  declare usernameClaim: string | undefined;
+  declare nameClaim: string | undefined;
+  declare emailClaim: string | undefined;
+  declare rolesClaim: string | undefined;
   declare cookieLifetime: number | undefined;
   declare persist: string | undefined;
   declare jwksUrl: string | undefined;
   declare issuer: string | undefined;
   declare audience: string | undefined;
   declare algorithms: string | undefined;
+  declare typ: string | undefined;
   declare name: string | undefined;
   /** The configuration error being shown, if any. */
   declare protected configError: Error | null;
@@ -141,6 +174,7 @@ export class AuthProvider extends AuthElement {
     super();
     this.backend = 'jwt';
     this.refreshCookie = false;
+    this.refreshInMemory = false;
     this.configError = null;
     // A client set on the element before its definition loaded is an own property: take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'client')) {
@@ -232,38 +266,20 @@ export class AuthProvider extends AuthElement {
   /** Attributes, then the JSON script's keys on top. */
   #readConfig(): Record<string, unknown> & ClientConfig {
     const config: Record<string, unknown> = { backend: this.backend || 'jwt' };
-    const set = (key: string, value: unknown) => {
-      if (value !== undefined && value !== null && value !== '') config[key] = value;
-    };
-    set('baseUrl', this.baseUrl);
-    set('url', this.url);
-    set('method', this.method);
-    set('bodyFormat', this.bodyFormat);
-    set('tokenKey', this.tokenKey);
-    set('refreshUrl', this.refreshUrl);
-    set('refreshKey', this.refreshKey);
-    if (this.refreshCookie) config.refreshCookie = true;
-    set('validateUrl', this.validateUrl);
-    set('validateTokenIn', this.validateTokenIn);
-    set('logoutUrl', this.logoutUrl);
-    set('cookieLifetime', this.cookieLifetime);
-    set('persist', this.persist);
-    set('name', this.name);
-    if (this.jwksUrl || this.issuer || this.audience || this.algorithms) {
-      const verify: Record<string, unknown> = {};
-      const put = (key: string, value: unknown) => {
-        if (value) verify[key] = value;
+    // Unset attributes (and false booleans) stay out, so base-url's derived defaults apply.
+    for (const key of Object.keys(AuthProvider.properties)) {
+      const value = NOT_COPIED.includes(key) ? undefined : (this as unknown as Record<string, unknown>)[key];
+      if (value !== undefined && value !== null && value !== '' && value !== false) config[key] = value;
+    }
+    const { jwksUrl, issuer, audience, algorithms, typ } = this;
+    if (jwksUrl || issuer || audience || algorithms || typ) {
+      config.verify = {
+        jwksUrl,
+        issuer,
+        audience,
+        ...(typ ? { typ: typ !== 'any' && typ } : {}),
+        ...(algorithms ? { algorithms: algorithms.split(',').map((alg) => alg.trim()).filter(Boolean) } : {}),
       };
-      put('jwksUrl', this.jwksUrl);
-      put('issuer', this.issuer);
-      put('audience', this.audience);
-      if (this.algorithms) {
-        verify.algorithms = this.algorithms
-          .split(',')
-          .map((alg) => alg.trim())
-          .filter(Boolean);
-      }
-      config.verify = verify;
     }
     const script = this.querySelector(':scope > script[type="application/json"]');
     if (script) {
@@ -331,7 +347,7 @@ export class AuthProvider extends AuthElement {
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
     // operation's own error: whoever called logout() (e.g. <auth-logout>) reports it.
     if (state.error && state.error !== previous.error && state.error.code !== 'logout_incomplete') {
-      this.dispatchEvent(new AuthErrorEvent(state.error, 'session'));
+      this.dispatchAuthError(state.error, 'session');
     }
   }
 }
