@@ -104,6 +104,25 @@ export class DuplicateUserError extends Error {
 }
 
 /**
+ * The DuplicateUserError of a createUser collision: `taken` (the normalized username or the id
+ * exists), `lookalike` (a skeleton of the username belongs to another user), `email`.
+ */
+export function duplicateUserError(kind: 'taken' | 'lookalike' | 'email', username: string): DuplicateUserError {
+  if (kind === 'email') return new DuplicateUserError('this email belongs to another user', 'email');
+  const what = kind === 'taken' ? 'is taken' : "looks like another user's (confusable characters)";
+  return new DuplicateUserError(`username ${JSON.stringify(username)} ${what}`, 'username');
+}
+
+/** Options of both stores. */
+export interface StoreOptions {
+  /**
+   * Where a migration's warnings go (default: console.warn). Migration 3 warns once, in one line,
+   * when existing usernames already look alike.
+   */
+  readonly warn?: (message: string) => void;
+}
+
+/**
  * createUser with `consumePreauthorizedEmail` when that email is not (or no longer) on the
  * pre-authorized list. Nothing was written.
  */
@@ -170,8 +189,12 @@ export interface Store {
    * Insert a user. The store keeps `normalizeEmail(email)` in a column with a unique index over
    * non-empty values, next to the email as given.
    *
-   * Throws DuplicateUserError (field 'username') when the normalized username exists, or (field
-   * 'email') when the non-empty normalized email belongs to another user.
+   * Throws DuplicateUserError (field 'username') when the normalized username exists or when the
+   * username is confusable with an existing one (one of its usernameSkeletons, server/identity.ts,
+   * belongs to another user: the store keeps every user's skeletons in a unique index), or (field
+   * 'email') when the non-empty normalized email belongs to another user. The username collisions
+   * are found before the email one. Of concurrent creations of confusable usernames, at most one
+   * succeeds.
    *
    * With `options.consumePreauthorizedEmail`, one transaction first deletes that email (normalized)
    * from the pre-authorized list and inserts the user: when the email was not on the list it throws
@@ -183,6 +206,11 @@ export interface Store {
   createUser(user: NewUser, now: number, options?: { readonly consumePreauthorizedEmail?: string }): Promise<UserRecord>;
   /** Look a user up by username (normalized here, so any case/compatibility form matches). */
   findUserByUsername(username: string): Promise<UserRecord | null>;
+  /**
+   * The user a new account with this username would be confused with: the oldest user holding one
+   * of its skeletons, or with its normalized username; null when the name is free.
+   */
+  findConfusableUser(username: string): Promise<UserRecord | null>;
   /** Look a user up by email, normalized here with normalizeEmail. An empty email finds nobody. */
   findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;

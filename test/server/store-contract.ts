@@ -295,6 +295,59 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       }));
     });
 
+    // ------------------------------------------------- confusable usernames (issue 6 item 15)
+    describe('confusable usernames (a unique index of TR39 skeletons)', () => {
+      test('a look-alike throws DuplicateUserError (username) and writes nothing; findConfusableUser names the holder', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        const ivan = await addUser(s, 'Ivan');
+        for (const [name, holder] of [['\u0430lice', alice], ['AL\u0406CE', alice], ['a1ice', alice], ['AIice', alice], ['lvan', ivan], ['IVAN', ivan]] as const) {
+          await rejectsWith(addUser(s, name), DuplicateUserError, (e) => assert.equal(e.field, 'username', name));
+          assert.equal((await s.findConfusableUser(name))?.id, holder.id, name);
+        }
+        assert.equal((await s.listUsers()).length, 2);
+        assert.equal(await s.findConfusableUser('alicia'), null);
+        assert.equal(await s.findConfusableUser('ivana'), null);
+        assert.equal((await addUser(s, 'alicia')).username, 'alicia');
+      }));
+
+      test('a look-alike is found before an email collision, and rolls a pre-authorization back', withStore(async (s) => {
+        await addUser(s, 'alice', { email: 'alice@example.com' });
+        await rejectsWith(addUser(s, '\u0430lice', { email: 'alice@example.com' }), DuplicateUserError, (e) => assert.equal(e.field, 'username'));
+        await s.addPreauthorizedEmails(['bea@example.com'], T0);
+        await rejectsWith(
+          s.createUser({ username: '\u0430lice', email: 'bea@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'bea@example.com' }),
+          DuplicateUserError,
+          (e) => assert.equal(e.field, 'username'),
+        );
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['bea@example.com']);
+        assert.equal((await s.listUsers()).length, 1);
+      }));
+
+      test('concurrent creations of alice and look-alikes from two store instances: exactly one succeeds', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const names = ['alice', '\u0430lice', 'ALICE', 'a1ice', '\u0251lice', 'AIice', 'alic\u0435', '\u0430l\u0456c\u0435'];
+          for (let round = 0; round < 3; round++) {
+            const suffix = ['', 'x', 'yz'][round]!;
+            const results = await Promise.allSettled(
+              names.map((n, i) => (i % 2 === 0 ? s : other).createUser({ username: n + suffix, email: `r${round}-${i}@example.com`, passwordHash: HASH }, T0)),
+            );
+            const created = results.filter((r) => r.status === 'fulfilled');
+            assert.equal(created.length, 1, JSON.stringify(results.map((r) => r.status)));
+            for (const r of results) {
+              if (r.status === 'rejected') {
+                assert.ok(r.reason instanceof DuplicateUserError, String(r.reason));
+                assert.equal(r.reason.field, 'username');
+              }
+            }
+          }
+          assert.equal((await s.listUsers()).length, 3);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
     // ---------------------------------------------------------------- sessions
     describe('sessions and refresh tokens', () => {
       test('createSession / getSession / revokeSession (idempotent)', withStore(async (s) => {
