@@ -152,9 +152,12 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
     };
   }
 
-  /** Whether a new account may not take this username (taken in any letter case). */
+  /**
+   * Whether a new account may not take this username: taken in any letter case, or confusable
+   * with an existing one (a shared TR39 skeleton: "аlice" with a Cyrillic а next to "alice").
+   */
   async function usernameUnavailable(username: string): Promise<boolean> {
-    return (await store.findUserByUsername(username)) !== null;
+    return (await store.findConfusableUser(username)) !== null;
   }
 
   /**

@@ -309,7 +309,10 @@ describe('register with mail: the mailbox is proved before the account exists (S
     sink = await startSmtpSink();
     s = await startServer({ config: { smtpUrl: sink.url, appUrl: APP_URL, registerTokenTtl: VERIFY_TTL } });
     assert.equal(s.config.registration, 'preauthorized');
-    await s.app.store.addPreauthorizedEmails(['invited@corp.com', 'twice@corp.com', 'race@corp.com', 'late@corp.com', 'meantime@corp.com'], s.clock.now());
+    await s.app.store.addPreauthorizedEmails(
+      ['invited@corp.com', 'twice@corp.com', 'race@corp.com', 'late@corp.com', 'meantime@corp.com', 'lookalike@corp.com'],
+      s.clock.now(),
+    );
     await addUser(s, { username: 'owner', password: STRONG, email: 'owner@corp.com', name: 'Owner' });
     await s.app.store.addPreauthorizedEmails(['owner@corp.com'], s.clock.now());
   });
@@ -355,13 +358,15 @@ describe('register with mail: the mailbox is proved before the account exists (S
 
   test('a taken or confusable username answers the same 409 for every email (no oracle of invitations)', async () => {
     const answers = [];
-    for (const email of ['invited@corp.com', 'nobody-invited@corp.com', 'owner@corp.com']) {
-      answers.push(await rawRegister(s, { username: 'OWNER', email, password: STRONG }));
+    // OWNER: the same name in capitals; оwner, 0WNER: look-alikes (Cyrillic о, digit 0).
+    for (const username of ['OWNER', '\u043ewner', '0WNER']) {
+      for (const email of ['invited@corp.com', 'nobody-invited@corp.com', 'owner@corp.com']) {
+        answers.push(await rawRegister(s, { username, email, password: STRONG }));
+      }
     }
     assert.equal(answers[0]!.status, 409);
     assert.equal(JSON.parse(answers[0]!.text).error, 'username_taken');
-    assert.deepEqual(answers[1], answers[0]);
-    assert.deepEqual(answers[2], answers[0]);
+    for (const answer of answers) assert.deepEqual(answer, answers[0]);
   });
 
   test('an unverified registration cannot log in; the token creates the account once and consumes the pre-authorization', async () => {
@@ -409,6 +414,16 @@ describe('register with mail: the mailbox is proved before the account exists (S
     const r = await verify(s, token);
     assert.deepEqual([r.status, r.body.error], [409, 'username_taken']);
     assert.equal((await s.app.store.findUserByEmail('meantime@corp.com')), null);
+  });
+
+  test('a confusable username taken in the meantime -> 409 at verify, no account, the pre-authorization kept', async () => {
+    const token = await registerAndToken({ username: 'carlos', email: 'lookalike@corp.com', password: STRONG });
+    // Cyrillic с and а: "саrlos" looks like "carlos".
+    await addUser(s, { username: '\u0441\u0430rlos', password: STRONG2, email: 'impostor@corp.com' });
+    const r = await verify(s, token);
+    assert.deepEqual([r.status, r.body.error], [409, 'username_taken']);
+    assert.equal(await s.app.store.findUserByEmail('lookalike@corp.com'), null);
+    assert.ok((await s.app.store.listPreauthorizedEmails()).includes('lookalike@corp.com'));
   });
 
   test('malformed, unknown and missing tokens -> 400 (counted per address)', async () => {
