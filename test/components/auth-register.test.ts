@@ -442,6 +442,20 @@ describe('auth-register', () => {
       expect(field(el, 'verify-code').getAttribute('aria-invalid')).to.equal('true');
     });
 
+    it('a token attribute finishes with a click; an empty one asks for the code', async () => {
+      const { el, backend } = await mount({ verifiedUsername: 'grace' }, 'token="tok-from-page"');
+      expect(describeFields(el)).to.deep.equal([]);
+      expect(partText(el, 'header')).to.equal('Confirm your email');
+      expect(backend.accountCalls.length, 'no request before the click').to.equal(0);
+      submitButton(el).click();
+      await waitUntil(() => partText(el, 'success') === 'Your account was created. You can now log in.');
+      expect(backend.accountCalls.map((c) => [c.operation, c.input])).to.deep.equal([['verifyRegistration', { token: 'tok-from-page' }]]);
+      expect(el.token).to.equal(undefined, 'used up');
+
+      const empty = (await mount({}, 'token=""')).el;
+      expect(describeFields(empty).map((f) => f.name)).to.deep.equal(['verify-code']);
+    });
+
     it('speaks French', async () => {
       await loadTranslation('fr');
       const { el } = await mount({ registerVerify: true }, 'lang="fr"');

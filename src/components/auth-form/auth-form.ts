@@ -195,11 +195,6 @@ export abstract class AuthForm extends AuthElement {
     return this.operationError;
   }
 
-  /** The message shown (role=status) after `send()` resolved. */
-  protected successMessage(): string {
-    return this.text('success');
-  }
-
   /** Submit the form as the user would (e.g. a token from a link needs no typing). */
   protected submit(): void {
     this.#form?.requestSubmit();
@@ -343,7 +338,7 @@ export abstract class AuthForm extends AuthElement {
       this.#clearPasswords();
       if (this.scope) {
         form.reset();
-        this.success = this.successMessage();
+        this.success = this.text('success');
       }
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page

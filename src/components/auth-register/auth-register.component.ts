@@ -1,5 +1,5 @@
 import type { PropertyDeclarations, PropertyValues } from 'lit';
-import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
+import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email, name, newPassword } from '../auth-form/fields.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
@@ -82,14 +82,15 @@ const PARAM = 'verify_token';
  * @cssstate authenticated - A user is signed in (element hidden).
  * @cssstate error - The session could not be checked (form shown).
  *
- * @attr token - A registration token to finish with (else taken from `?verify_token=` in the address). Not reflected.
+ * @attr token - A registration token to finish with (else taken from `?verify_token=` in the address); empty
+ *   once the server mailed a code: the form asks for it. Not reflected.
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign up","Register":"Create account"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
  *   `passwordHint`, `working`, `verifyCode`, `verifyRegistration.title`, `verifyRegistration.submit`,
- *   `verifyRegistration.checkEmail`, `error.*`, …).
+ *   `verifyRegistration.success` ("Check your email…"), `error.*`, …).
  * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthRegister extends AuthForm {
@@ -98,22 +99,17 @@ export class AuthRegister extends AuthForm {
   static override properties: PropertyDeclarations = {
     passwordMinLength: { attribute: 'password-min-length', type: Number },
     token: {},
-    codeSent: { state: true },
   };
 
-  /** A registration token (from `?verify_token=` when the element connects); used once. */
+  /**
+   * The second step: a registration token to finish with (from `?verify_token=` when the element
+   * connects; used once), or '' once the server mailed a code: the form asks for it.
+   */
   declare token: string | undefined;
-  /** The server mailed a link and a code: the form asks for the code. */
-  declare protected codeSent: boolean;
   /** The token came from the address: finish without waiting for a click. */
   #finishFromLink = false;
   /** The username typed at the first step, for `auth-registered`. */
   #username = '';
-
-  constructor() {
-    super();
-    this.codeSent = false;
-  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -126,7 +122,7 @@ export class AuthRegister extends AuthForm {
 
   /** The second step: a code was mailed, or a token is at hand. */
   #verifying(): boolean {
-    return this.codeSent || !!this.token;
+    return this.token != null;
   }
 
   protected get operation() {
@@ -155,10 +151,6 @@ export class AuthRegister extends AuthForm {
     ];
   }
 
-  protected override successMessage(): string {
-    return this.codeSent ? this.localize.term('verifyRegistration.checkEmail') : super.successMessage();
-  }
-
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     if (this.#finishFromLink && this.token && this.auth.client) {
@@ -168,29 +160,18 @@ export class AuthRegister extends AuthForm {
   }
 
   protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+    let username: string | null = value('username');
     if (this.#verifying()) {
-      let username: string | null;
-      try {
-        ({ username } = await client.verifyRegistration({ token: this.token || value('verify-code').trim() }, { signal }));
-      } catch (err) {
+      ({ username } = await client.verifyRegistration({ token: this.token || value('verify-code').trim() }, { signal }).catch((err: AuthError) => {
         // A refused token is dropped: the code field appears for the code of a newer mail.
-        if (err instanceof AuthError && err.code === 'verification_token_invalid' && this.token) {
-          this.token = undefined;
-          this.codeSent = true;
-        }
+        if (err.code === 'verification_token_invalid') this.token = '';
         throw err;
-      }
+      }));
       this.token = undefined; // used up
-      this.codeSent = false;
-      this.dispatchEvent(new AuthRegisteredEvent(username ?? this.#username));
-      this.#username = '';
-      return;
-    }
-    const username = value('username');
-    const result = await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal });
-    if (result.verificationSent) {
+      username ??= this.#username;
+    } else if ((await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal })).verificationSent) {
       this.#username = username;
-      this.codeSent = true;
+      this.token = '';
       return;
     }
     this.dispatchEvent(new AuthRegisteredEvent(username));

@@ -57,10 +57,13 @@ export type Translation = {
   readonly 'register.title': string;
   readonly 'register.submit': string;
   readonly 'register.success': string;
-  /** `<auth-register>` once the server mailed a link and a code (title, submit, the message shown). */
+  /**
+   * `<auth-register>` once the server mailed a link and a code (title, submit, and the message shown
+   * when the mail went out: the success of the first step).
+   */
   readonly 'verifyRegistration.title': string;
   readonly 'verifyRegistration.submit': string;
-  readonly 'verifyRegistration.checkEmail': string;
+  readonly 'verifyRegistration.success': string;
   readonly 'changePassword.title': string;
   readonly 'changePassword.submit': string;
   readonly 'changePassword.success': string;
@@ -114,7 +117,7 @@ const en: Translation = {
   'register.success': 'Your account was created. You can now log in.',
   'verifyRegistration.title': 'Confirm your email',
   'verifyRegistration.submit': 'Create account',
-  'verifyRegistration.checkEmail': 'Check your email: we sent a link and a code to finish creating your account.',
+  'verifyRegistration.success': 'Check your email: we sent a link and a code to finish creating your account.',
   'changePassword.title': 'Change password',
   'changePassword.submit': 'Change password',
   'changePassword.success': 'Your password was changed.',

@@ -34,7 +34,7 @@ const fr: Translation = {
   'register.success': 'Votre compte a été créé. Vous pouvez maintenant vous connecter.',
   'verifyRegistration.title': 'Confirmez votre adresse e-mail',
   'verifyRegistration.submit': 'Créer le compte',
-  'verifyRegistration.checkEmail':
+  'verifyRegistration.success':
     'Consultez vos e-mails\u00a0: nous vous avons envoyé un lien et un code pour terminer la création de votre compte.',
   'changePassword.title': 'Changer le mot de passe',
   'changePassword.submit': 'Changer le mot de passe',
