@@ -7,7 +7,6 @@
  * already collide, the oldest keeps the skeleton and one warning line names the pairs.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -19,7 +18,7 @@ import { argon2Hasher } from '../../server/passwords.js';
 import { PostgresStore } from '../../server/store/postgres.js';
 import { openSqliteStore } from '../../server/store/sqlite.js';
 import { DuplicateUserError, type Store } from '../../server/store/types.js';
-import { REPO_ROOT, STRONG, register } from './account-helpers.js';
+import { STRONG, register, runAdminCli } from './account-helpers.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
 import { startServer, tempDir } from './helpers.js';
 
@@ -147,25 +146,12 @@ describe('the store refuses a confusable username (unique skeleton index)', () =
 });
 
 describe('auth-admin create-superuser and import-yaml refuse confusable usernames', () => {
-  const BIN = path.join(REPO_ROOT, 'bin', 'auth-admin.mjs');
-  const cli = (args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin);
-    });
-
   test('create-superuser: a confusable of an existing user fails with a clear message; nothing is created', async () => {
     const db = path.join(tempDir('ae-admin-'), 'auth.db');
     const store = openSqliteStore(db);
     await store.createUser({ username: 'admin', passwordHash: 'x' }, 1);
     await store.close();
-    const r = await cli(['--db', db, 'create-superuser', '--username', '\u0391DMIN', '--email', 'root@corp.com'], `${STRONG}\n`);
+    const r = await runAdminCli(['--db', db, 'create-superuser', '--username', '\u0391DMIN', '--email', 'root@corp.com'], { stdin: `${STRONG}\n` });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /looks like the existing user admin/);
     const again = openSqliteStore(db);
