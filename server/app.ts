@@ -143,7 +143,9 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
   ensureDataDir(config.dataDir);
   const keys = await loadOrCreateKeys(config.dataDir, (m) => logger.warn(m));
   const secret = loadOrCreateSecret(config.dataDir, (m) => logger.warn(m));
-  const store = deps.store ?? (await openStore(config, { onIdleError: (err) => logger.warn(`database connection: ${err.message}`) }));
+  const store =
+    deps.store ??
+    (await openStore(config, { onIdleError: (err) => logger.warn(`database connection: ${err.message}`), warn: (m) => logger.warn(m) }));
   const ownsStore = deps.store === undefined;
   try {
     const hasher = deps.hasher ?? argon2Hasher();
@@ -289,6 +291,7 @@ function buildApp(
       config.rateLimit.address.windowSeconds,
       config.forgotRateLimit.account.windowSeconds,
       config.forgotRateLimit.address.windowSeconds,
+      config.registerRateLimit.windowSeconds,
     ) * 1000;
   const pruneTimer = setInterval(() => {
     store.prune(now(), maxWindowMs).catch((err: unknown) => logger.error('pruning the store failed', err));

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, configFromEnv, type ServerConfig } from './config.js';
-import { checkEmail, checkName, checkUsername } from './identity.js';
+import { checkEmail, checkName, checkUsername, lookalikeReason } from './identity.js';
 import { ImportError, ROLE_NAME, importStreamlitAuthenticator } from './import-yaml.js';
 import { passwordProblem } from './password-policy.js';
 import { argon2Hasher, type PasswordHasher } from './passwords.js';
@@ -220,6 +220,8 @@ async function run(command: string, p: Parsed, env: Env): Promise<void> {
       if ((await store.findUserByUsername(username.username)) !== null) {
         throw new CliError(`a user named ${username.username} exists already (make it an admin with: auth-admin set-roles ${username.username} admin)`);
       }
+      const lookalike = await store.findConfusableUser(username.username);
+      if (lookalike !== null) throw new CliError(`username ${username.username} ${lookalikeReason(lookalike.username)}: choose another one`);
       const password = await readNewPassword(env.io, fromStdin);
       const problem = passwordProblem(password, env.config.passwordMinLength, { username: username.username, email: email.email });
       if (problem !== null) throw new CliError(`password refused: ${problem}`);
@@ -230,7 +232,8 @@ async function run(command: string, p: Parsed, env: Env): Promise<void> {
         );
       } catch (err) {
         if (err instanceof DuplicateUserError) {
-          throw new CliError(err.field === 'email' ? `another user has the email ${email.email}` : `a user named ${username.username} exists already`);
+          // Created meanwhile by someone else.
+          throw new CliError(err.field === 'email' ? `another user has the email ${email.email}` : err.message);
         }
         throw err;
       }
@@ -364,7 +367,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       if (err instanceof ConfigError) throw new CliError(`configuration error: ${err.message}`);
       throw err;
     }
-    store = await openStore(config);
+    store = await openStore(config, { warn });
     await run(command, { positionals, options: parsed.options }, { io: fullIo, config, store, hasher: argon2Hasher(), out, warn });
     return 0;
   } catch (err) {

@@ -95,6 +95,14 @@ export interface ServerConfig {
   /** When non-empty, registration (and email changes) need an email in one of these domains (lower case, exact). */
   readonly allowedEmailDomains: readonly string[];
   /**
+   * Registration attempts per client address (env AUTH_RATE_REGISTER_MAX, per hour): every
+   * request that passes the input checks counts, accepted or refused, and is counted in the store
+   * before any password is hashed; over `max` within `windowSeconds` -> 429 with Retry-After.
+   */
+  readonly registerRateLimit: RegisterRateLimit;
+  /** Lifetime of a registration link (seconds, env AUTH_REGISTER_TTL). Default 1800 (30 minutes). */
+  readonly registerTokenTtl: number;
+  /**
    * The page of the application that handles `?reset_token=`; reset mails link to
    * `<appUrl>?reset_token=<token>`. Default: the issuer's origin + `/`. Never taken from the Host header.
    */
@@ -116,6 +124,13 @@ export interface ServerConfig {
 }
 
 export type RegistrationMode = 'open' | 'preauthorized' | 'closed';
+
+/** At most `max` registration attempts per client address in a window of `windowSeconds`. */
+export interface RegisterRateLimit {
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+export const DEFAULT_REGISTER_RATE_LIMIT: RegisterRateLimit = { max: 10, windowSeconds: 3600 };
 export const REGISTRATION_MODES: readonly RegistrationMode[] = ['open', 'preauthorized', 'closed'];
 export const DEFAULT_PASSWORD_MIN = 15;
 /** AUTH_PASSWORD_MIN may not go below this (NIST SP 800-63-4). */
@@ -218,6 +233,8 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     bodyLimit: 64 * 1024,
     passwordMinLength: DEFAULT_PASSWORD_MIN,
     allowedEmailDomains: [],
+    registerRateLimit: DEFAULT_REGISTER_RATE_LIMIT,
+    registerTokenTtl: 30 * 60,
     resetTokenTtl: 30 * 60,
     smtpUrl: null,
     mailFrom: 'auth-elements <no-reply@localhost>',
@@ -272,6 +289,13 @@ function validateConfig(c: ServerConfig): void {
   }
   if (!Number.isInteger(c.resetTokenTtl) || c.resetTokenTtl < 60 || c.resetTokenTtl > 24 * 3600) {
     throw new ConfigError(`resetTokenTtl (AUTH_RESET_TTL) must be 60-86400 seconds, got ${c.resetTokenTtl}`);
+  }
+  const reg = c.registerRateLimit;
+  if (!Number.isInteger(reg.max) || reg.max < 1 || !Number.isInteger(reg.windowSeconds) || reg.windowSeconds < 1) {
+    throw new ConfigError(`registerRateLimit (AUTH_RATE_REGISTER_MAX) needs a positive integer max and windowSeconds, got ${JSON.stringify(reg)}`);
+  }
+  if (!Number.isInteger(c.registerTokenTtl) || c.registerTokenTtl < 60 || c.registerTokenTtl > 24 * 3600) {
+    throw new ConfigError(`registerTokenTtl (AUTH_REGISTER_TTL) must be 60-86400 seconds, got ${c.registerTokenTtl}`);
   }
   if (c.smtpUrl !== null && !/^smtps?:\/\/[^/]/.test(c.smtpUrl)) {
     throw new ConfigError('the SMTP URL (AUTH_SMTP_URL) must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
@@ -375,6 +399,10 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (domains !== undefined && domains.trim() !== '') {
     overrides.allowedEmailDomains = domains.split(',').map((d) => d.trim().replace(/^@/, '').normalize('NFKC').toLowerCase()).filter((d) => d !== '');
   }
+  const registerMax = intEnv(env, 'AUTH_RATE_REGISTER_MAX', 1, 1_000_000);
+  if (registerMax !== undefined) overrides.registerRateLimit = { ...DEFAULT_REGISTER_RATE_LIMIT, max: registerMax };
+  const registerTtl = intEnv(env, 'AUTH_REGISTER_TTL', 60, 24 * 3600);
+  if (registerTtl !== undefined) overrides.registerTokenTtl = registerTtl;
   if (env['AUTH_APP_URL']) overrides.appUrl = env['AUTH_APP_URL'];
   const resetTtl = intEnv(env, 'AUTH_RESET_TTL', 60, 24 * 3600);
   if (resetTtl !== undefined) overrides.resetTokenTtl = resetTtl;

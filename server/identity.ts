@@ -10,6 +10,7 @@
  * literals, no whitespace, no comma (`a@x.com,b@evil.com` is a classic mailer-injection trick),
  * no control characters, exactly one "@", a dot in the domain, at most 254 characters.
  */
+import { createRequire } from 'node:module';
 import { normalizeEmail, normalizeUsername } from './store/types.js';
 
 export const MAX_EMAIL_LENGTH = 254;
@@ -83,6 +84,94 @@ export function checkUsername(raw: string): UsernameCheck {
     return { ok: false, reason: 'The username may contain only letters, digits, ".", "_" and "-".' };
   }
   return { ok: true, username };
+}
+
+/**
+ * Unicode's confusables table (UTS #39, confusables.txt of Unicode 13.0.0: 6,311 mappings of one
+ * code point to its prototype), as the unhomoglyph package ships it parsed, untouched.
+ */
+const CONFUSABLES: ReadonlyMap<string, string> = new Map(
+  Object.entries(createRequire(import.meta.url)('unhomoglyph/data.json') as Record<string, string>),
+);
+
+/** One round of the TR39 skeleton (NFD, every code point through the table, NFD), then lower case. */
+function skeletonRound(text: string): string {
+  let out = '';
+  for (const ch of text.normalize('NFD')) out += CONFUSABLES.get(ch) ?? ch;
+  return out.normalize('NFD').toLowerCase();
+}
+
+/**
+ * The TR39 skeleton of `text`, compared without case: rounds of skeletonRound until nothing
+ * changes. One round is not enough once lower case is applied: prototypes can be capitals whose
+ * lower case maps again (Greek Μ → M → m → rn). Two rounds settle every code point (a test checks
+ * the whole table); the bound only guards against a future table.
+ */
+export function confusableSkeleton(text: string): string {
+  let current = text;
+  for (let round = 0; round < 8; round++) {
+    const next = skeletonRound(current);
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * The skeletons a username is compared by (issue 6 item 15): that of its lower-case form
+ * (normalizeUsername: NFKC + lower case, the form names are unique in) and that of its NFKC form
+ * as typed, which is how it is displayed. The second sees what lower-casing hides: a capital I,
+ * which the table maps to l, becomes i in the lower-case form — "AIice" looks like "Alice" but
+ * lower-cases to "aiice". Two usernames are confusable when they share a skeleton; stores refuse a
+ * new user whose skeletons include one of an existing user's.
+ */
+export function usernameSkeletons(username: string): string[] {
+  const lower = confusableSkeleton(normalizeUsername(username));
+  const typed = confusableSkeleton(username.normalize('NFKC'));
+  return lower === typed ? [lower] : [lower, typed];
+}
+
+/** Why a username confusable with `existing` (another user's name) is refused, for people. */
+export function lookalikeReason(existing: string): string {
+  return `looks like the existing user ${existing} (confusable characters)`;
+}
+
+/** What migration 3 writes for the users of an older database: skeleton rows, and who collides. */
+export interface SkeletonBackfill {
+  readonly rows: ReadonlyArray<{ readonly skeleton: string; readonly userId: string }>;
+  /** One warning line naming the colliding pairs, or null when nobody collides. */
+  readonly warning: string | null;
+}
+
+/**
+ * The skeletons of existing users (oldest first): a skeleton goes to the first user who has it.
+ * Users accepted before the rule may already look alike: both keep their accounts and sign in as
+ * before; the younger one just does not hold the shared skeleton.
+ */
+export function planSkeletonBackfill(usersOldestFirst: ReadonlyArray<{ readonly id: string; readonly username: string }>): SkeletonBackfill {
+  const holder = new Map<string, { readonly id: string; readonly username: string }>();
+  const rows: { skeleton: string; userId: string }[] = [];
+  const pairs: string[] = [];
+  for (const user of usersOldestFirst) {
+    const older = new Set<string>();
+    for (const skeleton of usernameSkeletons(user.username)) {
+      const first = holder.get(skeleton);
+      if (first === undefined) {
+        holder.set(skeleton, user);
+        rows.push({ skeleton, userId: user.id });
+      } else if (first.id !== user.id && !older.has(first.id)) {
+        older.add(first.id);
+        pairs.push(`${JSON.stringify(user.username)} looks like ${JSON.stringify(first.username)}`);
+      }
+    }
+  }
+  const warning =
+    pairs.length === 0
+      ? null
+      : `existing usernames look alike (confusable characters, issue 6 item 15): ${pairs.join(', ')}. ` +
+        'Both accounts of each pair keep working; the oldest holds the name for the look-alike check of new usernames. ' +
+        'Check that the newer one is not an impersonation.';
+  return { rows, warning };
 }
 
 /** A display name: trimmed, NFC, no control characters, at most 200 characters. */

@@ -16,12 +16,13 @@
  * ```
  *
  * bcrypt hashes are kept as they are and re-hashed to argon2id at each user's first successful
- * login (SECURITY 26). Idempotent: a username that exists is skipped, pre-authorized emails already
+ * login (SECURITY 26). A username confusable with an existing user's (or an earlier entry's) is
+ * reported and skipped. Idempotent: a username that exists is skipped, pre-authorized emails already
  * listed are not added twice. Nothing here executes YAML tags: the `yaml` package's core schema
  * builds plain data only, with its alias-expansion limit.
  */
 import { parse, YAMLParseError } from 'yaml';
-import { checkEmail, checkName, checkUsername } from './identity.js';
+import { checkEmail, checkName, checkUsername, lookalikeReason } from './identity.js';
 import { isBcryptHash, type PasswordHasher } from './passwords.js';
 import { DuplicateUserError, type Store } from './store/types.js';
 
@@ -113,6 +114,12 @@ export async function importStreamlitAuthenticator(
       report.existing.push(username.username);
       continue;
     }
+    // A look-alike of a user (or of an earlier entry of this file) is not the same user: refused.
+    const lookalike = await store.findConfusableUser(username.username);
+    if (lookalike !== null) {
+      invalid(lookalikeReason(lookalike.username));
+      continue;
+    }
     const password = entry['password'];
     if (typeof password !== 'string' || password === '') {
       invalid('no password');
@@ -159,8 +166,10 @@ export async function importStreamlitAuthenticator(
       report.created.push(username.username);
     } catch (err) {
       if (!(err instanceof DuplicateUserError)) throw err;
-      if (err.field === 'username') report.existing.push(username.username);
-      else invalid(`email ${email} belongs to another user`);
+      // Created meanwhile by someone else: the same name exists now, or a look-alike.
+      if (err.field === 'email') invalid(`email ${email} belongs to another user`);
+      else if ((await store.findUserByUsername(username.username)) !== null) report.existing.push(username.username);
+      else invalid(lookalikeReason((await store.findConfusableUser(username.username))?.username ?? '(unknown)'));
     }
   }
 

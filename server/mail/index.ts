@@ -7,6 +7,11 @@ import type { Mailer } from './types.js';
 
 export type { MailMessage, Mailer } from './types.js';
 
+/** Whether mail reaches people: SMTP is configured, or demo mode writes to the outbox. */
+export function mailDelivers(config: Pick<ServerConfig, 'smtpUrl' | 'demo'>): boolean {
+  return config.smtpUrl !== null || config.demo;
+}
+
 /**
  * SMTP when AUTH_SMTP_URL is set; else, in demo mode, the development outbox; else nothing is
  * sent (a warning is logged for each mail that could not go out).

@@ -13,7 +13,17 @@ import type { IncomingMessage } from 'node:http';
 import { deviceCookieName } from '../config.js';
 import { HttpError, bearerToken, optionalField, parseCookies, readFields, requireString, sendEmpty, sendJson, type BodyFields } from '../http.js';
 import { checkEmail, checkName, checkUsername, domainAllowed } from '../identity.js';
-import { emailChangedMail, passwordChangedMail, resetLink, resetPasswordMail, usernameReminderMail } from '../mail/templates.js';
+import { mailDelivers } from '../mail/index.js';
+import {
+  emailChangedMail,
+  passwordChangedMail,
+  registrationExistsMail,
+  registrationMail,
+  resetLink,
+  resetPasswordMail,
+  usernameReminderMail,
+  verifyLink,
+} from '../mail/templates.js';
 import { enforcePasswordPolicy } from '../password-policy.js';
 import { verifyStoredPassword } from '../passwords.js';
 import { accountKey } from '../rate-limit.js';
@@ -59,15 +69,35 @@ export const REGISTRATION_REFUSED = 'Registration is not open for this email add
 const registrationRefused = (): HttpError => new HttpError(403, 'registration_not_allowed', REGISTRATION_REFUSED);
 const invalidResetToken = (): HttpError =>
   new HttpError(400, 'invalid_token', 'This reset link or code is invalid, expired or already used. Ask for a new one.');
+const invalidRegistrationToken = (): HttpError =>
+  new HttpError(400, 'invalid_token', 'This registration link or code is invalid, expired or already used. Register again.');
+const usernameTaken = (): HttpError => new HttpError(409, 'username_taken', 'This username is taken. Choose another one.');
 const rateLimited = (seconds: number, what: string): HttpError =>
   new HttpError(429, 'rate_limited', `Too many ${what}. Try again later.`, { headers: { 'Retry-After': String(seconds) } });
 
+/** SHA-256 hex of a mailed token (reset links, registration links): stores keep only this. */
 export function hashResetToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/**
+ * What a registration did: created the account (no mail configured: no proof of the mailbox), or
+ * answered "check your mail" — the same whatever happened to the email behind it.
+ */
+export type RegisterOutcome = { readonly user: UserRecord } | { readonly mailed: true };
+
+/** An account about to be created: checked and hashed, not stored yet. */
+interface NewAccount {
+  readonly username: string;
+  readonly name: string;
+  readonly email: string;
+  readonly passwordHash: string;
+}
+
 export interface AccountOperations {
-  register(input: { username: string; email: string; password: string; name?: string }, client: ClientInfo): Promise<UserRecord>;
+  register(input: { username: string; email: string; password: string; name?: string }, client: ClientInfo): Promise<RegisterOutcome>;
+  /** Finish a registration with the token of its mail: creates the account, once. */
+  verifyRegistration(input: { token: string }, client: ClientInfo): Promise<UserRecord>;
   changePassword(principal: Principal, input: { currentPassword: string; newPassword: string }, client: ClientInfo): Promise<void>;
   forgotPassword(input: { login: string }, client: ClientInfo): Promise<void>;
   resetPassword(input: { token: string; password: string }, client: ClientInfo): Promise<void>;
@@ -109,6 +139,94 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
   }
 
   /**
+   * Guard of the endpoints that take a mailed token (reset, registration): 429 while the address
+   * is blocked; the function returned counts a wrong token against the address, then refuses it.
+   */
+  async function tokenGuard(address: string, now: number, refusal: () => HttpError): Promise<() => Promise<never>> {
+    const key = FORGOT_ADDRESS_PREFIX + address;
+    const wait = await blockedFor(key, now);
+    if (wait !== null) throw rateLimited(wait, 'requests from this address');
+    return async () => {
+      await store.recordFailure(key, now, forgotPolicy.address);
+      throw refusal();
+    };
+  }
+
+  /**
+   * Whether a new account may not take this username: taken in any letter case, or confusable
+   * with an existing one (a shared TR39 skeleton: "аlice" with a Cyrillic а next to "alice").
+   */
+  async function usernameUnavailable(username: string): Promise<boolean> {
+    return (await store.findConfusableUser(username)) !== null;
+  }
+
+  /**
+   * Create the account (the last step of a registration); in "preauthorized" mode the email's
+   * pre-authorization is used up in the same transaction. Every email-specific refusal is the one
+   * generic 403.
+   */
+  async function createAccount(account: NewAccount, now: number): Promise<UserRecord> {
+    try {
+      return await store.createUser(
+        { ...account, roles: [] },
+        now,
+        config.registration === 'preauthorized' ? { consumePreauthorizedEmail: account.email } : undefined,
+      );
+    } catch (err) {
+      if (err instanceof NotPreauthorizedError) throw registrationRefused();
+      if (err instanceof DuplicateUserError) throw err.field === 'email' ? registrationRefused() : usernameTaken();
+      throw err;
+    }
+  }
+
+  /**
+   * Registration with mail: store the pending registration and mail its link, or mail the owner of
+   * an address that has an account, or do nothing (not invited) — the caller answers the same 202.
+   * Mails to one address are throttled like the forgot mails (silently).
+   */
+  async function mailRegistration(account: NewAccount, now: number): Promise<void> {
+    const token = randomBytes(32).toString('base64url');
+    const tokenHash = hashResetToken(token);
+    const existing = await store.findUserByEmail(account.email);
+    const invited = config.registration !== 'preauthorized' || (await store.isPreauthorizedEmail(account.email));
+    if (!(await mayMailAccount(`register:${normalizeEmail(account.email)}`, now))) return;
+    if (existing !== null) {
+      if (!existing.disabled) {
+        ctx.mail.send(registrationExistsMail({ to: existing.email, name: existing.name, username: existing.username }), 'registration notice');
+      }
+      return;
+    }
+    if (!invited) return;
+    await store.insertPendingRegistration({ tokenHash, ...account, expiresAt: now + config.registerTokenTtl * 1000 }, now);
+    // The link comes from configuration (AUTH_APP_URL), never from the request's Host header.
+    ctx.mail.send(
+      registrationMail({
+        to: account.email,
+        name: account.name,
+        link: verifyLink(config.appUrl, token),
+        token,
+        ttlMinutes: Math.round(config.registerTokenTtl / 60),
+      }),
+      'registration',
+    );
+  }
+
+  /**
+   * Count one registration attempt of the address and refuse it (429) over the limit. The count
+   * is the one recordFailure returns: a single transaction (SQLite IMMEDIATE) or a single upsert
+   * (PostgreSQL), so of N concurrent attempts exactly `max` see a count within the limit.
+   */
+  async function reserveRegistration(address: string, now: number): Promise<void> {
+    const { max, windowSeconds } = config.registerRateLimit;
+    // The block fields of the counter are not read here; they only keep it from being pruned early.
+    const policy = { maxFailures: max + 1, windowSeconds, baseDelaySeconds: windowSeconds, maxDelaySeconds: windowSeconds };
+    const counter = await store.recordFailure(REGISTER_ADDRESS_PREFIX + address, now, policy);
+    if (counter.count > max) {
+      throw rateLimited(Math.max(1, Math.ceil((counter.windowStart + windowSeconds * 1000 - now) / 1000)), 'registrations from this address');
+    }
+  }
+
+  /**
    * The current password of an authenticated user, with the login throttle (SECURITY 19): the
    * attempt is reserved (counted) before verifying, as at login, on the same keys.
    */
@@ -140,38 +258,44 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
       const name = checkName(input.name ?? '');
       if (!name.ok) throw new HttpError(400, 'invalid_request', name.reason);
 
-      const now = ctx.now();
-      const throttleKey = REGISTER_ADDRESS_PREFIX + client.address;
-      const wait = await blockedFor(throttleKey, now);
-      if (wait !== null) throw rateLimited(wait, 'refused registrations from this address');
-      const refuse = async (): Promise<never> => {
-        await store.recordFailure(throttleKey, now, config.rateLimit.address);
-        throw registrationRefused();
-      };
-      // The allowlist is configuration, not account data: refusing before hashing reveals nothing.
-      if (!domainAllowed(email.email, config.allowedEmailDomains)) return refuse();
       enforcePasswordPolicy(input.password, config.passwordMinLength, { username: username.username, email: email.email });
+      const now = ctx.now();
+      // Every attempt that got this far counts, before anything is looked up or hashed.
+      await reserveRegistration(client.address, now);
+      // Usernames are public-ish (they appear in the UI, in mails, next to content): saying one is
+      // taken is what users expect. It is checked before anything that depends on the email, and
+      // answered the same for every email, so it tells nothing about invitations or accounts.
+      if (await usernameUnavailable(username.username)) throw usernameTaken();
+      // The allowlist is configuration, not account data: refusing before hashing reveals nothing.
+      if (!domainAllowed(email.email, config.allowedEmailDomains)) throw registrationRefused();
 
-      // Hash before asking the store, so "not pre-authorized" and "email already registered" cost
-      // the same work and get the same answer (SECURITY 22-23).
-      const passwordHash = await ctx.hasher.hash(input.password);
-      try {
-        return await store.createUser(
-          { username: username.username, name: name.name, email: email.email, passwordHash, roles: [] },
-          now,
-          config.registration === 'preauthorized' ? { consumePreauthorizedEmail: email.email } : undefined,
-        );
-      } catch (err) {
-        if (err instanceof NotPreauthorizedError) return refuse();
-        if (err instanceof DuplicateUserError && err.field === 'email') return refuse();
-        if (err instanceof DuplicateUserError) {
-          // Usernames are public-ish (they appear in the UI, in mails, next to content): saying
-          // one is taken is what users expect, and the attacker learns a name, not an email.
-          // In "preauthorized" mode only holders of a pre-authorized email get this far.
-          throw new HttpError(409, 'username_taken', 'This username is taken. Choose another one.');
-        }
-        throw err;
+      // Hash before anything email-specific, so every email costs the same work (SECURITY 22-23).
+      const account: NewAccount = {
+        username: username.username,
+        name: name.name,
+        email: email.email,
+        passwordHash: await ctx.hasher.hash(input.password),
+      };
+      if (mailDelivers(config)) {
+        // Proof of the mailbox: the account is created when the mailed token comes back.
+        await mailRegistration(account, now);
+        return { mailed: true };
       }
+      // No mail configured: the account is created at once (the README states the risk).
+      return { user: await createAccount(account, now) };
+    },
+
+    async verifyRegistration(input, client) {
+      const now = ctx.now();
+      const invalid = await tokenGuard(client.address, now, invalidRegistrationToken);
+      if (config.registration === 'closed') throw registrationRefused();
+      const token = input.token.trim();
+      if (!RESET_TOKEN_FORMAT.test(token)) return invalid();
+      // Used up atomically: of concurrent calls with one token, one gets the registration.
+      const pending = await store.consumePendingRegistration(hashResetToken(token), now);
+      if (pending === null) return invalid();
+      const { username, name, email, passwordHash } = pending;
+      return createAccount({ username, name, email, passwordHash }, now);
     },
 
     async changePassword(principal, input, client) {
@@ -213,13 +337,7 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
 
     async resetPassword(input, client) {
       const now = ctx.now();
-      const addressThrottle = FORGOT_ADDRESS_PREFIX + client.address;
-      const wait = await blockedFor(addressThrottle, now);
-      if (wait !== null) throw rateLimited(wait, 'requests from this address');
-      const invalid = async (): Promise<never> => {
-        await store.recordFailure(addressThrottle, now, forgotPolicy.address);
-        throw invalidResetToken();
-      };
+      const invalid = await tokenGuard(client.address, now, invalidResetToken);
       const token = input.token.trim();
       if (!RESET_TOKEN_FORMAT.test(token)) return invalid();
       const tokenHash = hashResetToken(token);
@@ -349,7 +467,7 @@ export function accountRoutes(ctx: AuthContext, ops: AccountOperations = account
       POST: async (req, res) => {
         const f = await requireFields(req, limit, '"username", "email" and "password"');
         const name = optionalString(f, 'name', MAX_NAME_FIELD);
-        const user = await ops.register(
+        const outcome = await ops.register(
           {
             username: requireString(f, 'username', MAX_USERNAME_FIELD),
             email: requireString(f, 'email', MAX_EMAIL_FIELD),
@@ -359,6 +477,14 @@ export function accountRoutes(ctx: AuthContext, ops: AccountOperations = account
           client(req),
         );
         // Registration does not sign in: the client logs in next (password managers save then).
+        if ('user' in outcome) sendJson(res, 201, { user: publicUser(outcome.user) });
+        else sendJson(res, 202, ACCEPTED); // the same for every email: see mailRegistration
+      },
+    },
+    '/api/auth/register/verify': {
+      POST: async (req, res) => {
+        const f = await requireFields(req, limit, '"token"');
+        const user = await ops.verifyRegistration({ token: requireString(f, 'token', 512) }, client(req));
         sendJson(res, 201, { user: publicUser(user) });
       },
     },

@@ -4,7 +4,7 @@
  * file at `config.dbPath` (the zero-set-up default).
  */
 import type { ServerConfig } from '../config.js';
-import { openPostgresStore } from './postgres.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
@@ -22,10 +22,8 @@ export function describeStore(config: Pick<ServerConfig, 'databaseUrl' | 'dbPath
 /** Open (creating and migrating if needed) the store the config names. The caller closes it. */
 export async function openStore(
   config: Pick<ServerConfig, 'databaseUrl' | 'dbPath'>,
-  options: { readonly onIdleError?: (err: Error) => void } = {},
+  options: PostgresStoreOptions = {},
 ): Promise<Store> {
-  if (config.databaseUrl !== undefined) {
-    return openPostgresStore(config.databaseUrl, options.onIdleError === undefined ? {} : { onIdleError: options.onIdleError });
-  }
-  return openSqliteStore(config.dbPath);
+  if (config.databaseUrl !== undefined) return openPostgresStore(config.databaseUrl, options);
+  return openSqliteStore(config.dbPath, options);
 }

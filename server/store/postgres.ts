@@ -7,8 +7,9 @@
  * processes race:
  * - Migrations run on open, in one transaction holding `pg_advisory_xact_lock`: two processes
  *   starting together migrate once; the version lives in `schema_version`.
- * - Unique usernames (normalized) and non-empty emails (normalized) are unique indexes; a violation
- *   (SQLSTATE 23505) becomes DuplicateUserError.
+ * - Unique usernames (normalized), username skeletons (confusable usernames, one table row per
+ *   skeleton) and non-empty emails (normalized) are unique indexes; a violation (SQLSTATE 23505)
+ *   becomes DuplicateUserError.
  * - consumeRefreshToken / consumeResetToken are ONE conditional `UPDATE ... WHERE used_at IS NULL
  *   AND expires_at > now RETURNING`: of concurrent callers, the row lock lets exactly one win.
  * - Login-failure counters are one `INSERT ... ON CONFLICT DO UPDATE` computing the new count,
@@ -23,10 +24,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { RateLimitPolicy } from '../config.js';
+import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
+  duplicateUserError,
   OUTBOX_MAX_AGE_MS,
   normalizeEmail,
   normalizeUsername,
@@ -35,15 +38,23 @@ import {
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
+  type PendingRegistration,
   type RefreshTokenRecord,
   type ResetTokenRecord,
   type SessionRecord,
   type Store,
+  type StoreOptions,
   type UserRecord,
 } from './types.js';
 
-/** Numbered migrations; index + 1 is the version recorded in `schema_version`. */
-const MIGRATIONS: readonly string[] = [
+/** A migration: SQL, or a function for what SQL cannot do alone (back-fills computed in JS). */
+type Migration = string | ((client: pg.PoolClient, warn: (message: string) => void) => Promise<void>);
+
+/**
+ * Numbered migrations; index + 1 is the version recorded in `schema_version`. Version 1 holds what
+ * SQLite's versions 1 and 2 hold, so this store's version 2 is SQLite's version 3.
+ */
+const MIGRATIONS: readonly Migration[] = [
   // 1: users (normalized unique username and email), sessions, refresh tokens, login failures,
   //    reset tokens, pre-authorized emails, development outbox
   `
@@ -108,6 +119,36 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_created_at ON outbox (created_at);
   `,
+  // 2: pending registrations (proof of the mailbox before the account exists); the skeletons of
+  //    usernames (confusable usernames are refused), back-filled
+  async (client, warn) => {
+    await client.query(`
+  CREATE TABLE pending_registrations (
+    token_hash TEXT PRIMARY KEY,
+    email_normalized TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    username TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    created_at BIGINT NOT NULL
+  );
+  -- Deferred: createUser inserts the skeletons before the user, so a look-alike is found first.
+  CREATE TABLE username_skeletons (
+    skeleton TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+  );
+  CREATE INDEX username_skeletons_user_id ON username_skeletons (user_id);
+  `);
+    const users = await client.query<{ id: string; username: string }>('SELECT id, username FROM users ORDER BY created_at, id COLLATE "C"');
+    const plan = planSkeletonBackfill(users.rows);
+    await client.query('INSERT INTO username_skeletons (skeleton, user_id) SELECT * FROM unnest($1::text[], $2::text[])', [
+      plan.rows.map((r) => r.skeleton),
+      plan.rows.map((r) => r.userId),
+    ]);
+    if (plan.warning !== null) warn(plan.warning);
+  },
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -147,6 +188,17 @@ interface RefreshRow {
 interface ResetRow {
   token_hash: string;
   user_id: string;
+  expires_at: Int8;
+  used_at: Int8 | null;
+  created_at: Int8;
+}
+interface PendingRow {
+  token_hash: string;
+  email_normalized: string;
+  email: string;
+  username: string;
+  name: string;
+  password_hash: string;
   expires_at: Int8;
   used_at: Int8 | null;
   created_at: Int8;
@@ -211,6 +263,16 @@ const toReset = (r: ResetRow): ResetTokenRecord => ({
   usedAt: numOrNull(r.used_at),
   createdAt: num(r.created_at),
 });
+const toPending = (r: PendingRow): PendingRegistration => ({
+  tokenHash: r.token_hash,
+  username: r.username,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
+  expiresAt: num(r.expires_at),
+  usedAt: numOrNull(r.used_at),
+  createdAt: num(r.created_at),
+});
 const toOutbox = (r: OutboxRow): OutboxMessage => ({
   id: String(r.id),
   to: r.recipient,
@@ -226,18 +288,13 @@ const toFailure = (r: FailureRow): FailureRecord => ({
   blockedUntil: numOrNull(r.blocked_until),
 });
 
-/** A unique violation (SQLSTATE 23505) on the users table: which user field collided. */
-function duplicateField(err: unknown): 'username' | 'email' | null {
+/** A unique violation (SQLSTATE 23505) of a new user: which collision it is. */
+function duplicateKind(err: unknown): 'taken' | 'lookalike' | 'email' | null {
   const e = err as { code?: string; table?: string; constraint?: string };
-  if (e.code !== '23505' || e.table !== 'users') return null;
-  return e.constraint === 'users_email_normalized' ? 'email' : 'username';
-}
-
-function duplicateError(field: 'username' | 'email', username: string): DuplicateUserError {
-  return new DuplicateUserError(
-    field === 'email' ? 'this email belongs to another user' : `username ${JSON.stringify(username)} is taken`,
-    field,
-  );
+  if (e.code !== '23505') return null;
+  if (e.table === 'username_skeletons') return 'lookalike';
+  if (e.table !== 'users') return null;
+  return e.constraint === 'users_email_normalized' ? 'email' : 'taken';
 }
 
 /**
@@ -287,7 +344,7 @@ const policyParams = (p: RateLimitPolicy): number[] => [
   p.maxDelaySeconds * 1000,
 ];
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends StoreOptions {
   /** Largest number of connections this process opens (default 10). */
   readonly maxConnections?: number;
   /** Called with errors of idle connections (e.g. the server restarted); default: ignored. */
@@ -304,7 +361,7 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, application_name: 'auth-elements' });
     pool.on('error', (err) => options.onIdleError?.(err));
     try {
-      await migrate(pool);
+      await migrate(pool, options.warn ?? ((m) => console.warn(`warning: ${m}`)));
     } catch (err) {
       await pool.end().catch(() => {});
       throw err;
@@ -352,21 +409,26 @@ export class PostgresStore implements Store {
     ];
     const insert = `INSERT INTO users (id, username, username_normalized, name, email, email_normalized, password_hash, roles, disabled, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10, $10) RETURNING *`;
+    // Sorted: two creations sharing skeletons take their index entries in one order (no deadlock).
+    const skeletons = usernameSkeletons(user.username).sort();
     const preauthorized = options?.consumePreauthorizedEmail;
     try {
-      if (preauthorized === undefined) {
-        return toUser((await this.one<UserRow>(insert, params))!);
-      }
       return await this.tx(async (client) => {
-        // The row lock of this DELETE makes a racing registration with the same email wait, then
-        // find the email gone. A failing insert rolls the deletion back.
-        const removed = await client.query('DELETE FROM preauthorized_emails WHERE email = $1', [normalizeEmail(preauthorized)]);
-        if (removed.rowCount === 0) throw new NotPreauthorizedError('this email is not pre-authorized');
+        if (preauthorized !== undefined) {
+          // The row lock of this DELETE makes a racing registration with the same email wait, then
+          // find the email gone. A failing insert rolls the deletion back.
+          const removed = await client.query('DELETE FROM preauthorized_emails WHERE email = $1', [normalizeEmail(preauthorized)]);
+          if (removed.rowCount === 0) throw new NotPreauthorizedError('this email is not pre-authorized');
+        }
+        // Skeletons first (their foreign key is checked at commit): a look-alike, like a taken name,
+        // is found before an email collision. A concurrent creation of a look-alike waits on the
+        // unique index until this transaction ends, then fails.
+        await client.query('INSERT INTO username_skeletons (skeleton, user_id) SELECT unnest($1::text[]), $2', [skeletons, params[0]]);
         return toUser((await client.query<UserRow>(insert, params)).rows[0]!);
       });
     } catch (err) {
-      const field = duplicateField(err);
-      if (field !== null) throw duplicateError(field, user.username);
+      const kind = duplicateKind(err);
+      if (kind !== null) throw duplicateUserError(kind, user.username);
       throw err;
     }
   }
@@ -374,6 +436,17 @@ export class PostgresStore implements Store {
   async findUserByUsername(username: string): Promise<UserRecord | null> {
     if (hasNul(username)) return null;
     const row = await this.one<UserRow>('SELECT * FROM users WHERE username_normalized = $1', [normalizeUsername(username)]);
+    return row === undefined ? null : toUser(row);
+  }
+
+  async findConfusableUser(username: string): Promise<UserRecord | null> {
+    if (hasNul(username)) return null;
+    const row = await this.one<UserRow>(
+      `SELECT * FROM users WHERE username_normalized = $1
+         OR id IN (SELECT user_id FROM username_skeletons WHERE skeleton = ANY($2::text[]))
+       ORDER BY created_at, id COLLATE "C" LIMIT 1`,
+      [normalizeUsername(username), usernameSkeletons(username)],
+    );
     return row === undefined ? null : toUser(row);
   }
 
@@ -416,7 +489,7 @@ export class PostgresStore implements Store {
         return toUser(row);
       });
     } catch (err) {
-      if (duplicateField(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
+      if (duplicateKind(err) !== null) throw new DuplicateUserError('this email belongs to another user', 'email');
       throw err;
     }
   }
@@ -589,7 +662,41 @@ export class PostgresStore implements Store {
     return row === undefined ? null : toReset(row);
   }
 
+  // ---- pending registrations ----
+
+  async insertPendingRegistration(r: Omit<PendingRegistration, 'usedAt' | 'createdAt'>, now: number): Promise<void> {
+    // One statement: a newer registration for the same email replaces (voids) the older one; two
+    // racing ones serialize on the unique index and the later one wins.
+    await this.pool.query(
+      `INSERT INTO pending_registrations (token_hash, email_normalized, email, username, name, password_hash, expires_at, used_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)
+       ON CONFLICT (email_normalized) DO UPDATE SET token_hash = EXCLUDED.token_hash, email = EXCLUDED.email,
+         username = EXCLUDED.username, name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
+         expires_at = EXCLUDED.expires_at, used_at = NULL, created_at = EXCLUDED.created_at`,
+      [r.tokenHash, normalizeEmail(r.email), r.email, r.username, r.name, r.passwordHash, r.expiresAt, now],
+    );
+  }
+
+  async consumePendingRegistration(tokenHash: string, now: number): Promise<PendingRegistration | null> {
+    const row = await this.one<PendingRow>(
+      'UPDATE pending_registrations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING *',
+      [now, tokenHash],
+    );
+    return row === undefined ? null : toPending(row);
+  }
+
+  async findPendingRegistration(tokenHash: string): Promise<PendingRegistration | null> {
+    const row = await this.one<PendingRow>('SELECT * FROM pending_registrations WHERE token_hash = $1', [tokenHash]);
+    return row === undefined ? null : toPending(row);
+  }
+
   // ---- pre-authorized emails ----
+
+  async isPreauthorizedEmail(email: string): Promise<boolean> {
+    const n = normalizeEmail(email);
+    if (n === '' || hasNul(n)) return false;
+    return (await this.one('SELECT 1 FROM preauthorized_emails WHERE email = $1', [n])) !== undefined;
+  }
 
   async addPreauthorizedEmails(emails: readonly string[], now: number): Promise<number> {
     const list = [...new Set(emails.map(normalizeEmail).filter((e) => e !== ''))];
@@ -639,7 +746,8 @@ export class PostgresStore implements Store {
       `WITH t AS (DELETE FROM refresh_tokens WHERE expires_at <= $1),
             s AS (DELETE FROM sessions WHERE absolute_expires_at <= $1),
             f AS (DELETE FROM login_failures WHERE window_start <= $2 AND (blocked_until IS NULL OR blocked_until <= $1)),
-            r AS (DELETE FROM reset_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL)
+            r AS (DELETE FROM reset_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL),
+            p AS (DELETE FROM pending_registrations WHERE expires_at <= $1 OR used_at IS NOT NULL)
        DELETE FROM outbox WHERE created_at <= $3`,
       [now, now - failureMaxAgeMs, now - OUTBOX_MAX_AGE_MS],
     );
@@ -652,9 +760,11 @@ export class PostgresStore implements Store {
   }
 }
 
-async function migrate(pool: pg.Pool): Promise<void> {
+async function migrate(pool: pg.Pool, warn: (message: string) => void): Promise<void> {
   const client = await pool.connect();
   let broken = false;
+  // Said once the migration is committed (a rolled-back one has nothing to warn about).
+  const warnings: string[] = [];
   try {
     await client.query('BEGIN');
     // Held until COMMIT/ROLLBACK: a second process opening at the same time waits here, then sees
@@ -666,7 +776,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
     if (current > MIGRATIONS.length) {
       throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
     }
-    for (let v = current; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v] ?? '');
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      const m = MIGRATIONS[v];
+      if (typeof m === 'function') await m(client, (w) => warnings.push(w));
+      else if (m !== undefined) await client.query(m);
+    }
     if (r.rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES ($1)', [MIGRATIONS.length]);
     else if (current !== MIGRATIONS.length) await client.query('UPDATE schema_version SET version = $1', [MIGRATIONS.length]);
     await client.query('COMMIT');
@@ -676,6 +790,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
   } finally {
     client.release(broken);
   }
+  for (const w of warnings) warn(w);
 }
 
 /** Open the PostgreSQL store at `connectionString` (migrating it). */

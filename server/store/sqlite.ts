@@ -8,10 +8,12 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { RateLimitPolicy } from '../config.js';
+import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys, latestBlock, nextFailure } from '../rate-limit.js';
 import {
   DuplicateUserError,
   NotPreauthorizedError,
+  duplicateUserError,
   OUTBOX_MAX_AGE_MS,
   normalizeEmail,
   normalizeUsername,
@@ -20,15 +22,17 @@ import {
   type FailureRecord,
   type NewUser,
   type OutboxMessage,
+  type PendingRegistration,
   type RefreshTokenRecord,
   type ResetTokenRecord,
   type SessionRecord,
   type Store,
+  type StoreOptions,
   type UserRecord,
 } from './types.js';
 
 /** A migration: SQL, or a function for what SQL cannot do alone (NFKC back-fills). */
-type Migration = string | ((db: Database.Database) => void);
+type Migration = string | ((db: Database.Database, warn: (message: string) => void) => void);
 
 const MIGRATIONS: readonly Migration[] = [
   // 1: users, sessions, refresh tokens, login failures
@@ -108,6 +112,34 @@ const MIGRATIONS: readonly Migration[] = [
     }
     db.exec("CREATE UNIQUE INDEX users_email_normalized ON users(email_normalized) WHERE email_normalized <> ''");
   },
+  // 3: pending registrations (proof of the mailbox before the account exists); the skeletons of
+  //    usernames (confusable usernames are refused), back-filled
+  (db, warn) => {
+    db.exec(`
+  CREATE TABLE pending_registrations (
+    token_hash TEXT PRIMARY KEY,
+    email_normalized TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    username TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    password_hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  -- Deferred: createUser inserts the skeletons before the user, so a look-alike is found first.
+  CREATE TABLE username_skeletons (
+    skeleton TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+  );
+  CREATE INDEX username_skeletons_user_id ON username_skeletons(user_id);
+  `);
+    const users = db.prepare('SELECT id, username FROM users ORDER BY created_at, id').all() as { id: string; username: string }[];
+    const plan = planSkeletonBackfill(users);
+    const insert = db.prepare('INSERT INTO username_skeletons (skeleton, user_id) VALUES (?, ?)');
+    for (const row of plan.rows) insert.run(row.skeleton, row.userId);
+    if (plan.warning !== null) warn(plan.warning);
+  },
 ];
 
 interface UserRow {
@@ -141,6 +173,17 @@ interface RefreshRow {
 interface ResetRow {
   token_hash: string;
   user_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+interface PendingRow {
+  token_hash: string;
+  email_normalized: string;
+  email: string;
+  username: string;
+  name: string;
+  password_hash: string;
   expires_at: number;
   used_at: number | null;
   created_at: number;
@@ -199,6 +242,16 @@ const toReset = (r: ResetRow): ResetTokenRecord => ({
   usedAt: r.used_at,
   createdAt: r.created_at,
 });
+const toPending = (r: PendingRow): PendingRegistration => ({
+  tokenHash: r.token_hash,
+  username: r.username,
+  name: r.name,
+  email: r.email,
+  passwordHash: r.password_hash,
+  expiresAt: r.expires_at,
+  usedAt: r.used_at,
+  createdAt: r.created_at,
+});
 const toOutbox = (r: OutboxRow): OutboxMessage => ({
   id: String(r.id),
   to: r.recipient,
@@ -214,7 +267,9 @@ const toFailure = (r: FailureRow): FailureRecord => ({
   blockedUntil: r.blocked_until,
 });
 
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, warn: (message: string) => void): void {
+  // Said once the migration is committed (a rolled-back one has nothing to warn about).
+  const warnings: string[] = [];
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   // IMMEDIATE: two processes opening a fresh file do not both migrate.
   db.transaction(() => {
@@ -225,18 +280,19 @@ function migrate(db: Database.Database): void {
     }
     for (let v = current; v < MIGRATIONS.length; v++) {
       const m = MIGRATIONS[v];
-      if (typeof m === 'function') m(db);
+      if (typeof m === 'function') m(db, (w) => warnings.push(w));
       else if (m !== undefined) db.exec(m);
     }
     if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
     else db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
   }).immediate();
+  for (const w of warnings) warn(w);
 }
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Open (creating if needed) the SQLite store at `file`. */
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, options: StoreOptions = {}): Store {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   // Create the file 0600 ourselves; SQLite gives the -wal/-shm files the same mode.
   fs.closeSync(fs.openSync(file, 'a', 0o600));
@@ -245,7 +301,7 @@ export function openSqliteStore(file: string): Store {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  migrate(db);
+  migrate(db, options.warn ?? ((m) => console.warn(`warning: ${m}`)));
 
   const q = {
     insertUser: db.prepare(
@@ -253,6 +309,13 @@ export function openSqliteStore(file: string): Store {
        VALUES (@id, @username, @username_normalized, @name, @email, @email_normalized, @password_hash, @roles, @disabled, @now, @now)`,
     ),
     userByName: db.prepare('SELECT * FROM users WHERE username_normalized = ?'),
+    insertSkeleton: db.prepare('INSERT INTO username_skeletons (skeleton, user_id) VALUES (?, ?)'),
+    // The skeletons are bound twice when there is one (a username has one or two).
+    confusableUser: db.prepare(
+      `SELECT * FROM users WHERE username_normalized = ?
+         OR id IN (SELECT user_id FROM username_skeletons WHERE skeleton IN (?, ?))
+       ORDER BY created_at, id LIMIT 1`,
+    ),
     userByEmail: db.prepare("SELECT * FROM users WHERE email_normalized = ? AND email_normalized <> ''"),
     otherUserWithEmail: db.prepare("SELECT 1 FROM users WHERE email_normalized = ? AND email_normalized <> '' AND id <> ?"),
     setDetails: db.prepare('UPDATE users SET name = @name, email = @email, email_normalized = @email_normalized, updated_at = @now WHERE id = @id'),
@@ -275,6 +338,20 @@ export function openSqliteStore(file: string): Store {
       'UPDATE reset_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id',
     ),
     reset: db.prepare('SELECT * FROM reset_tokens WHERE token_hash = ?'),
+    // One statement: a newer registration for the same email replaces (voids) the older one.
+    upsertPending: db.prepare(
+      `INSERT INTO pending_registrations (token_hash, email_normalized, email, username, name, password_hash, expires_at, used_at, created_at)
+       VALUES (@token_hash, @email_normalized, @email, @username, @name, @password_hash, @expires_at, NULL, @now)
+       ON CONFLICT(email_normalized) DO UPDATE SET token_hash = excluded.token_hash, email = excluded.email,
+         username = excluded.username, name = excluded.name, password_hash = excluded.password_hash,
+         expires_at = excluded.expires_at, used_at = NULL, created_at = excluded.created_at`,
+    ),
+    consumePending: db.prepare(
+      'UPDATE pending_registrations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+    ),
+    pending: db.prepare('SELECT * FROM pending_registrations WHERE token_hash = ?'),
+    prunePending: db.prepare('DELETE FROM pending_registrations WHERE expires_at <= ? OR used_at IS NOT NULL'),
+    isPreauth: db.prepare('SELECT 1 FROM preauthorized_emails WHERE email = ?'),
     addPreauth: db.prepare('INSERT INTO preauthorized_emails (email, created_at) VALUES (?, ?) ON CONFLICT(email) DO NOTHING'),
     removePreauth: db.prepare('DELETE FROM preauthorized_emails WHERE email = ?'),
     listPreauth: db.prepare('SELECT email FROM preauthorized_emails ORDER BY email'),
@@ -341,11 +418,14 @@ export function openSqliteStore(file: string): Store {
     q.revokeUserSessions.run(now, userId, except);
     q.useUserTokens.run(now, userId, except);
   });
-  const insertUser = db.transaction((row: Record<string, unknown>, preauthorized: string | null) => {
+  const insertUser = db.transaction((row: Record<string, unknown>, skeletons: readonly string[], preauthorized: string | null) => {
     if (preauthorized !== null && q.removePreauth.run(preauthorized).changes === 0) {
       throw new NotPreauthorizedError('this email is not pre-authorized');
     }
-    q.insertUser.run(row); // a constraint error rolls the pre-authorization back
+    // Skeletons first (their foreign key is checked at commit): a look-alike, like a taken name,
+    // is found before an email collision. A constraint error rolls everything back.
+    for (const skeleton of skeletons) q.insertSkeleton.run(skeleton, row['id']);
+    q.insertUser.run(row);
   });
   const insertReset = db.transaction((tokenHash: string, userId: string, expiresAt: number, now: number) => {
     q.deleteUserResets.run(userId);
@@ -380,9 +460,11 @@ export function openSqliteStore(file: string): Store {
     },
   );
 
-  /** Which unique index a SQLITE_CONSTRAINT_UNIQUE error names. */
-  const duplicateField = (err: unknown): 'username' | 'email' =>
-    String((err as Error).message).includes('email_normalized') ? 'email' : 'username';
+  /** Which collision a unique or primary-key constraint error of createUser is. */
+  const duplicateKind = (err: unknown): 'taken' | 'lookalike' | 'email' => {
+    const message = String((err as Error).message);
+    return message.includes('email_normalized') ? 'email' : message.includes('username_skeletons') ? 'lookalike' : 'taken';
+  };
 
   let closed = false;
   return {
@@ -403,16 +485,13 @@ export function openSqliteStore(file: string): Store {
             disabled: user.disabled === true ? 1 : 0,
             now,
           },
+          usernameSkeletons(user.username),
           preauthorized === undefined ? null : normalizeEmail(preauthorized),
         );
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-          const field = code === 'SQLITE_CONSTRAINT_UNIQUE' ? duplicateField(err) : 'username';
-          throw new DuplicateUserError(
-            field === 'email' ? 'this email belongs to another user' : `username ${JSON.stringify(user.username)} is taken`,
-            field,
-          );
+          throw duplicateUserError(duplicateKind(err), user.username);
         }
         throw err;
       }
@@ -420,6 +499,11 @@ export function openSqliteStore(file: string): Store {
     },
     async findUserByUsername(username) {
       const row = q.userByName.get(normalizeUsername(username)) as UserRow | undefined;
+      return row === undefined ? null : toUser(row);
+    },
+    async findConfusableUser(username) {
+      const [first = '', second = first] = usernameSkeletons(username);
+      const row = q.confusableUser.get(normalizeUsername(username), first, second) as UserRow | undefined;
       return row === undefined ? null : toUser(row);
     },
     async findUserByEmail(email) {
@@ -471,6 +555,30 @@ export function openSqliteStore(file: string): Store {
     async findResetToken(tokenHash) {
       const row = q.reset.get(tokenHash) as ResetRow | undefined;
       return row === undefined ? null : toReset(row);
+    },
+    async insertPendingRegistration(r, now) {
+      q.upsertPending.run({
+        token_hash: r.tokenHash,
+        email_normalized: normalizeEmail(r.email),
+        email: r.email,
+        username: r.username,
+        name: r.name,
+        password_hash: r.passwordHash,
+        expires_at: r.expiresAt,
+        now,
+      });
+    },
+    async consumePendingRegistration(tokenHash, now) {
+      const row = q.consumePending.get(now, tokenHash, now) as PendingRow | undefined;
+      return row === undefined ? null : toPending(row);
+    },
+    async findPendingRegistration(tokenHash) {
+      const row = q.pending.get(tokenHash) as PendingRow | undefined;
+      return row === undefined ? null : toPending(row);
+    },
+    async isPreauthorizedEmail(email) {
+      const n = normalizeEmail(email);
+      return n !== '' && q.isPreauth.get(n) !== undefined;
     },
     async addPreauthorizedEmails(emails, now) {
       return addPreauth.immediate(emails, now);
@@ -525,6 +633,7 @@ export function openSqliteStore(file: string): Store {
         q.pruneSessions.run(now);
         q.pruneFailures.run(now - failureMaxAgeMs, now);
         q.pruneResets.run(now);
+        q.prunePending.run(now);
         q.pruneOutbox.run(now - OUTBOX_MAX_AGE_MS);
       }).immediate();
     },

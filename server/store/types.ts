@@ -104,6 +104,25 @@ export class DuplicateUserError extends Error {
 }
 
 /**
+ * The DuplicateUserError of a createUser collision: `taken` (the normalized username or the id
+ * exists), `lookalike` (a skeleton of the username belongs to another user), `email`.
+ */
+export function duplicateUserError(kind: 'taken' | 'lookalike' | 'email', username: string): DuplicateUserError {
+  if (kind === 'email') return new DuplicateUserError('this email belongs to another user', 'email');
+  const what = kind === 'taken' ? 'is taken' : "looks like another user's (confusable characters)";
+  return new DuplicateUserError(`username ${JSON.stringify(username)} ${what}`, 'username');
+}
+
+/** Options of both stores. */
+export interface StoreOptions {
+  /**
+   * Where a migration's warnings go (default: console.warn). Migration 3 warns once, in one line,
+   * when existing usernames already look alike.
+   */
+  readonly warn?: (message: string) => void;
+}
+
+/**
  * createUser with `consumePreauthorizedEmail` when that email is not (or no longer) on the
  * pre-authorized list. Nothing was written.
  */
@@ -146,6 +165,21 @@ export interface ResetTokenRecord {
   readonly createdAt: number;
 }
 
+/**
+ * A registration waiting for the proof of its mailbox: the password is already hashed; only the
+ * SHA-256 hex digest of the mailed token is kept. At most one per (normalized) email.
+ */
+export interface PendingRegistration {
+  readonly tokenHash: string;
+  readonly username: string;
+  readonly name: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly expiresAt: number;
+  readonly usedAt: number | null;
+  readonly createdAt: number;
+}
+
 /** prune() deletes outbox messages older than this (7 days). */
 export const OUTBOX_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
@@ -155,8 +189,12 @@ export interface Store {
    * Insert a user. The store keeps `normalizeEmail(email)` in a column with a unique index over
    * non-empty values, next to the email as given.
    *
-   * Throws DuplicateUserError (field 'username') when the normalized username exists, or (field
-   * 'email') when the non-empty normalized email belongs to another user.
+   * Throws DuplicateUserError (field 'username') when the normalized username exists or when the
+   * username is confusable with an existing one (one of its usernameSkeletons, server/identity.ts,
+   * belongs to another user: the store keeps every user's skeletons in a unique index), or (field
+   * 'email') when the non-empty normalized email belongs to another user. The username collisions
+   * are found before the email one. Of concurrent creations of confusable usernames, at most one
+   * succeeds.
    *
    * With `options.consumePreauthorizedEmail`, one transaction first deletes that email (normalized)
    * from the pre-authorized list and inserts the user: when the email was not on the list it throws
@@ -168,6 +206,11 @@ export interface Store {
   createUser(user: NewUser, now: number, options?: { readonly consumePreauthorizedEmail?: string }): Promise<UserRecord>;
   /** Look a user up by username (normalized here, so any case/compatibility form matches). */
   findUserByUsername(username: string): Promise<UserRecord | null>;
+  /**
+   * The user a new account with this username would be confused with: the oldest user holding one
+   * of its skeletons, or with its normalized username; null when the name is free.
+   */
+  findConfusableUser(username: string): Promise<UserRecord | null>;
   /** Look a user up by email, normalized here with normalizeEmail. An empty email finds nobody. */
   findUserByEmail(email: string): Promise<UserRecord | null>;
   findUserById(id: string): Promise<UserRecord | null>;
@@ -261,7 +304,26 @@ export interface Store {
   /** The token whatever its state (tests, diagnostics). */
   findResetToken(tokenHash: string): Promise<ResetTokenRecord | null>;
 
+  // ---- pending registrations (registration with proof of the mailbox) ----
+  /**
+   * Store a pending registration. It replaces any other pending registration of the same
+   * normalized email (a newer request voids the older link), in one statement.
+   */
+  insertPendingRegistration(
+    registration: Omit<PendingRegistration, 'usedAt' | 'createdAt'>,
+    now: number,
+  ): Promise<void>;
+  /**
+   * Atomically mark the registration used and return it — only if it exists, was unused and
+   * `expiresAt > now`; else null. Of concurrent calls with one hash at most one gets it.
+   */
+  consumePendingRegistration(tokenHash: string, now: number): Promise<PendingRegistration | null>;
+  /** The pending registration whatever its state (tests, diagnostics). */
+  findPendingRegistration(tokenHash: string): Promise<PendingRegistration | null>;
+
   // ---- pre-authorized emails (registration mode "preauthorized") ----
+  /** Whether the email (compared normalized) is on the list. */
+  isPreauthorizedEmail(email: string): Promise<boolean>;
   /**
    * Add emails (kept in normalizeEmail form; duplicates and ones already listed are ignored).
    * Returns how many were new.
@@ -282,7 +344,7 @@ export interface Store {
   /**
    * Delete what can no longer matter at `now`: refresh tokens past expiry, sessions past their
    * absolute expiry, failure counters older than `failureMaxAgeMs` and not blocked, reset tokens
-   * past expiry or used, outbox messages older than OUTBOX_MAX_AGE_MS.
+   * and pending registrations past expiry or used, outbox messages older than OUTBOX_MAX_AGE_MS.
    */
   prune(now: number, failureMaxAgeMs: number): Promise<void>;
   close(): Promise<void>;

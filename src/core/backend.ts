@@ -65,7 +65,14 @@ export interface AuthBackend {
   watch?(listener: (session: Session | null) => void): () => void;
 
   // Account operations; each resolves when the server accepted the request.
-  register?(input: RegisterInput, ctx: OperationContext): Promise<Session | null>;
+  /**
+   * Resolves the session when registering signs in, null when the account was created without
+   * signing in, or `{ kind: 'verify' }` when the server mailed a link and a code to prove the
+   * address: the account exists once `verifyRegistration` brings the token back.
+   */
+  register?(input: RegisterInput, ctx: OperationContext): Promise<Session | null | RegistrationPending>;
+  /** Finish a registration with the token of its mail (link or code). */
+  verifyRegistration?(input: { token: string }, ctx: OperationContext): Promise<RegistrationDone>;
   changePassword?(input: ChangePasswordInput, ctx: OperationContext): Promise<void>;
   requestPasswordReset?(input: { login: string }, ctx: OperationContext): Promise<void>;
   resetPassword?(input: { token: string; password: string }, ctx: OperationContext): Promise<void>;
@@ -105,6 +112,18 @@ export interface LoginInput {
   display?: 'redirect' | 'popup';
 }
 
+/** `register` mailed a link and a code; `verifyRegistration` finishes it. */
+export interface RegistrationPending {
+  readonly kind: 'verify';
+}
+
+/** What `verifyRegistration` did: the new account's username (null if the server did not say). */
+export interface RegistrationDone {
+  readonly username: string | null;
+  /** The session, for backends that sign in once the registration is complete. */
+  readonly session: Session | null;
+}
+
 export interface RegisterInput {
   name: string;
   email: string;
@@ -133,4 +152,8 @@ export interface OperationContext {
 
 export function isRedirect(value: Session | LoginRedirect): value is LoginRedirect {
   return (value as LoginRedirect).kind === 'redirect';
+}
+
+export function isRegistrationPending(value: Session | RegistrationPending): value is RegistrationPending {
+  return (value as RegistrationPending).kind === 'verify';
 }

@@ -1,5 +1,6 @@
 import {
   isRedirect,
+  isRegistrationPending,
   type AuthBackend,
   type ChangePasswordInput,
   type LoginInput,
@@ -27,6 +28,14 @@ export interface AuthClientOptions {
 
 export interface OperationOptions {
   signal?: AbortSignal;
+}
+
+/** What `register` and `verifyRegistration` resolve: the client's state, and what happened. */
+export interface RegistrationResult extends AuthState {
+  /** True when the server mailed a link and a code: the account exists after `verifyRegistration`. */
+  readonly verificationSent: boolean;
+  /** The account's username, when known. */
+  readonly username: string | null;
 }
 
 type Listener = (state: AuthState) => void;
@@ -187,15 +196,36 @@ export class AuthClient {
     return this.backend.response?.() ?? null;
   }
 
-  register(input: RegisterInput, options: OperationOptions = {}): Promise<AuthState> {
-    return this.#account('register', async (backend, ctx) => {
-      const session = await backend.register!(input, ctx);
-      if (session) {
-        this.#epoch++;
-        this.#applySession(session);
-        this.#tabs?.post({ type: 'login', from: this.#id });
-      }
+  /**
+   * Register. Resolves the client's state plus `verificationSent` (true: the server mailed a link and
+   * a code; the account exists after `verifyRegistration`) and the `username`.
+   */
+  async register(input: RegisterInput, options: OperationOptions = {}): Promise<RegistrationResult> {
+    let verificationSent = false;
+    const state = await this.#account('register', async (backend, ctx) => {
+      const result = await backend.register!(input, ctx);
+      if (result && isRegistrationPending(result)) verificationSent = true;
+      else if (result) this.#signedUp(result);
     }, options);
+    return { ...state, verificationSent, username: input.username };
+  }
+
+  /** Finish a registration with the token from its mail (the link's `verify_token`, or the code). */
+  async verifyRegistration(input: { token: string }, options: OperationOptions = {}): Promise<RegistrationResult> {
+    let username: string | null = null;
+    const state = await this.#account('verifyRegistration', async (backend, ctx) => {
+      const done = await backend.verifyRegistration!(input, ctx);
+      username = done.username;
+      if (done.session) this.#signedUp(done.session);
+    }, options);
+    return { ...state, verificationSent: false, username };
+  }
+
+  /** A registration that signed in (backends that do). */
+  #signedUp(session: Session): void {
+    this.#epoch++;
+    this.#applySession(session);
+    this.#tabs?.post({ type: 'login', from: this.#id });
   }
 
   changePassword(input: ChangePasswordInput, options: OperationOptions = {}): Promise<AuthState> {

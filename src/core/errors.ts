@@ -50,7 +50,9 @@ export type AuthErrorCode =
   /** The email address belongs to another account. */
   | 'email_taken'
   /** A password-reset code or link is wrong, used or expired. */
-  | 'reset_token_invalid';
+  | 'reset_token_invalid'
+  /** A registration code or link is wrong, used, expired or superseded by a newer one. */
+  | 'verification_token_invalid';
 
 export interface AuthErrorOptions {
   cause?: unknown;

@@ -2,7 +2,7 @@
  * auth-elements/core: the AuthClient and its backends. No Lit, no DOM rendering, no side effects
  * on import.
  */
-export { AuthClient, type AuthClientOptions, type OperationOptions } from './client.js';
+export { AuthClient, type AuthClientOptions, type OperationOptions, type RegistrationResult } from './client.js';
 export type {
   AuthBackend,
   ChangePasswordInput,
@@ -10,10 +10,12 @@ export type {
   LoginRedirect,
   OperationContext,
   RegisterInput,
+  RegistrationDone,
+  RegistrationPending,
   Session,
   UpdateDetailsInput,
 } from './backend.js';
-export { isRedirect } from './backend.js';
+export { isRedirect, isRegistrationPending } from './backend.js';
 export { AuthConfigError, AuthError, isAuthError, type AuthErrorCode, type ConfigErrorCode } from './errors.js';
 export { displayName, hasRole, makeUser, type AuthOrg, type AuthState, type AuthStateStatus, type AuthUser } from './state.js';
 export { JwtApiBackend, defaultUser, type JwtApiOptions } from './jwt-api.js';

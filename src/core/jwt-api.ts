@@ -5,6 +5,8 @@ import type {
   LoginInput,
   OperationContext,
   RegisterInput,
+  RegistrationDone,
+  RegistrationPending,
   Session,
   UpdateDetailsInput,
 } from './backend.js';
@@ -25,6 +27,8 @@ export interface JwtApiOptions {
   baseUrl?: string;
   /** Account operations (reference server bodies). Each is unsupported while its URL is unset. */
   registerUrl?: string;
+  /** Finishes a registration with the mailed token (`{token}`); `<baseUrl>/register/verify`. */
+  registerVerifyUrl?: string;
   /** Password change (signed in: current + new password). */
   passwordUrl?: string;
   forgotPasswordUrl?: string;
@@ -254,10 +258,18 @@ export class JwtApiBackend implements AuthBackend {
     }
   }
 
-  async register(input: RegisterInput, ctx: OperationContext): Promise<null> {
+  async register(input: RegisterInput, ctx: OperationContext): Promise<RegistrationPending | null> {
     const { name, email, username, password } = input;
-    await this.#call(this.#o.registerUrl, 'registration', { name, email, username, password }, ctx, false);
-    return null; // registering does not sign in: the user logs in next (as with Streamlit-Authenticator)
+    const response = await this.#call(this.#o.registerUrl, 'registration', { name, email, username, password }, ctx, false);
+    // 202: the server mailed a link and a code to prove the address; the account exists once the
+    // token comes back (verifyRegistration). Registering never signs in: the user logs in next.
+    return response.status === 202 ? { kind: 'verify' } : null;
+  }
+
+  async verifyRegistration(input: { token: string }, ctx: OperationContext): Promise<RegistrationDone> {
+    const response = await this.#call(this.#o.registerVerifyUrl, 'registration', { token: input.token }, ctx, false, verifyCode);
+    const user = response.body?.user as { username?: unknown } | undefined;
+    return { username: typeof user?.username === 'string' ? user.username : null, session: null };
   }
 
   async changePassword(input: ChangePasswordInput, ctx: OperationContext): Promise<void> {
@@ -311,12 +323,13 @@ export class JwtApiBackend implements AuthBackend {
     body: Record<string, string>,
     ctx: OperationContext,
     signedIn: boolean,
+    codeOf: (response: JsonResponse) => AuthError['code'] = accountCode,
   ): Promise<JsonResponse> {
     if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
     if (signedIn && !this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
     const response = await this.#post(url, body, ctx, { bearer: signedIn ? this.#token : null });
     if (response.status >= 200 && response.status < 300) return response;
-    throw errorFromResponse(response, accountCode(response), `The ${operation} was refused.`);
+    throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
   }
 
   /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
@@ -570,11 +583,17 @@ function accountCode(response: JsonResponse): AuthError['code'] {
   return 'request_rejected';
 }
 
+/** A refused registration token is not a reset token. */
+function verifyCode(response: JsonResponse): AuthError['code'] {
+  return response.body?.error === 'invalid_token' ? 'verification_token_invalid' : accountCode(response);
+}
+
 const BASE_PATHS = {
   url: '/login',
   refreshUrl: '/refresh',
   logoutUrl: '/logout',
   registerUrl: '/register',
+  registerVerifyUrl: '/register/verify',
   passwordUrl: '/password',
   forgotPasswordUrl: '/password/forgot',
   resetPasswordUrl: '/password/reset',

@@ -381,6 +381,95 @@ describe('auth-register', () => {
     }
   });
 
+  describe('when the server proves the address by mail', () => {
+    afterEach(() => history.replaceState(history.state, '', location.pathname));
+
+    it('says "Check your email", asks for the code (one-time-code), and creates the account with it', async () => {
+      const { el, backend } = await mount({ registerVerify: true });
+      let registered: AuthRegisteredEvent | null = null;
+      el.addEventListener('auth-registered', (e) => (registered = e));
+      await fillAndSubmit(el, VALUES);
+      await waitUntil(() => partText(el, 'success') !== '');
+      expect(partText(el, 'success')).to.equal('Check your email: we sent a link and a code to finish creating your account.');
+      expect(part(el, 'success')!.getAttribute('role')).to.equal('status');
+      expect(partText(el, 'header')).to.equal('Confirm your email');
+      expect(describeFields(el)).to.deep.equal([{ name: 'verify-code', type: 'text', autocomplete: 'one-time-code', label: 'Code from the email' }]);
+      expect(field(el, 'verify-code').getAttribute('autocapitalize')).to.equal('none');
+      expect(submitButton(el).textContent?.trim()).to.equal('Create account');
+      expect(registered, 'no account yet').to.equal(null);
+      await expect(el).to.be.accessible();
+
+      const done = oneEvent(el, 'auth-registered') as Promise<AuthRegisteredEvent>;
+      await fillAndSubmit(el, { 'verify-code': '  code-from-mail ' });
+      expect((await done).detail).to.deep.equal({ username: 'newbie' });
+      expect(backend.lastCall('verifyRegistration')!.input).to.deep.equal({ token: 'code-from-mail' });
+      await waitUntil(() => partText(el, 'success') === 'Your account was created. You can now log in.');
+      expect(partText(el, 'header')).to.equal('Register');
+      expect(describeFields(el).map((f) => f.name)).to.deep.equal(['name', 'email', 'username', 'password', 'password-repeat']);
+    });
+
+    it('a wrong code shows verification_token_invalid on the code field', async () => {
+      const { el, backend } = await mount({ registerVerify: true });
+      await fillAndSubmit(el, VALUES);
+      await waitUntil(() => el.querySelector('input[name="verify-code"]') !== null);
+      backend.options.accountError = 'verification_token_invalid';
+      const errorEvent = oneEvent(el, 'auth-error') as Promise<AuthErrorEvent>;
+      await fillAndSubmit(el, { 'verify-code': 'wrong' });
+      expect((await errorEvent).detail).to.include({ code: 'verification_token_invalid', operation: 'verify-registration' });
+      await el.updateComplete;
+      expect(part(el, 'error')!.textContent).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
+      expect(field(el, 'verify-code').getAttribute('aria-invalid')).to.equal('true');
+      await waitUntil(() => document.activeElement === field(el, 'verify-code'));
+    });
+
+    it('takes ?verify_token= from the address, removes it with replaceState, and finishes by itself', async () => {
+      history.replaceState(history.state, '', `${location.pathname}?keep=1&verify_token=tok-from-mail#top`);
+      const { el, backend } = await mount({ verifiedUsername: 'grace' });
+      expect(new URL(location.href).searchParams.has('verify_token')).to.be.false;
+      expect(new URL(location.href).searchParams.get('keep')).to.equal('1');
+      expect(location.hash).to.equal('#top');
+      await waitUntil(() => partText(el, 'success') === 'Your account was created. You can now log in.', 'the link did not finish the registration');
+      expect(backend.accountCalls.map((c) => [c.operation, c.input])).to.deep.equal([['verifyRegistration', { token: 'tok-from-mail' }]]);
+      expect(describeFields(el).map((f) => f.name)).to.deep.equal(['name', 'email', 'username', 'password', 'password-repeat']);
+    });
+
+    it('a stale link shows the code field and the error', async () => {
+      history.replaceState(history.state, '', `${location.pathname}?verify_token=stale`);
+      const { el } = await mount({ accountError: 'verification_token_invalid' });
+      await waitUntil(() => !part(el, 'error')!.hidden, 'no error shown');
+      expect(part(el, 'error')!.textContent).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
+      expect(describeFields(el).map((f) => f.name)).to.deep.equal(['verify-code']);
+      expect(field(el, 'verify-code').getAttribute('aria-invalid')).to.equal('true');
+    });
+
+    it('a token attribute finishes with a click; an empty one asks for the code', async () => {
+      const { el, backend } = await mount({ verifiedUsername: 'grace' }, 'token="tok-from-page"');
+      expect(describeFields(el)).to.deep.equal([]);
+      expect(partText(el, 'header')).to.equal('Confirm your email');
+      expect(backend.accountCalls.length, 'no request before the click').to.equal(0);
+      submitButton(el).click();
+      await waitUntil(() => partText(el, 'success') === 'Your account was created. You can now log in.');
+      expect(backend.accountCalls.map((c) => [c.operation, c.input])).to.deep.equal([['verifyRegistration', { token: 'tok-from-page' }]]);
+      expect(el.token).to.equal(undefined, 'used up');
+
+      const empty = (await mount({}, 'token=""')).el;
+      expect(describeFields(empty).map((f) => f.name)).to.deep.equal(['verify-code']);
+    });
+
+    it('speaks French', async () => {
+      await loadTranslation('fr');
+      const { el } = await mount({ registerVerify: true }, 'lang="fr"');
+      await fillAndSubmit(el, VALUES);
+      await waitUntil(() => partText(el, 'success') !== '');
+      expect(partText(el, 'success')).to.equal(
+        'Consultez vos e-mails\u00a0: nous vous avons envoyé un lien et un code pour terminer la création de votre compte.',
+      );
+      expect(partText(el, 'header')).to.equal('Confirmez votre adresse e-mail');
+      expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Code reçu par e-mail']);
+      expect(submitButton(el).textContent?.trim()).to.equal('Créer le compte');
+    });
+  });
+
   it('reflects location and fits a 250px sidebar without horizontal overflow', async () => {
     const { el, wrapper } = await mount({}, 'location="sidebar"');
     expect(el.getAttribute('location')).to.equal('sidebar');

@@ -4,6 +4,8 @@ import type {
   LoginInput,
   OperationContext,
   RegisterInput,
+  RegistrationDone,
+  RegistrationPending,
   Session,
   UpdateDetailsInput,
 } from '../../src/core/backend.js';
@@ -47,6 +49,10 @@ export interface FakeBackendOptions {
   accountError?: AccountFailure | null;
   /** Milliseconds before account operations answer, or 'never' (until aborted). Default 0. */
   accountDelay?: number | 'never';
+  /** `register` answers that a link and a code were mailed (the server proves the address). */
+  registerVerify?: boolean;
+  /** The username `verifyRegistration` reports. Default `newbie`. */
+  verifiedUsername?: string | null;
 }
 
 export type AccountFailure = AuthErrorCode | { code: AuthErrorCode; description?: string; status?: number };
@@ -58,6 +64,7 @@ export interface LoginCall {
 
 export type AccountOperation =
   | 'register'
+  | 'verifyRegistration'
   | 'changePassword'
   | 'requestPasswordReset'
   | 'resetPassword'
@@ -118,9 +125,15 @@ export class FakeBackend implements AuthBackend {
     this.forgetCalls++;
   }
 
-  async register(input: RegisterInput, ctx: OperationContext): Promise<null> {
+  async register(input: RegisterInput, ctx: OperationContext): Promise<RegistrationPending | null> {
     await this.#account('register', input, ctx);
-    return null;
+    return this.options.registerVerify ? { kind: 'verify' } : null;
+  }
+
+  async verifyRegistration(input: { token: string }, ctx: OperationContext): Promise<RegistrationDone> {
+    await this.#account('verifyRegistration', input, ctx);
+    const username = this.options.verifiedUsername;
+    return { username: username === undefined ? 'newbie' : username, session: null };
   }
 
   async changePassword(input: ChangePasswordInput, ctx: OperationContext): Promise<void> {

@@ -81,6 +81,7 @@ describe('AuthClient', () => {
   it('operations the backend lacks reject with unsupported', async () => {
     const client = new AuthClient({ backend: backendFor(sharedServer(), new ManualClock()), tabs: noTabSync });
     await rejectsWith(client.register({ name: 'a', email: 'a@b.c', username: 'a', password: 'p' }), 'unsupported');
+    await rejectsWith(client.verifyRegistration({ token: 't' }), 'unsupported');
     await rejectsWith(client.listOrgs(), 'unsupported');
   });
 

@@ -399,6 +399,52 @@ describe('JwtApiBackend', () => {
     await rejectsWith(client.updateDetails({ name: 'x' }), 'weak_password');
   });
 
+  it('registration with proof of the mailbox: a 202 says a link was mailed; verifyRegistration posts the token to <baseUrl>/register/verify', async () => {
+    const t = setup(
+      { baseUrl: '/api/auth' },
+      {
+        'POST /api/auth/refresh': () => json(401, { error: 'invalid_grant' }),
+        'POST /api/auth/register': (call) =>
+          JSON.parse(call.body!).username === 'immediate' ? json(201, { user: { id: '8', username: 'immediate' } }) : json(202, { ok: true }),
+        'POST /api/auth/register/verify': (call) => {
+          expect(call.headers.authorization).to.equal(undefined);
+          const { token } = JSON.parse(call.body!) as { token: string };
+          if (token === 'good-token') return json(201, { user: { id: '9', username: 'newbie' } });
+          return json(400, { error: 'invalid_token', error_description: 'This registration link or code is invalid.' });
+        },
+      },
+      clock,
+    );
+    const client = t.client;
+    await client.start();
+    const sent = await client.register({ name: 'N', email: 'n@x.io', username: 'newbie', password: PASSWORD });
+    expect(sent.verificationSent).to.equal(true);
+    expect(sent.status).to.equal('anonymous'); // still the client's state: existing callers keep working
+    const bad = await rejectsWith(client.verifyRegistration({ token: 'stale' }), 'verification_token_invalid');
+    expect(bad.description).to.equal('This registration link or code is invalid.');
+    const done = await client.verifyRegistration({ token: 'good-token' });
+    expect([done.verificationSent, done.username, done.status]).to.deep.equal([false, 'newbie', 'anonymous']);
+    const created = await client.register({ name: 'N', email: 'i@x.io', username: 'immediate', password: PASSWORD });
+    expect([created.verificationSent, created.username]).to.deep.equal([false, 'immediate']);
+    expect(t.fetch.calls.map((c) => c.url).filter((u) => u.includes('register'))).to.deep.equal([
+      '/api/auth/register',
+      '/api/auth/register/verify',
+      '/api/auth/register/verify',
+      '/api/auth/register',
+    ]);
+    client.dispose();
+  });
+
+  it('registerVerifyUrl can be given alone; without it verifyRegistration is unsupported', async () => {
+    const t = setup({ registerVerifyUrl: '/signup/confirm' }, { 'POST /signup/confirm': () => json(201, {}) }, clock);
+    await t.client.start();
+    expect((await t.client.verifyRegistration({ token: 'x' })).username).to.equal(null);
+    const u = setup({}, {}, clock);
+    await u.client.start();
+    await rejectsWith(u.client.verifyRegistration({ token: 'x' }), 'unsupported');
+    expect(u.fetch.calls).to.have.length(0);
+  });
+
   it('account operations without a configured URL are unsupported, not a request', async () => {
     const t = setup({}, { 'POST /token': async () => json(200, { access: await access() }) }, clock);
     await t.client.start();

@@ -1,7 +1,7 @@
 // End to end, every account flow of the demo in Chromium against the real server (SQLite, demo mode,
-// mail to the development outbox): register -> log in; forgot -> mail -> reset -> log in with the new
-// password, old one refused; forgot username -> mail; update details; change password -> the other
-// device's session is gone.
+// mail to the development outbox): register -> the link from the outbox -> log in; forgot -> mail ->
+// reset -> log in with the new password, old one refused; forgot username -> mail; update details;
+// change password -> the other device's session is gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -66,7 +66,7 @@ async function apiLogin(username: string, password: string): Promise<number> {
 }
 
 describe('account flows in the demo', () => {
-  test('register, then log in with the new account', async () => {
+  test('register -> the link in the demo mailbox -> log in with the new account', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${demo.origin}/account.html`);
@@ -77,7 +77,20 @@ describe('account flows in the demo', () => {
       password: CAROL.password,
       'password-repeat': CAROL.password,
     });
+    await page.locator('auth-register [role="status"]').getByText('Check your email: we sent a link and a code').waitFor();
+    await page.locator('auth-register input[name="verify-code"]').waitFor();
+    assert.equal(await apiLogin(CAROL.username, CAROL.password), 401, 'no account before the mailbox is proved');
+
+    const mail = await waitForMail((m) => m.to === CAROL.email && /verify_token=/.test(m.text));
+    const link = mail.text.match(/https?:\/\/\S+verify_token=[A-Za-z0-9_-]+/)?.[0];
+    assert.ok(link?.startsWith(`${demo.origin}/account.html?`), `the link points at the demo's account page: ${link}`);
+    // the mailbox page shows it as a link; following it finishes the registration by itself
+    await page.goto(`${demo.origin}/mailbox.html`);
+    await page.locator('.mailbox a[href*="verify_token="]').first().click();
+    await page.waitForURL(/account\.html/);
+    await page.waitForFunction(() => !location.search.includes('verify_token'));
     await page.locator('auth-register [role="status"]').getByText('Your account was created').waitFor();
+
     // registering again with the same username is refused with a clear message
     await fill(page, 'auth-register', {
       name: 'Other',

@@ -133,6 +133,14 @@ export function resetTokenOf(mail: SinkMail): string {
   return m[1]!;
 }
 
+/** The registration token in a verification mail (from the link). */
+export function verifyTokenOf(mail: SinkMail): string {
+  const { text } = mailBodies(mail.raw);
+  const m = /verify_token=([A-Za-z0-9_-]{43})/.exec(text);
+  if (m === null) throw new Error(`no verification link in the mail: ${text}`);
+  return m[1]!;
+}
+
 export const STRONG = 'correct horse battery staple';
 export const STRONG2 = 'a completely different passphrase';
 
@@ -145,3 +153,25 @@ export const session = (s: TestServer, access: string): Promise<JsonResponse> =>
   call(s, 'GET', '/api/auth/session', { headers: bearer(access) });
 
 export { login };
+
+/** What a run of the admin CLI printed, and its exit code. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run bin/auth-admin.mjs as a child process with a clean environment (no AUTH_* from the caller). */
+export function runAdminCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...options.env };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'auth-admin.mjs'), ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin!.end(options.stdin ?? '');
+  });
+}

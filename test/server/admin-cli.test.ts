@@ -3,39 +3,19 @@
  * checked through a real server on the same file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { argon2Params } from '../../server/passwords.js';
-import { REPO_ROOT, STRONG, register, session } from './account-helpers.js';
+import { REPO_ROOT, STRONG, register, runAdminCli, session, type CliRun } from './account-helpers.js';
 import { login, startServer, tempDir, type TestServer } from './helpers.js';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'auth-admin.mjs');
 const FIXTURE = path.join(REPO_ROOT, 'test', 'server', 'fixtures', 'streamlit-authenticator.yaml');
 /** The original passwords of the fixture's bcrypt hashes. */
 const FIXTURE_PASSWORDS = { jsmith: 'abc-jsmith-2024', rbriggs: 'def', mwilliams: 'correct horse battery staple 🐎' } as const;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI with a clean environment (no AUTH_* from the caller). */
-function cli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...options.env };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+type Run = CliRun;
+const cli = runAdminCli;
 
 const noStackTrace = (r: Run): void => {
   assert.ok(!/\n\s+at .+:\d+/.test(r.stderr), `stack trace in stderr:\n${r.stderr}`);

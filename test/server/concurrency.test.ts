@@ -4,7 +4,10 @@
  * database, requests alternating between them) — the same test body for both:
  * - 200 concurrent registrations of distinct users all persist (counted in the store afterwards);
  * - 20 concurrent registrations of one username (in different letter cases) give exactly one
- *   account and 19 clear 409 `username_taken` answers; nothing is lost, nothing doubled.
+ *   account and 19 clear 409 `username_taken` answers; nothing is lost, nothing doubled;
+ * - 60 concurrent registrations from one address with a limit of 10, spread over two more servers on
+ *   the same database: exactly 10 are hashed and created, 50 answer 429 (the attempt is counted in
+ *   the store before the hash).
  */
 import { after, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { openStore } from '../../server/store/open.js';
 import type { Store } from '../../server/store/types.js';
 import { startPostgres, type PgServer } from './pg-harness.js';
+import type { ConfigOverrides } from '../../server/config.js';
+import { REGISTER_ADDRESS_PREFIX } from '../../server/routes/account.js';
 import { post, startServer, tempDir, type TestServer } from './helpers.js';
 
 const DISTINCT = 200;
@@ -22,6 +27,8 @@ const password = (): string => `tall ${randomBytes(9).toString('base64url')} lan
 
 interface Target {
   readonly servers: readonly TestServer[];
+  /** Start more servers on the same database with other settings (closed by the suite). */
+  more(config: ConfigOverrides): Promise<TestServer[]>;
   /** A store on the same database, opened separately, to count what persisted. */
   readonly store: Store;
 }
@@ -76,6 +83,26 @@ function concurrencySuite(name: string, setup: () => Promise<Target>, teardown: 
       assert.equal(stored[0]!.id, winner.id);
       assert.equal(stored[0]!.username, winner.username);
     });
+
+    test('60 concurrent registrations from one address over the limit of 10: exactly 10 hashed and created, 50 x 429', async () => {
+      const limited = await target.more({ registerRateLimit: { max: 10, windowSeconds: 3600 } });
+      await target.store.clearFailures(`${REGISTER_ADDRESS_PREFIX}127.0.0.1`); // the tests above counted too
+      const hashes = () => limited.reduce((n, s) => n + s.hasher.hashCalls, 0);
+      const before = hashes();
+      const prefix = `lim${randomBytes(3).toString('hex')}`;
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          post(limited[i % limited.length]!, '/api/auth/register', { username: `${prefix}-${i}`, email: `${prefix}-${i}@example.com`, password: password() }),
+        ),
+      );
+      const statuses = results.map((r) => r.status);
+      assert.deepEqual(
+        { hashed: hashes() - before, created: statuses.filter((x) => x === 201).length, limited: statuses.filter((x) => x === 429).length },
+        { hashed: 10, created: 10, limited: 50 },
+        statuses.join(','),
+      );
+      assert.equal((await target.store.listUsers()).filter((u) => u.username.startsWith(`${prefix}-`)).length, 10);
+    });
   });
 }
 
@@ -85,15 +112,24 @@ const openConfig = { registration: 'open' as const };
 {
   let server: TestServer | undefined;
   let store: Store | undefined;
+  const extra: TestServer[] = [];
   concurrencySuite(
     'SQLite (one server)',
     async () => {
       server = await startServer({ config: openConfig });
       store = await openStore(server.config);
-      return { servers: [server], store };
+      const first = server;
+      // More servers on the same SQLite file (separate connections, as separate processes would have).
+      const more = async (config: ConfigOverrides) => {
+        const started = await Promise.all([1, 2].map(() => startServer({ config: { ...openConfig, ...config }, dataDir: first.dataDir })));
+        extra.push(...started);
+        return started;
+      };
+      return { servers: [server], store, more };
     },
     async () => {
       await store?.close();
+      await Promise.allSettled(extra.map((s) => s.close()));
       await server?.close();
     },
   );
@@ -112,7 +148,12 @@ const openConfig = { registration: 'open' as const };
       const config = { ...openConfig, databaseUrl: pgServer.url };
       servers.push(...(await Promise.all([startServer({ config, dataDir }), startServer({ config, dataDir })])));
       store = await openStore({ databaseUrl: pgServer.url, dbPath: '' });
-      return { servers, store };
+      const more = async (overrides: ConfigOverrides) => {
+        const started = await Promise.all([1, 2].map(() => startServer({ config: { ...config, ...overrides }, dataDir })));
+        servers.push(...started);
+        return started;
+      };
+      return { servers: [...servers], store, more };
     },
     async () => {
       await store?.close();

@@ -49,12 +49,18 @@ export function makeClock(start = Date.now()): Clock {
 
 export interface CountingHasher extends PasswordHasher {
   verifyCalls: number;
+  /** hash() calls (createApp hashes one dummy password at start). */
+  hashCalls: number;
 }
 
 export function countingHasher(inner: PasswordHasher = argon2Hasher()): CountingHasher {
   const h: CountingHasher = {
     verifyCalls: 0,
-    hash: (p) => inner.hash(p),
+    hashCalls: 0,
+    hash: (p) => {
+      h.hashCalls++;
+      return inner.hash(p);
+    },
     verify: (encoded, p) => {
       h.verifyCalls++;
       return inner.verify(encoded, p);
@@ -105,6 +111,7 @@ export function testConfig(dataDir: string, overrides: ConfigOverrides = {}): Se
       account: { maxFailures: 1000, windowSeconds: 900, baseDelaySeconds: 1, maxDelaySeconds: 900 },
       address: { maxFailures: 1000, windowSeconds: 900, baseDelaySeconds: 1, maxDelaySeconds: 900 },
     },
+    registerRateLimit: { max: 1000, windowSeconds: 3600 },
     ...overrides,
   });
 }

@@ -295,6 +295,59 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       }));
     });
 
+    // ------------------------------------------------- confusable usernames (issue 6 item 15)
+    describe('confusable usernames (a unique index of TR39 skeletons)', () => {
+      test('a look-alike throws DuplicateUserError (username) and writes nothing; findConfusableUser names the holder', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        const ivan = await addUser(s, 'Ivan');
+        for (const [name, holder] of [['\u0430lice', alice], ['AL\u0406CE', alice], ['a1ice', alice], ['AIice', alice], ['lvan', ivan], ['IVAN', ivan]] as const) {
+          await rejectsWith(addUser(s, name), DuplicateUserError, (e) => assert.equal(e.field, 'username', name));
+          assert.equal((await s.findConfusableUser(name))?.id, holder.id, name);
+        }
+        assert.equal((await s.listUsers()).length, 2);
+        assert.equal(await s.findConfusableUser('alicia'), null);
+        assert.equal(await s.findConfusableUser('ivana'), null);
+        assert.equal((await addUser(s, 'alicia')).username, 'alicia');
+      }));
+
+      test('a look-alike is found before an email collision, and rolls a pre-authorization back', withStore(async (s) => {
+        await addUser(s, 'alice', { email: 'alice@example.com' });
+        await rejectsWith(addUser(s, '\u0430lice', { email: 'alice@example.com' }), DuplicateUserError, (e) => assert.equal(e.field, 'username'));
+        await s.addPreauthorizedEmails(['bea@example.com'], T0);
+        await rejectsWith(
+          s.createUser({ username: '\u0430lice', email: 'bea@example.com', passwordHash: HASH }, T0, { consumePreauthorizedEmail: 'bea@example.com' }),
+          DuplicateUserError,
+          (e) => assert.equal(e.field, 'username'),
+        );
+        assert.deepEqual(await s.listPreauthorizedEmails(), ['bea@example.com']);
+        assert.equal((await s.listUsers()).length, 1);
+      }));
+
+      test('concurrent creations of alice and look-alikes from two store instances: exactly one succeeds', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          const names = ['alice', '\u0430lice', 'ALICE', 'a1ice', '\u0251lice', 'AIice', 'alic\u0435', '\u0430l\u0456c\u0435'];
+          for (let round = 0; round < 3; round++) {
+            const suffix = ['', 'x', 'yz'][round]!;
+            const results = await Promise.allSettled(
+              names.map((n, i) => (i % 2 === 0 ? s : other).createUser({ username: n + suffix, email: `r${round}-${i}@example.com`, passwordHash: HASH }, T0)),
+            );
+            const created = results.filter((r) => r.status === 'fulfilled');
+            assert.equal(created.length, 1, JSON.stringify(results.map((r) => r.status)));
+            for (const r of results) {
+              if (r.status === 'rejected') {
+                assert.ok(r.reason instanceof DuplicateUserError, String(r.reason));
+                assert.equal(r.reason.field, 'username');
+              }
+            }
+          }
+          assert.equal((await s.listUsers()).length, 3);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+    });
+
     // ---------------------------------------------------------------- sessions
     describe('sessions and refresh tokens', () => {
       test('createSession / getSession / revokeSession (idempotent)', withStore(async (s) => {
@@ -692,6 +745,57 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       }));
     });
 
+    // ---------------------------------------------------------------- pending registrations
+    describe('pending registrations', () => {
+      const pending = (token: string, email: string, username = 'newbie', expiresAt = T0 + 30 * MIN) => ({
+        tokenHash: sha(token), email, username, name: 'New Bie', passwordHash: HASH, expiresAt,
+      });
+
+      test('single use, expiry exclusive, the whole record comes back', withStore(async (s) => {
+        await s.insertPendingRegistration(pending('p1', 'New@Example.com'), T0);
+        const stored = { ...pending('p1', 'New@Example.com'), usedAt: null, createdAt: T0 };
+        assert.deepEqual(await s.findPendingRegistration(sha('p1')), stored);
+        assert.deepEqual(await s.consumePendingRegistration(sha('p1'), T0 + 1), { ...stored, usedAt: T0 + 1 });
+        assert.equal(await s.consumePendingRegistration(sha('p1'), T0 + 2), null);
+        await s.insertPendingRegistration(pending('p2', 'other@example.com', 'other', T0 + MIN), T0);
+        assert.equal(await s.consumePendingRegistration(sha('p2'), T0 + MIN), null, 'expired at expiresAt');
+        assert.equal(await s.consumePendingRegistration(sha('nope'), T0), null);
+        assert.equal(await s.findPendingRegistration(sha('nope')), null);
+      }));
+
+      test('a newer registration for the same email (any case) voids the older one, not other emails', withStore(async (s) => {
+        await s.insertPendingRegistration(pending('old', 'same@example.com', 'first'), T0);
+        await s.insertPendingRegistration(pending('other', 'other@example.com', 'other'), T0);
+        await s.insertPendingRegistration(pending('new', 'SAME@example.com', 'second'), T0 + 1);
+        assert.equal(await s.findPendingRegistration(sha('old')), null);
+        assert.equal(await s.consumePendingRegistration(sha('old'), T0 + 2), null);
+        assert.equal((await s.consumePendingRegistration(sha('new'), T0 + 2))?.username, 'second');
+        assert.equal((await s.consumePendingRegistration(sha('other'), T0 + 2))?.username, 'other');
+      }));
+
+      test('concurrent registrations for one email leave one usable token; concurrent consumes give it once', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? s : other).insertPendingRegistration(pending(`c${i}`, 'race@example.com'), T0)));
+          const live: number[] = [];
+          for (let i = 0; i < 10; i++) if ((await s.findPendingRegistration(sha(`c${i}`))) !== null) live.push(i);
+          assert.equal(live.length, 1, `one registration survives, got ${live.join(',')}`);
+          const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? s : other).consumePendingRegistration(sha(`c${live[0]}`), T0 + 1)));
+          assert.equal(results.filter((r) => r !== null).length, 1);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('isPreauthorizedEmail compares normalized', withStore(async (s) => {
+        await s.addPreauthorizedEmails(['Invited@Corp.com'], T0);
+        assert.equal(await s.isPreauthorizedEmail('invited@corp.COM'), true);
+        assert.equal(await s.isPreauthorizedEmail('other@corp.com'), false);
+        assert.equal(await s.isPreauthorizedEmail(''), false);
+        assert.equal(await s.isPreauthorizedEmail('invited@corp.com\u0000'), false);
+      }));
+    });
+
     // ---------------------------------------------------------------- outbox
     describe('development outbox', () => {
       test('messages come back newest first, limited, with string ids', withStore(async (s, ctx) => {
@@ -740,6 +844,12 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         await s.addOutboxMessage({ to: 'x@example.com', subject: 'old', text: '' }, now - OUTBOX_MAX_AGE_MS);
         await s.addOutboxMessage({ to: 'x@example.com', subject: 'new', text: '' }, now - OUTBOX_MAX_AGE_MS + 1);
 
+        const reg = (token: string, email: string, expiresAt: number) =>
+          s.insertPendingRegistration({ tokenHash: sha(token), email, username: token, name: '', passwordHash: HASH, expiresAt }, T0);
+        await reg('reg-used', 'used@example.com', now + MIN);
+        await s.consumePendingRegistration(sha('reg-used'), T0 + 1);
+        await reg('reg-expired', 'expired@example.com', now);
+        await reg('reg-live', 'live@example.com', now + 1);
         await s.prune(now, 3600_000);
 
         assert.equal(await s.getSession(oldSession), null);
@@ -753,6 +863,9 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         assert.equal(await s.findResetToken(sha('reset-used')), null);
         assert.equal(await s.findResetToken(sha('reset-expired')), null);
         assert.ok(await s.findResetToken(sha('reset-live')));
+        assert.equal(await s.findPendingRegistration(sha('reg-used')), null);
+        assert.equal(await s.findPendingRegistration(sha('reg-expired')), null);
+        assert.ok(await s.findPendingRegistration(sha('reg-live')));
         assert.deepEqual((await s.listOutbox(10)).map((m) => m.subject), ['new']);
         assert.equal((await s.listUsers()).length, 3, 'users are never pruned');
       }));

@@ -44,6 +44,21 @@ const MAX_LENGTH = 256;
 
 let instances = 0;
 
+/**
+ * Read a token from the page address (`?<name>=…`, the link in a mail) once, and remove it from the
+ * address bar with `history.replaceState`, so it neither stays in the history nor leaks through
+ * `Referer`. Null when absent.
+ */
+export function takeUrlParam(name: string): string | null {
+  const url = new URL(location.href);
+  const value = url.searchParams.get(name);
+  if (value !== null) {
+    url.searchParams.delete(name);
+    history.replaceState(history.state, '', url);
+  }
+  return value;
+}
+
 /** Length as the server counts it: code points after NFC, so an emoji counts once. */
 function passwordLength(value: string): number {
   return [...value.normalize('NFC')].length;
@@ -178,6 +193,11 @@ export abstract class AuthForm extends AuthElement {
   /** The error to show: the last operation's. */
   protected currentError(): FormError | null {
     return this.operationError;
+  }
+
+  /** Submit the form as the user would (e.g. a token from a link needs no typing). */
+  protected submit(): void {
+    this.#form?.requestSubmit();
   }
 
   /** This element's own string: `title`, `submit` or `success`, under its key prefix. */

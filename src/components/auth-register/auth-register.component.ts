@@ -1,9 +1,12 @@
-import type { PropertyDeclarations } from 'lit';
-import type { AuthClient } from '../../core/index.js';
-import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import type { PropertyDeclarations, PropertyValues } from 'lit';
+import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email, name, newPassword } from '../auth-form/fields.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
 import styles from './auth-register.styles.js';
+
+/** The query parameter of the link in the registration mail. */
+const PARAM = 'verify_token';
 
 /**
  * The registration form: name, email, username, password and its repetition. Registering does not
@@ -19,15 +22,26 @@ import styles from './auth-register.styles.js';
  * (common passwords are checked there) and its reason is shown when it refuses one. Shown only
  * while nobody is signed in; a placeholder keeps the place while the session is being restored.
  *
+ * **Proof of the address.** When the server mails a link and a code instead of creating the account
+ * at once (the reference server does wherever mail is configured), the element says "Check your
+ * email: we sent a link and a code to finish creating your account.", and shows a "Code from the
+ * email" field (`verify-code`, `autocomplete="one-time-code"`); the account is created with the code
+ * (`verifyRegistration`), then the usual success message shows and `auth-registered` fires. The link
+ * in the mail leads to a page with this element: a `?verify_token=…` parameter is read when the
+ * element connects, removed from the address bar at once with `history.replaceState` (as
+ * `<auth-reset-password>` does with `reset_token`), and the registration finishes by itself. A code
+ * the server refuses shows `verification_token_invalid` on the code field.
+ *
  * @summary Registration form (name, email, username, password).
  *
  * @slot footer - Content under the form, e.g. a link to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
  * @event auth-registered - {AuthRegisteredEvent} The account was created; `detail` is `{username}`.
- * @event auth-error - {AuthErrorEvent} Registration failed; `detail` is `{code, message, operation: 'register'}`
- *   (codes include `registration_not_allowed`, `username_taken`, `email_taken`, `weak_password`,
- *   `invalid_input`, and `password_mismatch` found before sending).
+ * @event auth-error - {AuthErrorEvent} Registration failed; `detail` is `{code, message, operation: 'register' |
+ *   'verify-registration'}` (codes include `registration_not_allowed`, `username_taken`, `email_taken`,
+ *   `weak_password`, `invalid_input`, `verification_token_invalid`, and `password_mismatch` found
+ *   before sending).
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Register").
@@ -42,6 +56,7 @@ import styles from './auth-register.styles.js';
  * @csspart username-input - (light DOM) the username input.
  * @csspart password-input - (light DOM) the new password input.
  * @csspart password-repeat-input - (light DOM) the repeated password input.
+ * @csspart verify-code-input - (light DOM) the code from the registration mail (after it was sent).
  * @csspart hint - (light DOM) the password policy hint.
  * @csspart strength - (light DOM) the live strength indicator (aria-live=polite).
  * @csspart submit-button - (light DOM) the submit button.
@@ -67,12 +82,15 @@ import styles from './auth-register.styles.js';
  * @cssstate authenticated - A user is signed in (element hidden).
  * @cssstate error - The session could not be checked (form shown).
  *
+ * @attr token - A registration token to finish with (else taken from `?verify_token=` in the address); empty
+ *   once the server mailed a code: the form asks for it. Not reflected.
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign up","Register":"Create account"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
- *   `passwordHint`, `working`, `error.*`, …).
+ *   `passwordHint`, `working`, `verifyCode`, `verifyRegistration.title`, `verifyRegistration.submit`,
+ *   `verifyRegistration.success` ("Check your email…"), `error.*`, …).
  * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthRegister extends AuthForm {
@@ -80,15 +98,51 @@ export class AuthRegister extends AuthForm {
 
   static override properties: PropertyDeclarations = {
     passwordMinLength: { attribute: 'password-min-length', type: Number },
+    token: {},
   };
 
-  protected readonly operation = 'register';
+  /**
+   * The second step: a registration token to finish with (from `?verify_token=` when the element
+   * connects; used once), or '' once the server mailed a code: the form asks for it.
+   */
+  declare token: string | undefined;
+  /** The token came from the address: finish without waiting for a click. */
+  #finishFromLink = false;
+  /** The username typed at the first step, for `auth-registered`. */
+  #username = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const token = takeUrlParam(PARAM);
+    if (token !== null) {
+      this.token ||= token;
+      this.#finishFromLink = true;
+    }
+  }
+
+  /** The second step: a code was mailed, or a token is at hand. */
+  #verifying(): boolean {
+    return this.token != null;
+  }
+
+  protected get operation() {
+    return this.#verifying() ? 'verify-registration' : 'register';
+  }
 
   protected override get scope(): string {
-    return 'register';
+    return this.#verifying() ? 'verifyRegistration' : 'register';
+  }
+
+  /** Who follows the link finishes it whatever the session; the first step is for signed-out users. */
+  protected override visible(status: AuthStateStatus): boolean {
+    return this.#verifying() ? status !== 'unknown' : super.visible(status);
   }
 
   protected inputs(): FieldSpec[] {
+    if (this.#verifying()) {
+      if (this.token) return [];
+      return [{ name: 'verify-code', label: 'verifyCode', autocomplete: 'one-time-code', verbatim: true, errors: ['verification_token_invalid'] }];
+    }
     return [
       name,
       email(['email_taken', 'registration_not_allowed']),
@@ -97,9 +151,29 @@ export class AuthRegister extends AuthForm {
     ];
   }
 
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    if (this.#finishFromLink && this.token && this.auth.client) {
+      this.#finishFromLink = false;
+      this.submit();
+    }
+  }
+
   protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
-    const username = value('username');
-    await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal });
+    let username: string | null = value('username');
+    if (this.#verifying()) {
+      ({ username } = await client.verifyRegistration({ token: this.token || value('verify-code').trim() }, { signal }).catch((err: AuthError) => {
+        // A refused token is dropped: the code field appears for the code of a newer mail.
+        if (err.code === 'verification_token_invalid') this.token = '';
+        throw err;
+      }));
+      this.token = undefined; // used up
+      username ??= this.#username;
+    } else if ((await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal })).verificationSent) {
+      this.#username = username;
+      this.token = '';
+      return;
+    }
     this.dispatchEvent(new AuthRegisteredEvent(username));
   }
 }

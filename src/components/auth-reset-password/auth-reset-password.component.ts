@@ -1,6 +1,6 @@
 import type { PropertyDeclarations } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
-import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { currentPassword, newPassword } from '../auth-form/fields.js';
 import styles from './auth-reset-password.styles.js';
 
@@ -97,13 +97,8 @@ export class AuthResetPassword extends AuthForm {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const url = new URL(location.href);
-    const token = url.searchParams.get(PARAM);
-    if (token !== null) {
-      url.searchParams.delete(PARAM);
-      history.replaceState(history.state, '', url);
-      this.token ||= token;
-    }
+    const token = takeUrlParam(PARAM);
+    if (token !== null) this.token ||= token;
   }
 
   /** Change mode: signed in and no token. */

@@ -8,6 +8,7 @@ export type AuthOperation =
   | 'login'
   | 'logout'
   | 'register'
+  | 'verify-registration'
   | 'change-password'
   | 'reset-password'
   | 'forgot-password'

@@ -43,6 +43,8 @@ export type Translation = {
   readonly newPassword: string;
   readonly passwordRepeat: string;
   readonly resetCode: string;
+  /** The code of the registration mail (`<auth-register>` after the server mailed a link). */
+  readonly verifyCode: string;
   /** Under a new password: `{min}` is the policy's minimum length. */
   readonly passwordHint: string;
   /** The strength indicator: `{length}` typed so far, `{min}` needed. */
@@ -55,6 +57,13 @@ export type Translation = {
   readonly 'register.title': string;
   readonly 'register.submit': string;
   readonly 'register.success': string;
+  /**
+   * `<auth-register>` once the server mailed a link and a code (title, submit, and the message shown
+   * when the mail went out: the success of the first step).
+   */
+  readonly 'verifyRegistration.title': string;
+  readonly 'verifyRegistration.submit': string;
+  readonly 'verifyRegistration.success': string;
   readonly 'changePassword.title': string;
   readonly 'changePassword.submit': string;
   readonly 'changePassword.success': string;
@@ -96,6 +105,7 @@ const en: Translation = {
   newPassword: 'New password',
   passwordRepeat: 'Repeat password',
   resetCode: 'Reset code',
+  verifyCode: 'Code from the email',
   passwordHint: 'Use at least {min} characters. Length matters more than symbols.',
   passwordShort: 'Too short ({length}/{min})',
   passwordOk: 'OK',
@@ -105,6 +115,9 @@ const en: Translation = {
   'register.title': 'Register',
   'register.submit': 'Register',
   'register.success': 'Your account was created. You can now log in.',
+  'verifyRegistration.title': 'Confirm your email',
+  'verifyRegistration.submit': 'Create account',
+  'verifyRegistration.success': 'Check your email: we sent a link and a code to finish creating your account.',
   'changePassword.title': 'Change password',
   'changePassword.submit': 'Change password',
   'changePassword.success': 'Your password was changed.',
@@ -144,6 +157,7 @@ const en: Translation = {
   'error.username_taken': 'This username is already taken.',
   'error.email_taken': 'This email address is already used by another account.',
   'error.reset_token_invalid': 'This reset code is wrong, already used or expired. Request a new one.',
+  'error.verification_token_invalid': 'This code is wrong, already used or expired. Register again to get a new one.',
   'error.password_mismatch': 'The passwords do not match.',
   'error.password_required_for_email': 'Enter your current password to change your email address.',
   'error.wrong_password': 'The current password is wrong.',
