@@ -176,4 +176,27 @@ describe('the script-tag page (plain HTML, one module script)', () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  test('account forms load on first use: none on this page, each on the account page, and when added later', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    const chunks: string[] = [];
+    page.on('request', (r) => {
+      const m = /\/dist\/chunks\/(auth-[a-z-]+)-/.exec(r.url());
+      if (m?.[1]) chunks.push(m[1]);
+    });
+    await page.goto(demo.origin + '/script-tag.html');
+    await page.locator('auth-login input[name="username"]').waitFor({ state: 'visible' });
+    assert.deepEqual(chunks, [], 'a page with only a login form downloads no account form');
+    // A form added by the page's own code later is found and defined.
+    await page.evaluate(() => document.body.append(document.createElement('auth-forgot')));
+    await page.waitForFunction(() => customElements.get('auth-forgot') !== undefined);
+    assert.deepEqual(chunks, ['auth-forgot']);
+    await page.goto(demo.origin + '/account.html');
+    await page.locator('auth-register input[name="username"]').waitFor({ state: 'visible' });
+    for (const tag of ['auth-register', 'auth-reset-password', 'auth-forgot', 'auth-update-details']) {
+      assert.ok(await page.evaluate((t) => customElements.get(t) !== undefined, tag), `${tag} is defined on the account page`);
+    }
+    await context.close();
+  });
 });
