@@ -322,6 +322,13 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
       const allowed = await mayMailAccount(accountId, now);
       if (user === null || user.disabled || user.email === '' || !allowed) return;
       await store.insertResetToken({ tokenHash, userId: user.id, expiresAt: now + config.resetTokenTtl * 1000 }, now);
+      // An email change voids reset tokens in its own transaction; one that landed between the look-up
+      // and the insert did not see this token: check again, and never mail a live link to an old address.
+      const current = await store.findUserById(user.id);
+      if (current === null || current.disabled || normalizeEmail(current.email) !== normalizeEmail(user.email)) {
+        await store.consumeResetToken(tokenHash, now);
+        return;
+      }
       // The link comes from configuration (AUTH_APP_URL), never from the request's Host header.
       ctx.mail.send(
         resetPasswordMail({

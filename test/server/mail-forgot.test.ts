@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { hashResetToken } from '../../server/routes/account.js';
 import { STRONG, STRONG2, changePassword, mailBodies, resetTokenOf, session, startSmtpSink, type SinkMail, type SmtpSink } from './account-helpers.js';
-import { addUser, bearer, call, login, post, rawRequest, refreshWithBody, startServer, type TestServer } from './helpers.js';
+import path from 'node:path';
+import { openSqliteStore } from '../../server/store/sqlite.js';
+import type { Store } from '../../server/store/types.js';
+import { addUser, bearer, call, login, post, rawRequest, refreshWithBody, startServer, tempDir, type TestServer } from './helpers.js';
 
 const APP_URL = 'https://app.example/account';
 
@@ -242,6 +245,44 @@ describe('forgot username (SECURITY 22)', () => {
     const r = await post(s, '/api/auth/username/forgot', { email: 'a@x.com,b@evil.com' });
     assert.equal(r.status, 400);
     assert.equal(r.body.error, 'invalid_email');
+  });
+});
+
+describe('forgot password racing an email change', () => {
+  test('an email change landing between the look-up and the token: no link goes to the old address', async () => {
+    const dataDir = tempDir();
+    const store = openSqliteStore(path.join(dataDir, 'race.db'));
+    let race: (() => Promise<void>) | null = null;
+    // The store as the server sees it, with the email change committed just before the token is stored.
+    const racing: Store = new Proxy(store, {
+      get(target, name, receiver) {
+        if (name === 'insertResetToken') {
+          return async (...args: Parameters<Store['insertResetToken']>) => {
+            const run = race;
+            race = null;
+            if (run) await run();
+            return target.insertResetToken(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const s = await startServer({ dataDir, config: { smtpUrl: sink.url, appUrl: APP_URL }, deps: { store: racing } });
+    try {
+      const user = await addUser(s, { username: 'racer', password: STRONG, email: 'racer-old@corp.com' });
+      race = async () => {
+        await store.updateUserDetails(user.id, { email: 'racer-new@corp.com' }, s.clock.now());
+      };
+      const r = await forgot(s, 'racer-old@corp.com');
+      assert.deepEqual([r.status, r.body], [202, { ok: true }], 'the same answer as ever');
+      assert.equal(race, null, 'the race ran');
+      await s.app.close(); // drains the mail queue
+      assert.equal(resetMailsTo('racer-old@corp.com').length, 0, 'no reset link went to the old address');
+    } finally {
+      await s.close();
+      await store.close();
+    }
   });
 });
 
