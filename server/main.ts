@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, isLoopbackAddress } from './app.js';
 import { ConfigError, configFromEnv, refreshCookieName, type ServerConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './demo.js';
+import { mailDelivers } from './mail/index.js';
 import { redactSmtpUrl } from './mail/smtp.js';
 import { describeStore } from './store/open.js';
 
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     `  database:    ${describeStore(config)}`,
     `  issuer:      ${config.issuer}   audience: ${config.audience}`,
     `  cookie:      ${refreshCookieName(config)}${config.cookieSecure ? '' : '  (NOT Secure: plain-http development only)'}`,
-    `  register:    ${config.registration}${config.allowedEmailDomains.length > 0 ? ` (domains: ${config.allowedEmailDomains.join(', ')})` : ''}   password minimum: ${config.passwordMinLength}`,
+    `  register:    ${config.registration}${config.allowedEmailDomains.length > 0 ? ` (domains: ${config.allowedEmailDomains.join(', ')})` : ''}${config.registration === 'closed' ? '' : mailDelivers(config) ? ', confirmed by a mailed link' : ', NOT confirmed by mail (no AUTH_SMTP_URL)'}   password minimum: ${config.passwordMinLength}`,
+    `  clients:     ${config.trustProxy.length > 0 ? `X-Forwarded-For believed from ${config.trustProxy.join(', ')}` : 'by socket address (AUTH_TRUST_PROXY unset: X-Forwarded-For ignored)'}`,
     `  mail:        ${config.smtpUrl !== null ? redactSmtpUrl(config.smtpUrl) : config.demo ? `development outbox (${base}/mailbox.html)` : 'none: set AUTH_SMTP_URL (reset and username mails are not sent)'}`,
     `  reset links: ${config.appUrl}?reset_token=...`,
   ];

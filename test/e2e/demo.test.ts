@@ -53,6 +53,8 @@ describe('the demo page', () => {
     assert.match(out, /http:\/\/localhost:\d+/);
     assert.match(out, /alice/);
     assert.match(out, /alice-demo-password/);
+    assert.match(out, /register: +open, confirmed by a mailed link/);
+    assert.match(out, /X-Forwarded-For ignored/);
   });
 
   test('log in, see status and guarded content, reload without a login-form flash, log out', async () => {
