@@ -396,6 +396,7 @@ describe('auth-register', () => {
       expect(describeFields(el)).to.deep.equal([{ name: 'verify-code', type: 'text', autocomplete: 'one-time-code', label: 'Code from the email' }]);
       expect(field(el, 'verify-code').getAttribute('autocapitalize')).to.equal('none');
       expect(submitButton(el).textContent?.trim()).to.equal('Create account');
+      await waitUntil(() => document.activeElement === field(el, 'verify-code'), 'the focus moves to the code field');
       expect(registered, 'no account yet').to.equal(null);
       await expect(el).to.be.accessible();
 

@@ -110,6 +110,8 @@ export class AuthRegister extends AuthForm {
   #finishFromLink = false;
   /** The username typed at the first step, for `auth-registered`. */
   #username = '';
+  /** Move the focus to the code field once it is there (after the first step). */
+  #focusCode = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -153,6 +155,12 @@ export class AuthRegister extends AuthForm {
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
+    // The code field replaces the form the user just sent: keep the focus in the form, on it.
+    const code = this.#focusCode ? this.querySelector<HTMLInputElement>('input[name="verify-code"]:enabled') : null;
+    if (code) {
+      this.#focusCode = false;
+      code.focus();
+    }
     if (this.#finishFromLink && this.token && this.auth.client) {
       this.#finishFromLink = false;
       this.submit();
@@ -171,6 +179,7 @@ export class AuthRegister extends AuthForm {
       username ??= this.#username;
     } else if ((await client.register({ name: value('name'), email: value('email'), username, password: value('password') }, { signal })).verificationSent) {
       this.#username = username;
+      this.#focusCode = true;
       this.token = '';
       return;
     }
