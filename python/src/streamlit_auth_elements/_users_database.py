@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Protocol, Union
+from typing import Protocol
 
 from ._errors import AuthError
 from ._identity import check_email, check_name, check_username, normalize_email, normalize_username, username_skeletons
@@ -229,4 +229,3 @@ class UsersDatabase:
         self.store.revoke_all_sessions_of_user(user_id, now, keep_session)
 
 
-Database = Union[str, "os.PathLike[str]"]
