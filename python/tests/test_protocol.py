@@ -90,3 +90,12 @@ def test_render_args_have_every_key_of_the_protocol() -> None:
         "v": 1, "widget": "logout", "location": "sidebar", "lang": "fr", "fields": {"Logout": "Sortir"},
         "options": {"button_name": "Bye"}, "session": None, "reply": None, "cookie": None, "route": None,
     }
+
+
+def test_a_wheel_without_its_frontend_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from streamlit_auth_elements import _component
+
+    monkeypatch.delenv(_component.DEV_URL_ENV, raising=False)
+    monkeypatch.setattr(_component, "FRONTEND_DIR", tmp_path / "frontend")
+    with pytest.raises(RuntimeError, match="without its frontend.*npm run build"):
+        _component._declare()
