@@ -22,13 +22,13 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 from . import _schema
 from ._identity import plan_skeleton_backfill
 from ._ratelimit import AttemptKey, AttemptResult, FailureRecord, RateLimitPolicy, assert_distinct_keys
-from ._records import SessionRecord, UserRecord, duplicate_user_error
+from ._records import SESSION_WITH_USER_SQL, session_record, NewUserRow, SessionRecord, UserRecord, duplicate_user_error
 
 logger = logging.getLogger("streamlit_auth_elements")
 
@@ -118,8 +118,9 @@ class PostgresStore:
 
     def __init__(self, url: str, *, warn: Callable[[str], None] | None = None, max_connections: int = 10):
         self.url = url
-        self._pool = ConnectionPool(
+        self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
             url,
+            connection_class=psycopg.Connection[DictRow],
             min_size=1,
             max_size=max_connections,
             kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "streamlit-auth-elements"},
@@ -177,31 +178,18 @@ class PostgresStore:
 
     # ---- users ----
 
-    def create_user(
-        self,
-        *,
-        id: str,
-        username: str,
-        username_normalized: str,
-        name: str,
-        email: str,
-        email_normalized: str,
-        password_hash: str,
-        roles: Sequence[str],
-        disabled: bool,
-        skeletons: Sequence[str],
-        now: int,
-    ) -> UserRecord:
+    def create_user(self, row: NewUserRow) -> UserRecord:
         try:
             with self._pool.connection() as conn, conn.transaction():
                 # Sorted: two creations sharing skeletons take their index entries in one order.
                 conn.execute(
-                    "INSERT INTO username_skeletons (skeleton, user_id) SELECT unnest(%s::text[]), %s", (sorted(skeletons), id)
+                    "INSERT INTO username_skeletons (skeleton, user_id) SELECT unnest(%s::text[]), %s", (sorted(row.skeletons), row.id)
                 )
-                row = conn.execute(
+                created = conn.execute(
                     "INSERT INTO users (id, username, username_normalized, name, email, email_normalized, password_hash, roles, disabled, created_at, updated_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::text[], %s, %s, %s) RETURNING *",
-                    (id, username, username_normalized, name, email, email_normalized, password_hash, list(roles), disabled, now, now),
+                    (row.id, row.username, row.username_normalized, row.name, row.email, row.email_normalized, row.password_hash,
+                     list(row.roles), row.disabled, row.now, row.now),
                 ).fetchone()
         except pg_errors.UniqueViolation as err:
             diag = err.diag
@@ -211,8 +199,8 @@ class PostgresStore:
                 kind = "email"
             else:
                 kind = "taken"
-            raise duplicate_user_error(kind, username) from None
-        user = _user(row)
+            raise duplicate_user_error(kind, row.username) from None
+        user = _user(created)
         assert user is not None
         return user
 
@@ -256,40 +244,20 @@ class PostgresStore:
         )
 
     def session_with_user(self, session_id: str) -> tuple[SessionRecord, UserRecord] | None:
+        """The session and its user in one query (the per-run check)."""
         if _has_nul(session_id):
             return None
-        row = self._one(
-            "SELECT s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at,"
-            " s.absolute_expires_at AS s_absolute_expires_at, s.revoked_at AS s_revoked_at, u.*"
-            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = %s",
-            (session_id,),
-        )
-        if row is None:
-            return None
-        session = SessionRecord(
-            id=row["s_id"],
-            user_id=row["s_user_id"],
-            created_at=int(row["s_created_at"]),
-            absolute_expires_at=int(row["s_absolute_expires_at"]),
-            revoked_at=None if row["s_revoked_at"] is None else int(row["s_revoked_at"]),
-        )
+        row = self._one(SESSION_WITH_USER_SQL.format("%s"), (session_id,))
         user = _user(row)
-        assert user is not None
-        return session, user
+        if row is None or user is None:
+            return None
+        return session_record(row, "s_"), user
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         if _has_nul(session_id):
             return None
         row = self._one("SELECT * FROM sessions WHERE id = %s", (session_id,))
-        if row is None:
-            return None
-        return SessionRecord(
-            id=row["id"],
-            user_id=row["user_id"],
-            created_at=int(row["created_at"]),
-            absolute_expires_at=int(row["absolute_expires_at"]),
-            revoked_at=None if row["revoked_at"] is None else int(row["revoked_at"]),
-        )
+        return None if row is None else session_record(row)
 
     def revoke_session(self, session_id: str, now: int) -> None:
         self._run(

@@ -71,7 +71,7 @@ def block_duration_ms(count: int, policy: RateLimitPolicy) -> int:
     if count < policy.max_failures:
         return 0
     extra = min(count - policy.max_failures, 40)
-    return round(min(policy.base_delay_seconds * 2**extra, policy.max_delay_seconds) * 1000)
+    return int(round(min(policy.base_delay_seconds * 2**extra, policy.max_delay_seconds) * 1000))
 
 
 def next_failure(prev: FailureRecord | None, key: str, now: int, policy: RateLimitPolicy) -> FailureRecord:

@@ -47,6 +47,23 @@ class UserRecord:
 
 
 @dataclass(frozen=True)
+class NewUserRow:
+    """A user to insert, every column computed (normalized forms, skeletons, hash) by the caller."""
+
+    id: str
+    username: str
+    username_normalized: str
+    name: str
+    email: str
+    email_normalized: str
+    password_hash: str
+    roles: tuple[str, ...]
+    disabled: bool
+    skeletons: tuple[str, ...]
+    now: int
+
+
+@dataclass(frozen=True)
 class SessionRecord:
     """A row of the ``sessions`` table."""
 
@@ -55,6 +72,26 @@ class SessionRecord:
     created_at: int
     absolute_expires_at: int
     revoked_at: int | None
+
+
+#: The per-run check: a session and its user in one query (``{}`` is the store's placeholder).
+SESSION_WITH_USER_SQL = (
+    "SELECT s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at,"
+    " s.absolute_expires_at AS s_absolute_expires_at, s.revoked_at AS s_revoked_at, u.*"
+    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = {}"
+)
+
+
+def session_record(row: Any, prefix: str = "") -> SessionRecord:
+    """A SessionRecord from a row (a mapping) of the sessions table, its columns named ``prefix + name``."""
+    revoked = row[prefix + "revoked_at"]
+    return SessionRecord(
+        id=row[prefix + "id"],
+        user_id=row[prefix + "user_id"],
+        created_at=int(row[prefix + "created_at"]),
+        absolute_expires_at=int(row[prefix + "absolute_expires_at"]),
+        revoked_at=None if revoked is None else int(revoked),
+    )
 
 
 class DuplicateUserError(ValueError):

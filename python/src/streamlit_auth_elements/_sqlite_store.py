@@ -21,7 +21,7 @@ from pathlib import Path
 from . import _schema
 from ._identity import normalize_email, plan_skeleton_backfill
 from ._ratelimit import AttemptKey, AttemptResult, FailureRecord, assert_distinct_keys, latest_block, next_failure
-from ._records import DuplicateUserError, SessionRecord, UserRecord, duplicate_user_error
+from ._records import SESSION_WITH_USER_SQL, session_record, DuplicateUserError, NewUserRow, SessionRecord, UserRecord, duplicate_user_error
 
 logger = logging.getLogger("streamlit_auth_elements")
 
@@ -64,16 +64,6 @@ def _user(row: sqlite3.Row | None) -> UserRecord | None:
         updated_at=row["updated_at"],
         last_login=row["last_login"],
         logins_count=row["logins_count"],
-    )
-
-
-def _session(row: sqlite3.Row) -> SessionRecord:
-    return SessionRecord(
-        id=row["id"],
-        user_id=row["user_id"],
-        created_at=row["created_at"],
-        absolute_expires_at=row["absolute_expires_at"],
-        revoked_at=row["revoked_at"],
     )
 
 
@@ -183,38 +173,25 @@ class SqliteStore:
 
     # ---- users ----
 
-    def create_user(
-        self,
-        *,
-        id: str,
-        username: str,
-        username_normalized: str,
-        name: str,
-        email: str,
-        email_normalized: str,
-        password_hash: str,
-        roles: Sequence[str],
-        disabled: bool,
-        skeletons: Sequence[str],
-        now: int,
-    ) -> UserRecord:
+    def create_user(self, row: NewUserRow) -> UserRecord:
         try:
             with self._tx() as db:
                 # Skeletons first (their foreign key is checked at commit): a look-alike, like a
                 # taken name, is found before an email collision.
-                db.executemany("INSERT INTO username_skeletons (skeleton, user_id) VALUES (?, ?)", [(s, id) for s in skeletons])
+                db.executemany("INSERT INTO username_skeletons (skeleton, user_id) VALUES (?, ?)", [(s, row.id) for s in row.skeletons])
                 db.execute(
                     "INSERT INTO users (id, username, username_normalized, name, email, email_normalized, password_hash, roles, disabled, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (id, username, username_normalized, name, email, email_normalized, password_hash, json.dumps(list(roles)), 1 if disabled else 0, now, now),
+                    (row.id, row.username, row.username_normalized, row.name, row.email, row.email_normalized, row.password_hash,
+                     json.dumps(list(row.roles)), 1 if row.disabled else 0, row.now, row.now),
                 )
         except sqlite3.IntegrityError as err:
             message = str(err)
             if "UNIQUE" not in message and "PRIMARY" not in message:
                 raise
             kind = "email" if "email_normalized" in message else "lookalike" if "username_skeletons" in message else "taken"
-            raise duplicate_user_error(kind, username) from None
-        user = self.user_by_id(id)
+            raise duplicate_user_error(kind, row.username) from None
+        user = self.user_by_id(row.id)
         assert user is not None
         return user
 
@@ -253,28 +230,15 @@ class SqliteStore:
 
     def session_with_user(self, session_id: str) -> tuple[SessionRecord, UserRecord] | None:
         """The session and its user in one query (the per-run check)."""
-        row = self._one(
-            "SELECT s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at,"
-            " s.absolute_expires_at AS s_absolute_expires_at, s.revoked_at AS s_revoked_at, u.*"
-            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?",
-            (session_id,),
-        )
-        if row is None:
-            return None
-        session = SessionRecord(
-            id=row["s_id"],
-            user_id=row["s_user_id"],
-            created_at=row["s_created_at"],
-            absolute_expires_at=row["s_absolute_expires_at"],
-            revoked_at=row["s_revoked_at"],
-        )
+        row = self._one(SESSION_WITH_USER_SQL.format("?"), (session_id,))
         user = _user(row)
-        assert user is not None
-        return session, user
+        if row is None or user is None:
+            return None
+        return session_record(row, "s_"), user
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         row = self._one("SELECT * FROM sessions WHERE id = ?", (session_id,))
-        return None if row is None else _session(row)
+        return None if row is None else session_record(row)
 
     def revoke_session(self, session_id: str, now: int) -> None:
         # As the server's revokeFamily: the session and any refresh token of it.
@@ -303,7 +267,7 @@ class SqliteStore:
             if blocked is not None:
                 return AttemptResult(ok=False, blocked_until=blocked)
             reservations = []
-            for k, row in zip(keys, rows):
+            for k, row in zip(keys, rows, strict=True):
                 n = next_failure(row, k.key, now, k.policy)
                 db.execute(
                     "INSERT INTO login_failures (key, count, window_start, blocked_until) VALUES (?, ?, ?, ?)"

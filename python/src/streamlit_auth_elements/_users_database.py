@@ -22,7 +22,7 @@ from ._errors import AuthError
 from ._identity import check_email, check_name, check_username, normalize_email, normalize_username, username_skeletons
 from ._passwords import hash_password, needs_rehash, verify_password_or_dummy
 from ._ratelimit import AttemptKey, AttemptResult, FailureRecord
-from ._records import Identity, SessionRecord, UserRecord
+from ._records import Identity, NewUserRow, SessionRecord, UserRecord
 from ._sqlite_store import SqliteStore
 
 PASSWORD_MIN_LENGTH = 15
@@ -34,21 +34,7 @@ class Store(Protocol):
 
     kind: str
 
-    def create_user(
-        self,
-        *,
-        id: str,
-        username: str,
-        username_normalized: str,
-        name: str,
-        email: str,
-        email_normalized: str,
-        password_hash: str,
-        roles: Sequence[str],
-        disabled: bool,
-        skeletons: Sequence[str],
-        now: int,
-    ) -> UserRecord: ...
+    def create_user(self, row: NewUserRow) -> UserRecord: ...
     def user_by_normalized_name(self, normalized: str) -> UserRecord | None: ...
     def user_by_id(self, user_id: str) -> UserRecord | None: ...
     def list_users(self) -> list[UserRecord]: ...
@@ -198,17 +184,19 @@ class UsersDatabase:
             raise AuthError("weak_password", f"Use at most {PASSWORD_MAX_LENGTH} characters.")
         email_value = mail.value if mail is not None else ""
         return self.store.create_user(
-            id=str(uuid.uuid4()),
-            username=checked.value,
-            username_normalized=normalize_username(checked.value),
-            name=display.value,
-            email=email_value,
-            email_normalized=normalize_email(email_value),
-            password_hash=hash_password(password),
-            roles=list(roles),
-            disabled=disabled,
-            skeletons=username_skeletons(checked.value),
-            now=now_ms(),
+            NewUserRow(
+                id=str(uuid.uuid4()),
+                username=checked.value,
+                username_normalized=normalize_username(checked.value),
+                name=display.value,
+                email=email_value,
+                email_normalized=normalize_email(email_value),
+                password_hash=hash_password(password),
+                roles=tuple(roles),
+                disabled=disabled,
+                skeletons=tuple(username_skeletons(checked.value)),
+                now=now_ms(),
+            )
         )
 
     def find_user(self, username: str) -> UserRecord | None:
