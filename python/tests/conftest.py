@@ -230,8 +230,23 @@ class Browser:
         self.runs = 0
 
     def _patched(self) -> Any:
+        """Seed st.context with this tab's connection: the client context (Streamlit >= 1.4x), or
+        the websocket's Tornado request in older releases (the 1.37 floor)."""
+        import streamlit.runtime.context as context
+
         client = self.client
-        return mock.patch("streamlit.runtime.context._get_client_context", lambda: client)
+        if hasattr(context, "_get_client_context"):
+            return mock.patch.object(context, "_get_client_context", lambda: client)
+        from http.cookies import SimpleCookie
+        from types import SimpleNamespace
+
+        from tornado.httputil import HTTPHeaders
+
+        headers = HTTPHeaders()
+        for name, value in client.headers:
+            headers.add(name, value)
+        request = SimpleNamespace(headers=headers, cookies=SimpleCookie(client.cookies), remote_ip=client.remote_ip)
+        return mock.patch.object(context, "_get_request", lambda: request)
 
     def _walk(self) -> list[Any]:
         found = []

@@ -15,7 +15,7 @@ import pytest
 from conftest import APPS, COOKIE_KEY, COOKIE_NAME, Browser, FakeClient, login_request, new_request_id
 
 from streamlit_auth_elements import UsersDatabase
-from streamlit_auth_elements._sqlite_store import SqliteStore
+from streamlit_auth_elements._users_database import open_store
 
 PASSWORD = "correct horse battery staple"
 
@@ -208,25 +208,27 @@ def test_a_logout_rendered_before_the_login_widget_is_handled_before_it(db: User
 
 
 @pytest.mark.parametrize("change", ["revoke", "disable", "password", "delete"])
-def test_a_session_ended_by_another_process_ends_here_at_the_next_run(
-    db: UsersDatabase, app_secrets: dict[str, Any], sqlite_path: Path, change: str
-) -> None:
-    b = logged_in(app_secrets)
+def test_a_session_ended_by_another_process_ends_here_at_the_next_run(database: str, change: str) -> None:
+    """On a SQLite file and on PostgreSQL: another connection (another Streamlit process, or the
+    reference server) ends the session; this tab is signed out at its next run."""
+    users = UsersDatabase(store=open_store(database))
+    users.create_user("alice", PASSWORD, name="Alice Example")
+    users.store.close()
+    b = logged_in({"db": database, "cookie_key": COOKIE_KEY, "cookie_name": COOKIE_NAME})
     sid = jwt.decode(b.jar[COOKIE_NAME], COOKIE_KEY, algorithms=["HS256"])["sid"]
-    other = SqliteStore(sqlite_path)  # another process's connection
+    other = UsersDatabase(store=open_store(database))
     try:
-        user = other.user_by_normalized_name("alice")
+        user = other.find_user("alice")
         if change == "revoke":
             other.revoke_session(sid, 1)
         elif change == "disable":
-            UsersDatabase(store=other).set_disabled(user.id, True)
+            other.set_disabled(user.id, True)
         elif change == "password":
-            UsersDatabase(store=other).set_password(user.id, "a brand new long password")
+            other.set_password(user.id, "a brand new long password")
         else:
-            with other._tx() as conn:
-                conn.execute("DELETE FROM users WHERE id = ?", (user.id,))
+            other.store._run("DELETE FROM users WHERE id = " + ("?" if other.store.kind == "sqlite" else "%s"), (user.id,))  # type: ignore[attr-defined]
     finally:
-        other.close()
+        other.store.close()
     b.run()
     assert b.state()["authentication_status"] is None
     assert "protected content" not in b.texts()
