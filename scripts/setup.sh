@@ -5,6 +5,10 @@
 #   scripts/setup.sh --postgres + Debian's PostgreSQL (for the store tests)
 #   scripts/setup.sh --python   + a Python virtual environment in .venv/ with Django, DRF and SimpleJWT
 #                                 from PyPI (test/simplejwt/requirements.txt), for the SimpleJWT e2e tests
+#   scripts/setup.sh --streamlit + a Python virtual environment in .venv-st/ with the Streamlit package's
+#                                 test requirements from PyPI (python/tests/requirements.txt), and the
+#                                 package's wheel built from python/ (with the frontend `npm run build`
+#                                 put into it) installed there; run it after the build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,10 +56,33 @@ python_venv() {
   cp "$req" "$venv/.requirements-installed"
 }
 
+# The Streamlit package's test environment: pinned requirements (installed once), then the package
+# as its BUILT WHEEL (rebuilt every time: it follows the source), never an editable install.
+streamlit_venv() {
+  local venv=.venv-st req=python/tests/requirements.txt
+  if ! { [ -x "$venv/bin/python" ] && cmp -s "$req" "$venv/.requirements-installed"; }; then
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    echo "setup: creating $venv (Python $(python3 -c 'import platform; print(platform.python_version())')) with $req from PyPI (once)"
+    if ! python3 -m venv --clear "$venv" >/dev/null 2>&1; then
+      apt_install python3-venv
+      python3 -m venv --clear "$venv"
+    fi
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"
+    cp "$req" "$venv/.requirements-installed"
+  fi
+  [ -f python/src/streamlit_auth_elements/frontend/index.html ] ||
+    echo "setup: warning: python/src/streamlit_auth_elements/frontend/ is not built (npm run build); the wheel has no frontend" >&2
+  rm -rf python/dist
+  "$venv/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w python/dist ./python
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps --force-reinstall python/dist/streamlit_auth_elements-*.whl
+  "$venv/bin/python" -m pip check --disable-pip-version-check >/dev/null
+}
+
 for arg in "$@"; do
   case "$arg" in
     --browser) [ -x /usr/bin/chromium ] || apt_install chromium ;;
     --postgres) [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_install postgresql ;;
     --python) python_venv ;;
+    --streamlit) streamlit_venv ;;
   esac
 done

@@ -2,7 +2,8 @@
 # The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
 # builds, checks the size budget, and runs every test: core and components in Chromium, the server
 # against real SQLite files, and end-to-end runs in Chromium of the demo and of the kit against a real
-# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/).
+# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/), and the Streamlit package's
+# pytest suite against its built wheel (in .venv-st/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --postgres --python
@@ -30,7 +31,15 @@ node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.t
 node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}')
 node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}')
 
+step "Streamlit package (pytest on the built wheel; real SQLite, real PostgreSQL, the server's store through Node)"
+bash scripts/setup.sh --streamlit
+(cd python && ../.venv-st/bin/python -m pytest -q) 2>&1 | tee "$logs/pytest.log"
+py_pass=$(grep -oE '[0-9]+ passed' "$logs/pytest.log" | tail -1 | awk '{print $1}')
+py_fail=$(grep -oE '[0-9]+ failed' "$logs/pytest.log" | tail -1 | awk '{print $1}')
+py_pass=${py_pass:-0}
+py_fail=${py_fail:-0}
+
 wtr_pass=$(echo "$wtr" | awk '{print $1}')
 wtr_fail=$(echo "$wtr" | awk '{print $3}')
-printf '\nbrowser: %s\nnode: %s passed, %s failed\n' "$wtr" "$node_pass" "$node_fail"
-echo "tests: $((wtr_pass + node_pass)) passed, $((wtr_fail + node_fail)) failed"
+printf '\nbrowser: %s\nnode: %s passed, %s failed\npython: %s passed, %s failed\n' "$wtr" "$node_pass" "$node_fail" "$py_pass" "$py_fail"
+echo "tests: $((wtr_pass + node_pass + py_pass)) passed, $((wtr_fail + node_fail + py_fail)) failed"

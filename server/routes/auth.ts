@@ -211,6 +211,7 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     const passwordOk = await verifyPasswordOrDummy(ctx.hasher, ctx.dummyHash, user?.passwordHash ?? null, password);
     if (!passwordOk || user === null || user.disabled) throw invalidCredentials(); // counted by the reservation
     await attempt.succeeded();
+    await store.recordLogin(user.id, now);
     // This browser is known now: later logins from it skip the account lockout (see rate-limit.ts).
     appendSetCookie(
       res,

@@ -52,7 +52,7 @@ type Migration = string | ((client: pg.PoolClient, warn: (message: string) => vo
 
 /**
  * Numbered migrations; index + 1 is the version recorded in `schema_version`. Version 1 holds what
- * SQLite's versions 1 and 2 hold, so this store's version 2 is SQLite's version 3.
+ * SQLite's versions 1 and 2 hold, so this store's version N is SQLite's version N + 1.
  */
 const MIGRATIONS: readonly Migration[] = [
   // 1: users (normalized unique username and email), sessions, refresh tokens, login failures,
@@ -149,6 +149,11 @@ const MIGRATIONS: readonly Migration[] = [
     ]);
     if (plan.warning !== null) warn(plan.warning);
   },
+  // 3 (SQLite's 4): when each user last logged in and how often
+  `
+  ALTER TABLE users ADD COLUMN last_login BIGINT;
+  ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -169,6 +174,8 @@ interface UserRow {
   disabled: boolean;
   created_at: Int8;
   updated_at: Int8;
+  last_login: Int8 | null;
+  logins_count: number;
 }
 interface SessionRow {
   id: string;
@@ -240,6 +247,8 @@ const toUser = (r: UserRow): UserRecord => ({
   disabled: r.disabled,
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
+  lastLogin: numOrNull(r.last_login),
+  loginsCount: r.logins_count,
 });
 const toSession = (r: SessionRow): SessionRecord => ({
   id: r.id,
@@ -512,6 +521,11 @@ export class PostgresStore implements Store {
 
   async setRoles(userId: string, roles: readonly string[], now: number): Promise<void> {
     await this.pool.query('UPDATE users SET roles = $1::text[], updated_at = $2 WHERE id = $3', [[...roles], now, userId]);
+  }
+
+  async recordLogin(userId: string, now: number): Promise<void> {
+    if (hasNul(userId)) return;
+    await this.pool.query('UPDATE users SET last_login = $1, logins_count = logins_count + 1 WHERE id = $2', [now, userId]);
   }
 
   // ---- sessions ----

@@ -140,6 +140,11 @@ const MIGRATIONS: readonly Migration[] = [
     for (const row of plan.rows) insert.run(row.skeleton, row.userId);
     if (plan.warning !== null) warn(plan.warning);
   },
+  // 4: when each user last logged in and how often (the Streamlit package's users database shows them)
+  `
+  ALTER TABLE users ADD COLUMN last_login INTEGER;
+  ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 interface UserRow {
@@ -154,6 +159,8 @@ interface UserRow {
   disabled: number;
   created_at: number;
   updated_at: number;
+  last_login: number | null;
+  logins_count: number;
 }
 interface SessionRow {
   id: string;
@@ -219,6 +226,8 @@ const toUser = (r: UserRow): UserRecord => ({
   disabled: r.disabled !== 0,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  lastLogin: r.last_login,
+  loginsCount: r.logins_count,
 });
 const toSession = (r: SessionRow): SessionRecord => ({
   id: r.id,
@@ -324,6 +333,7 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     setHash: db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?'),
     setDisabled: db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?'),
     setRoles: db.prepare('UPDATE users SET roles = ?, updated_at = ? WHERE id = ?'),
+    recordLogin: db.prepare('UPDATE users SET last_login = ?, logins_count = logins_count + 1 WHERE id = ?'),
     insertSession: db.prepare(
       'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, NULL)',
     ),
@@ -530,6 +540,9 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     },
     async setRoles(userId, roles, now) {
       q.setRoles.run(JSON.stringify([...roles]), now, userId);
+    },
+    async recordLogin(userId, now) {
+      q.recordLogin.run(now, userId);
     },
     async createSession(session, now) {
       q.insertSession.run(session.id, session.userId, now, session.absoluteExpiresAt);

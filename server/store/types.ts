@@ -24,7 +24,12 @@ export interface UserRecord {
   readonly roles: readonly string[];
   readonly disabled: boolean;
   readonly createdAt: number;
+  /** Changes of the account (details, password, roles, disabled); a login is not one. */
   readonly updatedAt: number;
+  /** When the user last logged in (any door: the server's login, the Streamlit package), or null. */
+  readonly lastLogin: number | null;
+  /** Successful logins so far. */
+  readonly loginsCount: number;
 }
 
 export interface NewUser {
@@ -236,6 +241,11 @@ export interface Store {
   listUsers(): Promise<UserRecord[]>;
   setDisabled(userId: string, disabled: boolean, now: number): Promise<void>;
   setRoles(userId: string, roles: readonly string[], now: number): Promise<void>;
+  /**
+   * A successful login: set lastLogin to `now` and add one to loginsCount, atomically (concurrent
+   * logins are all counted); updatedAt is left alone. An unknown id changes nothing.
+   */
+  recordLogin(userId: string, now: number): Promise<void>;
 
   // ---- sessions (refresh-token families) ----
   createSession(session: { id: string; userId: string; absoluteExpiresAt: number }, now: number): Promise<SessionRecord>;

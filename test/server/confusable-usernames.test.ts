@@ -210,9 +210,10 @@ const OLD_USERS = [
   { id: 'u-lan', username: 'lan', created_at: 5000 },
 ];
 
-/** Turn a fresh database back into a version-2 one (SQLite: 2; PostgreSQL counts 1 for it). */
+/** Turn a fresh database back into a version-2 one (SQLite: 2; PostgreSQL counts 1 for it): what later migrations added goes. */
 const DOWNGRADE = (version: number): string =>
-  `DROP TABLE username_skeletons; DROP TABLE pending_registrations; UPDATE schema_version SET version = ${version}`;
+  `DROP TABLE username_skeletons; DROP TABLE pending_registrations; ALTER TABLE users DROP COLUMN last_login;
+   ALTER TABLE users DROP COLUMN logins_count; UPDATE schema_version SET version = ${version}`;
 
 describe('migration 3 back-fills the skeletons of existing users', () => {
   test('SQLite: the oldest of two colliding users keeps the skeleton, one warning line names the pairs', async () => {

@@ -55,6 +55,23 @@ describe('login failures look alike (SECURITY 18)', () => {
     assert.equal(fullwidth.status, 200, 'fullwidth letters normalize (NFKC)');
   });
 
+  test('a successful login sets last_login and counts it; failures and disabled accounts change neither', async () => {
+    await addUser(s, { username: 'lena', password: 'lena password 1234' });
+    await addUser(s, { username: 'dina', password: 'dina password 1234', disabled: true });
+    const fresh = (await s.app.store.findUserByUsername('lena'))!;
+    assert.deepEqual([fresh.lastLogin, fresh.loginsCount], [null, 0]);
+    await post(s, '/api/auth/login', { username: 'lena', password: 'wrong password!!' });
+    await post(s, '/api/auth/login', { username: 'dina', password: 'dina password 1234' });
+    assert.deepEqual([(await s.app.store.findUserByUsername('lena'))!.loginsCount, (await s.app.store.findUserByUsername('dina'))!.loginsCount], [0, 0]);
+    s.clock.advance(5);
+    const results = await Promise.all([1, 2, 3].map(() => post(s, '/api/auth/login', { username: 'lena', password: 'lena password 1234' })));
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+    const after = (await s.app.store.findUserByUsername('lena'))!;
+    assert.equal(after.loginsCount, 3);
+    assert.equal(after.lastLogin, s.clock.now());
+    assert.equal(after.updatedAt, fresh.updatedAt, 'a login is not a change of the account');
+  });
+
   test('stored passwords are argon2id with m=19456, t=2, p=1', async () => {
     const u = await s.app.store.findUserByUsername('alice');
     assert.match(u?.passwordHash ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

@@ -68,7 +68,7 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         assert.match(u.id, /^[0-9a-f-]{36}$/);
         assert.deepEqual({ ...u, id: '' }, {
           id: '', username: 'Alice', usernameNormalized: 'alice', name: '', email: '', passwordHash: HASH,
-          roles: [], disabled: false, createdAt: T0, updatedAt: T0,
+          roles: [], disabled: false, createdAt: T0, updatedAt: T0, lastLogin: null, loginsCount: 0,
         });
         const v = await s.createUser(
           { id: 'fixed-id', username: 'bob', name: 'Bob B', email: 'Bob@Example.com', passwordHash: HASH, roles: ['admin', 'member'], disabled: true },
@@ -76,7 +76,7 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         );
         assert.deepEqual(v, {
           id: 'fixed-id', username: 'bob', usernameNormalized: 'bob', name: 'Bob B', email: 'Bob@Example.com', passwordHash: HASH,
-          roles: ['admin', 'member'], disabled: true, createdAt: T0 + 1, updatedAt: T0 + 1,
+          roles: ['admin', 'member'], disabled: true, createdAt: T0 + 1, updatedAt: T0 + 1, lastLogin: null, loginsCount: 0,
         });
         assert.deepEqual(await s.findUserById('fixed-id'), v);
         assert.equal(await s.findUserById('nobody'), null);
@@ -156,6 +156,31 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         await s.setDisabled('nobody', true, T0);
         await s.setRoles('nobody', ['admin'], T0);
         assert.equal((await s.listUsers()).length, 1);
+      }));
+
+      test('recordLogin sets lastLogin and counts logins, without touching updatedAt; unknown ids are ignored', withStore(async (s) => {
+        const u = await addUser(s, 'alice');
+        const other = await addUser(s, 'bob');
+        await s.recordLogin(u.id, T0 + 10);
+        await s.recordLogin(u.id, T0 + 20);
+        const r = (await s.findUserById(u.id))!;
+        assert.deepEqual([r.lastLogin, r.loginsCount, r.updatedAt], [T0 + 20, 2, T0]);
+        assert.deepEqual((await s.listUsers()).map((x) => [x.username, x.lastLogin, x.loginsCount]), [['alice', T0 + 20, 2], ['bob', null, 0]]);
+        await s.recordLogin('nobody', T0);
+        assert.deepEqual(await s.findUserById(other.id), other);
+      }));
+
+      test('concurrent recordLogin calls from two store instances are all counted', withStore(async (s, ctx) => {
+        const u = await addUser(s, 'alice');
+        const second = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? s : second).recordLogin(u.id, T0 + i)));
+          const r = (await s.findUserById(u.id))!;
+          assert.equal(r.loginsCount, 30);
+          assert.ok(r.lastLogin !== null && r.lastLogin >= T0 && r.lastLogin <= T0 + 29);
+        } finally {
+          if (second !== s) await second.close();
+        }
       }));
 
       test('listUsers lists every user, oldest first', withStore(async (s) => {
