@@ -59,6 +59,9 @@ interface Pending {
   settle(reply: ReplyArg, args: RenderArgs): void;
 }
 
+/** What a successful answer tells the client: the session it brings, that it ended, or nothing. */
+type Delivers = 'session' | 'signout' | null;
+
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Who is signed in, as a key: the user as Python describes them (null: nobody). */
@@ -179,15 +182,14 @@ export class HostBackend implements AuthBackend {
   }
 
   async login(input: LoginInput, ctx: OperationContext): Promise<Session> {
-    const answer = await this.#request('login', { username: input.username ?? '', password: input.password ?? '' }, ctx, true);
+    const answer = await this.#request('login', { username: input.username ?? '', password: input.password ?? '' }, ctx, true, 'session');
     const session = this.#signedIn(answer);
     this.#tabs?.announce(session.user.id);
     return session;
   }
 
   async logout(ctx: OperationContext): Promise<void> {
-    await this.#request('logout', {}, ctx, false);
-    this.#known = null;
+    await this.#request('logout', {}, ctx, false, 'signout');
     this.#tabs?.announce(null);
   }
 
@@ -228,29 +230,32 @@ export class HostBackend implements AuthBackend {
     if (input.name !== undefined) body.name = input.name;
     if (input.email !== undefined) body.email = input.email;
     if (input.currentPassword !== undefined) body.current_password = input.currentPassword;
-    return this.#signedIn(await this.#request('update_details', body, ctx, input.currentPassword !== undefined));
+    return this.#signedIn(await this.#request('update_details', body, ctx, input.currentPassword !== undefined, 'session'));
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  /** The session an answer brought (the client is told it by the operation, not by `watch`). */
+  /** The session an answer brought. */
   #signedIn(answer: Answer): Session {
     const session = toSession(answer.session);
     if (!session) throw new AuthError('invalid_response', 'Python answered without a session.');
-    this.#known = keyOf(answer.session);
     return session;
   }
 
-  /** One operation, after the previous one; `secret`: its input holds a password. */
-  #request(op: HostOp, input: Record<string, string>, ctx: OperationContext, secret: boolean): Promise<Answer> {
+  /**
+   * One operation, after the previous one. `secret`: its input holds a password. `delivers`: the
+   * operation itself tells the client of the session its answer brings (or that it ended), so the
+   * render that answers does not report it through `watch` as well.
+   */
+  #request(op: HostOp, input: Record<string, string>, ctx: OperationContext, secret: boolean, delivers: Delivers = null): Promise<Answer> {
     return this.#serial(async () => {
       throwIfAborted(ctx.signal);
       const route = this.#args?.route;
       if (route && secret) {
         const code = await this.#postRoute(route, op, input, ctx);
-        return this.#ask('redeem', { code }, ctx, false);
+        return this.#ask('redeem', { code }, ctx, false, delivers);
       }
-      return this.#ask(op, input, ctx, secret);
+      return this.#ask(op, input, ctx, secret, delivers);
     });
   }
 
@@ -261,7 +266,7 @@ export class HostBackend implements AuthBackend {
   }
 
   /** Send a request as the component value and wait for the render that answers it. */
-  #ask(op: HostOp, input: Record<string, string>, ctx: OperationContext, secret: boolean): Promise<Answer> {
+  #ask(op: HostOp, input: Record<string, string>, ctx: OperationContext, secret: boolean, delivers: Delivers): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       const id = randomId();
       const end = (): void => {
@@ -282,7 +287,8 @@ export class HostBackend implements AuthBackend {
         id,
         settle: (reply, args) => {
           end();
-          if (reply.ok && op === 'login') this.#loggedIn.add(id);
+          if (reply.ok && delivers) this.#known = delivers === 'session' ? keyOf(args.session) : null;
+          if (secret && reply.ok && op === 'login') this.#loggedIn.add(id);
           else if (secret) this.#post('ack', { of: id });
           if (reply.ok) resolve({ result: reply.result, session: args.session });
           else reject(replyError(reply.error));

@@ -176,9 +176,13 @@ export class FakeStreamlit {
     this.post({ type: 'streamlit:render', args: this.args, dfs: [], disabled: false, theme });
   }
 
-  /** Post anything to the iframe, as the parent. */
+  /**
+   * Post anything to the iframe, as the parent. Through a function of the host window's realm: a
+   * message's source is the realm of the script that posts it (a popup's host is another window).
+   */
   post(data: unknown): void {
-    this.window.postMessage(data, '*');
+    const win = this.#win as Window & typeof globalThis;
+    new win.Function('target', 'data', 'target.postMessage(data, "*")')(this.window, data);
   }
 
   /** Wait for the component value number `index` (0-based). */
