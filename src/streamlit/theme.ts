@@ -30,7 +30,9 @@ export function applyTheme(theme: StreamlitTheme | null, root: HTMLElement = doc
   };
   if (theme.font) tokens['--auth-font'] = theme.font;
   for (const [name, value] of Object.entries(tokens)) root.style.setProperty(name, value);
-  root.style.colorScheme = dark ? 'dark' : 'light';
+  // Below the root: Streamlit's iframes are `color-scheme: normal`, and a root of another scheme
+  // would be painted on an opaque canvas (a box of another colour around the widget).
+  document.body.style.colorScheme = dark ? 'dark' : 'light';
   if (theme.font) adoptParentFonts(theme.font);
 }
 

@@ -64,7 +64,7 @@ describe('streamlit component: the v1 messages', () => {
       value,
       dataType: 'json',
     });
-    // Every message, componentReady included, recorded from inside the page (test/streamlit/recorder.mjs).
+    // Every message, componentReady included, recorded from inside the page (test/streamlit/recorder.js).
     const targets = host.window.__postTargets!;
     expect(targets.length).to.equal(host.received.length);
     expect(new Set(targets)).to.deep.equal(new Set([ORIGIN]));
@@ -505,7 +505,10 @@ describe('streamlit component: theme and frame height', () => {
       label: [label, 'color', 'rgb(49, 51, 63)'],
     });
     expect(rgb(label, 'font-family')).to.include('Source Sans Pro');
-    expect(rgb(host.document.documentElement, 'color-scheme')).to.equal('light');
+    // Streamlit gives its iframes `color-scheme: normal`: a root with another scheme would get an opaque
+    // canvas behind it (a box of another colour around the card). The scheme is set below the root.
+    const scheme = () => [rgb(host.document.documentElement, 'color-scheme'), rgb(host.document.body, 'color-scheme')];
+    expect(scheme()).to.deep.equal(['normal', 'light']);
     host.render({}, DARK);
     await waitUntil(() => rgb(card, 'background-color') === 'rgb(14, 17, 23)', 'dark card');
     expectColours('dark', {
@@ -515,7 +518,7 @@ describe('streamlit component: theme and frame height', () => {
       input_text: [input, 'color', 'rgb(250, 250, 250)'],
       label: [label, 'color', 'rgb(250, 250, 250)'],
     });
-    expect(rgb(host.document.documentElement, 'color-scheme')).to.equal('dark');
+    expect(scheme()).to.deep.equal(['normal', 'dark']);
     // The sidebar's theme (backgrounds swapped): the card takes the sidebar's grey, inputs white.
     host.render({ location: 'sidebar' }, LIGHT_SIDEBAR);
     await waitUntil(() => rgb(card, 'background-color') === 'rgb(240, 242, 246)', 'sidebar card');

@@ -143,7 +143,18 @@ export class FakeStreamlit {
   /** Mount the iframe and wait until it is ready and has had its first render. */
   static async start(options: HostOptions = {}): Promise<FakeStreamlit> {
     const host = new FakeStreamlit(options);
-    await waitUntil(() => host.#ready, 'the component never said it was ready', { timeout: 8000 });
+    try {
+      await waitUntil(() => host.#ready, 'the component never said it was ready', { timeout: 8000 });
+    } catch (err) {
+      const win = host.window as (Window & { __postTargets?: string[] }) | null;
+      let state = 'no window';
+      try {
+        state = `${win?.location.href} ${win?.document.readyState} provider=${!!win?.document.querySelector('auth-provider')} posted=${JSON.stringify(win?.__postTargets)} received=${host.received.length}`;
+      } catch (e) {
+        state = String(e);
+      }
+      throw new Error(`${(err as Error).message} (${state})`);
+    }
     return host;
   }
 
@@ -224,7 +235,7 @@ export class FakeStreamlit {
     this.#win.removeEventListener('message', this.#onMessage);
     this.iframe.remove();
     hosts.delete(this);
-    // Undo the recorder's wrappers (test/streamlit/recorder.mjs) once no component is left.
+    // Undo the recorder's wrappers (test/streamlit/recorder.js) once no component is left.
     const post = this.#win.postMessage as typeof window.postMessage & { __builtin?: typeof window.postMessage };
     if (![...hosts].some((h) => h.#win === this.#win) && post.__builtin) this.#win.postMessage = post.__builtin;
   }

@@ -1,10 +1,11 @@
 // Records the targetOrigin of every postMessage the component page sends its parent, from inside the
-// page's own realm: a Playwright init script (runs in each new document before its scripts) wraps
-// `parent.postMessage` with a function of the component's realm, so the message keeps its real
-// `source` (the incumbent realm decides it) and Streamlit's check on it still holds. Several
+// page's own realm. The test server puts this script first in the page's <head> (see
+// web-test-runner.config.mjs), so it runs before the page's module. It wraps `parent.postMessage`
+// with a function of the component's realm: the message keeps its real `source` (the realm of the
+// calling script decides it) and a host that routes messages by source still works. Several
 // component frames chain their wrappers; each forwards its own messages straight to the built-in.
-export const recordPostTargets = `(() => {
-  if (!location.pathname.endsWith('/src/streamlit/index.html') || window.parent === window) return;
+(() => {
+  if (window.parent === window) return;
   const targets = (window.__postTargets = []);
   try {
     const parent = window.parent;
@@ -23,4 +24,4 @@ export const recordPostTargets = `(() => {
   } catch {
     // a parent on another origin: nothing to wrap
   }
-})();`;
+})();
