@@ -56,7 +56,8 @@ const sidebarTheme = { ...theme, backgroundColor: theme.secondaryBackgroundColor
 for (const [id, place, t] of [['main', 'main', theme], ['side', 'sidebar', sidebarTheme]]) {
   const frame = document.getElementById(id);
   frame.setAttribute('sandbox', 'allow-forms allow-same-origin allow-scripts');
-  const args = { v: 1, widget: params.get('widget') || 'login', location: place, lang: params.get('lang'), fields: null, options: {}, session: null, reply: null, cookie: null, route: null };
+  const session = params.get('signed-in') ? { user: { id: 'u-1', username: 'alice', name: 'Alice Example', roles: ['admin', 'analyst'] }, expires_at: null } : null;
+  const args = { v: 1, widget: params.get('widget') || 'login', location: place, lang: params.get('lang'), fields: null, options: {}, session, reply: null, cookie: null, route: null };
   const render = () => frame.contentWindow.postMessage({ type: 'streamlit:render', args, dfs: [], disabled: false, theme: t }, '*');
   addEventListener('message', (event) => {
     if (event.source !== frame.contentWindow) return;
@@ -121,6 +122,14 @@ try {
       await page.keyboard.press('Shift+Tab');
       await page.keyboard.press('Tab');
       await page.screenshot({ path: join(out, `login-${theme}-${lang}-focus.png`), clip: { x: 336, y: 0, width: 944, height: 820 } });
+    }
+  }
+  // The signed-in widgets: the status header and the logout button.
+  for (const theme of ['light', 'dark']) {
+    for (const widget of ['status', 'logout']) {
+      await page.goto(`${base}/?theme=${theme}&lang=en&widget=${widget}&signed-in=1`);
+      await page.waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => f.offsetHeight > 0));
+      await page.screenshot({ path: join(out, `${widget}-${theme}.png`), clip: { x: 0, y: 0, width: 1280, height: 500 } });
     }
   }
   console.log(`screenshots in ${out}`);
