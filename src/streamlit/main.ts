@@ -25,6 +25,21 @@ const LATER: Record<string, () => Promise<unknown>> = {
   'auth-update-details': () => import('../components/auth-update-details/auth-update-details.js'),
 };
 
+const loading = new Map<string, Promise<unknown>>();
+
+/** Define the element of `tag` (the ones not in the first script load now); resolves even on failure. */
+function define(tag: string): Promise<unknown> {
+  let load = loading.get(tag);
+  if (!load) {
+    load = (LATER[tag]?.() ?? customElements.whenDefined(tag)).catch((err: unknown) => {
+      loading.delete(tag); // a later render tries again
+      console.warn(`[auth-elements] <${tag}> could not be loaded`, err);
+    });
+    loading.set(tag, load);
+  }
+  return load;
+}
+
 type Widget = HTMLElement & { fields: unknown; token?: string | undefined; updateComplete: Promise<unknown> };
 
 const frame = new StreamlitFrame();
@@ -57,7 +72,7 @@ if (frame.origin) {
       fields = '';
       token = undefined;
       if (!tag) return;
-      void LATER[tag]?.();
+      void define(tag);
       widget = document.createElement(tag) as Widget;
       if (tag !== 'auth-status' && tag !== 'auth-logout') widget.classList.add('ae-form');
       provider.append(widget);
@@ -83,7 +98,7 @@ if (frame.origin) {
   const size = async (args: RenderArgs): Promise<void> => {
     await loadTranslation(document.documentElement.lang);
     const tag = WIDGETS[args.widget];
-    if (tag) await customElements.whenDefined(tag);
+    if (tag) await define(tag);
     await client.start();
     await widget?.updateComplete;
     sized = true;

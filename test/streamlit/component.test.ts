@@ -529,6 +529,24 @@ describe('streamlit component: theme and frame height', () => {
     expect(rgb(button, 'color')).to.equal('rgb(14, 17, 23)');
   });
 
+  it("takes the app page's @font-face rules for Streamlit's font (URLs made absolute), and only those", async () => {
+    const style = document.createElement('style');
+    style.textContent = `
+      @font-face { font-family: "Source Sans Pro"; src: url("fonts/source-sans.woff2") format("woff2"); font-weight: 400; }
+      @font-face { font-family: "Another Font"; src: url("fonts/another.woff2"); }`;
+    document.head.append(style);
+    try {
+      const host = await FakeStreamlit.start({ args: { widget: 'login' }, theme: LIGHT });
+      await untilStatus(host, 'auth-login', 'anonymous');
+      const adopted = host.document.adoptedStyleSheets.flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.cssText)).join('\n');
+      expect(adopted).to.include(`url("${new URL('fonts/source-sans.woff2', location.href).href}")`);
+      expect(adopted).not.to.include('Another Font');
+      expect([...host.document.fonts].map((face) => face.family.replace(/"/g, ''))).to.include('Source Sans Pro');
+    } finally {
+      style.remove();
+    }
+  });
+
   it('keeps the frame as tall as the widget: one height at first, then it grows for an error; never a scrollbar', async () => {
     const host = await FakeStreamlit.start({ args: { widget: 'login' } });
     const login = await untilStatus(host, 'auth-login', 'anonymous');
