@@ -73,7 +73,7 @@ if (existsSync(page)) {
     check(entry.bare.length === 0, `streamlit component page is self-contained (bare imports: ${entry.bare.join(', ') || 'none'})`);
     const later = entry.lazy.map((f) => {
       const size = graph(f).files.filter((g) => !entry.files.includes(g)).reduce((n, g) => n + gz(g), 0);
-      return `${f.slice(f.lastIndexOf('/') + 1).replace(/-[\w]+\.js$/, '')} ${(size / 1024).toFixed(2)} KB`;
+      return `${f.slice(f.lastIndexOf('/') + 1).replace(/-[\w-]{8}\.js$/, '')} ${(size / 1024).toFixed(2)} KB`;
     });
     console.log(`info streamlit component page, loaded on demand: ${later.join(', ')}`);
   }

@@ -4,7 +4,7 @@
  * cookie, the theme and the frame height. Python is played by the test: it reads the component
  * values and renders the replies (python/PROTOCOL.md).
  */
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import {
   alice,
   DARK,
@@ -18,6 +18,7 @@ import {
   partText,
   refused,
   untilStatus,
+  waitUntil,
   widget,
   type Args,
   type Value,

@@ -2,7 +2,8 @@
  * HostBackend alone (a unit test of one piece: `send` records the component values, the test plays
  * the renders; the ASGI cases get a stand-in fetch). The whole page is tested in component.test.ts.
  */
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
+import { waitUntil } from './host.js';
 import type { OperationContext } from '../../src/core/backend.js';
 import { AuthClient } from '../../src/core/client.js';
 import { AuthError } from '../../src/core/errors.js';

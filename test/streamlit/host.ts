@@ -6,7 +6,12 @@
  * sets the iframe's height on `setFrameHeight`, and records every message. Python is the test: it
  * reads the component values and renders the replies itself.
  */
-import { waitUntil } from '@open-wc/testing';
+import { waitUntil as waitUntilOnce } from '@open-wc/testing';
+
+/** `waitUntil` with a time limit for a machine shared with other work (5 s; the default is 1 s). */
+export function waitUntil(predicate: () => unknown, message?: string, options: { timeout?: number } = {}): Promise<void> {
+  return waitUntilOnce(predicate, message, { timeout: 5000, ...options });
+}
 
 export const ORIGIN = location.origin;
 export const PAGE = '/src/streamlit/index.html';

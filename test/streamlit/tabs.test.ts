@@ -4,8 +4,8 @@
  * of the other tab send `{op: 'sync'}` (its Python reruns and re-checks the session); the iframes of
  * the tab that signed in or out send none (their Python already reran).
  */
-import { expect, waitUntil } from '@open-wc/testing';
-import { alice, FakeStreamlit, fill, ok, untilStatus, type Value } from './host.js';
+import { expect } from '@open-wc/testing';
+import { alice, FakeStreamlit, fill, ok, untilStatus, waitUntil, type Value } from './host.js';
 
 afterEach(() => FakeStreamlit.stopAll());
 
