@@ -1,5 +1,5 @@
-// Size is a test: the script-tag bundle must stay within its min+gzip budget, and the core entry
-// must not drag in Lit. Prints a small report; exits 1 when a budget is broken.
+// Size is a test: the script-tag bundle and the Streamlit component page must stay within their
+// min+gzip budget, and the core entry must not drag in Lit. Prints a small report; exits 1 when a budget is broken.
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,6 +59,25 @@ function graph(entry) {
   }
   return { files: [...seen], bare: [...bare], lazy: [...lazy].filter((f) => !seen.has(f)) };
 }
+
+// The Streamlit component page (vite.streamlit.config.ts): the script its index.html loads at first,
+// with its static imports, has the same budget; the other elements and French load on demand.
+const frontend = new URL('../python/src/streamlit_auth_elements/frontend/', import.meta.url).pathname;
+const page = join(frontend, 'index.html');
+if (existsSync(page)) {
+  const src = /<script type="module"[^>]*\ssrc="\.\/([^"]+)"/.exec(readFileSync(page, 'utf8'))?.[1];
+  const entry = src ? graph(join(frontend, src)) : null;
+  const first = entry ? entry.files.reduce((n, f) => n + gz(f), 0) : Infinity;
+  check(first <= BUDGET, `streamlit component page: ${src ? (first / 1024).toFixed(2) : '?'} KB min+gzip at first (budget ${BUDGET / 1024} KB)`);
+  if (entry) {
+    check(entry.bare.length === 0, `streamlit component page is self-contained (bare imports: ${entry.bare.join(', ') || 'none'})`);
+    const later = entry.lazy.map((f) => {
+      const size = graph(f).files.filter((g) => !entry.files.includes(g)).reduce((n, g) => n + gz(g), 0);
+      return `${f.slice(f.lastIndexOf('/') + 1).replace(/-[\w-]{8}\.js$/, '')} ${(size / 1024).toFixed(2)} KB`;
+    });
+    console.log(`info streamlit component page, loaded on demand: ${later.join(', ')}`);
+  }
+} else check(false, 'python/src/streamlit_auth_elements/frontend/index.html is missing; run `npm run build` first');
 
 const core = graph(join(dist, 'core.js'));
 for (const file of core.lazy) core.bare.push(...graph(file).bare.map((b) => `${b} (on demand)`));

@@ -1,0 +1,125 @@
+/**
+ * The Streamlit component page: one widget of the kit, inside the iframe Streamlit creates for
+ * `declare_component(path=...)`. Python says which (`args.widget`) on every render; the elements run
+ * on an AuthClient whose backend is Python (HostBackend). This page also writes Python's session
+ * cookie (`args.cookie`), follows Streamlit's theme, and keeps the frame exactly as tall as the widget.
+ */
+import type { AuthProvider } from '../components/auth-provider/auth-provider.component.js';
+import '../components/auth-provider/auth-provider.js';
+import '../components/auth-login/auth-login.js';
+import { loadTranslation } from '../components/localize.js';
+import { AuthClient } from '../core/client.js';
+import { CookieWriter } from './cookie.js';
+import { HostBackend } from './host-backend.js';
+import { StreamlitFrame, WIDGETS, type RenderArgs } from './protocol.js';
+import { browserHostTabs } from './tabs.js';
+import { applyTheme } from './theme.js';
+
+/** The other elements load when a widget first needs one (the page's first script stays small). */
+const LATER: Record<string, () => Promise<unknown>> = {
+  'auth-logout': () => import('../components/auth-logout/auth-logout.js'),
+  'auth-status': () => import('../components/auth-status/auth-status.js'),
+  'auth-register': () => import('../components/auth-register/auth-register.js'),
+  'auth-reset-password': () => import('../components/auth-reset-password/auth-reset-password.js'),
+  'auth-forgot': () => import('../components/auth-forgot/auth-forgot.js'),
+  'auth-update-details': () => import('../components/auth-update-details/auth-update-details.js'),
+};
+
+const loading = new Map<string, Promise<unknown>>();
+
+/** Define the element of `tag` (the ones not in the first script load now); resolves even on failure. */
+function define(tag: string): Promise<unknown> {
+  let load = loading.get(tag);
+  if (!load) {
+    load = (LATER[tag]?.() ?? customElements.whenDefined(tag)).catch((err: unknown) => {
+      loading.delete(tag); // a later render tries again
+      console.warn(`[auth-elements] <${tag}> could not be loaded`, err);
+    });
+    loading.set(tag, load);
+  }
+  return load;
+}
+
+type Widget = HTMLElement & { fields: unknown; token?: string | undefined; updateComplete: Promise<unknown> };
+
+const frame = new StreamlitFrame();
+const root = document.getElementById('root')!;
+
+if (frame.origin) {
+  const backend = new HostBackend({ send: (value) => frame.setComponentValue(value), origin: frame.origin, tabs: browserHostTabs() });
+  // Python is the authority and the tabs talk through it (HostTabs): no cross-tab client sync here.
+  const client = new AuthClient({ backend, tabs: null });
+  const provider = document.createElement('auth-provider') as AuthProvider;
+  provider.client = client;
+  root.append(provider);
+  const cookies = new CookieWriter();
+  let widget: Widget | null = null;
+  let fields = '';
+  let token: unknown;
+  let sized = false;
+
+  const attr = (name: string, value: unknown): void => {
+    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) widget!.setAttribute(name, String(value));
+    else widget!.removeAttribute(name);
+  };
+
+  /** The element `args.widget` names, configured from the args (created anew when the kind changes). */
+  const show = (args: RenderArgs): void => {
+    const tag = WIDGETS[args.widget];
+    if (widget?.localName !== tag) {
+      widget?.remove();
+      widget = null;
+      fields = '';
+      token = undefined;
+      if (!tag) return;
+      void define(tag);
+      widget = document.createElement(tag) as Widget;
+      if (tag !== 'auth-status' && tag !== 'auth-logout') widget.classList.add('ae-form');
+      provider.append(widget);
+    }
+    if (!widget) return;
+    const options = args.options;
+    attr('location', args.location);
+    const json = JSON.stringify(args.fields ?? {});
+    if (json !== fields) widget.fields = JSON.parse((fields = json));
+    if (args.widget === 'logout') attr('button-name', options.button_name);
+    if (args.widget === 'register' || args.widget === 'reset_password') attr('password-min-length', options.password_min_length);
+    if (args.widget === 'forgot_password' || args.widget === 'forgot_username') attr('mode', args.widget === 'forgot_username' ? 'username' : 'password');
+    // A reset code Python holds: given to the element once (it drops it after use; later renders repeat it).
+    if (args.widget === 'reset_password' && options.token !== token) {
+      token = options.token;
+      if (typeof token === 'string' && token) widget.token = token;
+    }
+  };
+
+  const height = (): number => Math.ceil(root.getBoundingClientRect().height);
+
+  /** The first height is the widget's real one: language, element and session first (no jump). */
+  const size = async (args: RenderArgs): Promise<void> => {
+    await loadTranslation(document.documentElement.lang);
+    const tag = WIDGETS[args.widget];
+    if (tag) await define(tag);
+    await client.start();
+    await widget?.updateComplete;
+    sized = true;
+    frame.setFrameHeight(height());
+  };
+
+  new ResizeObserver(() => {
+    if (sized) frame.setFrameHeight(height());
+  }).observe(root);
+
+  let first = true;
+  frame.ready(({ args, theme }) => {
+    applyTheme(theme);
+    cookies.apply(args.cookie);
+    const lang = args.lang ?? navigator.language ?? 'en';
+    if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    show(args);
+    backend.render(args);
+    if (first) {
+      first = false;
+      void size(args);
+    }
+  });
+}

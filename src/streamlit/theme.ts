@@ -1,0 +1,93 @@
+import type { StreamlitTheme } from './protocol.js';
+
+/**
+ * Streamlit's theme onto the kit's `--auth-*` tokens, so the widgets look like Streamlit's own:
+ * the card is an `st.form` (the page's background, a faint border), inputs are filled with the
+ * secondary background, the submit button is a primary button, errors and successes are
+ * `st.error` / `st.success` boxes (index.html has the rules; this sets the values they read).
+ * In the sidebar Streamlit sends the sidebar's colours, so the same mapping fits there.
+ */
+export function applyTheme(theme: StreamlitTheme | null, root: HTMLElement = document.documentElement): void {
+  if (!theme) return;
+  const dark = theme.base === 'dark';
+  const text = theme.textColor ?? (dark ? '#fafafa' : '#31333f');
+  const primary = theme.primaryColor ?? '#ff4b4b';
+  const faded = (percent: number) => `color-mix(in srgb, ${text} ${percent}%, transparent)`;
+  const tokens: Record<string, string> = {
+    '--auth-color-text': text,
+    '--auth-color-muted': faded(60),
+    '--auth-color-surface': theme.backgroundColor ?? (dark ? '#0e1117' : '#ffffff'),
+    '--auth-color-border': faded(20),
+    '--auth-color-accent': primary,
+    '--auth-color-on-accent': onColor(primary),
+    // st.error's text and box; st.success's box.
+    '--auth-color-danger': dark ? '#ffdede' : '#7d353b',
+    '--st-error-background': dark ? 'rgba(255, 108, 108, 0.2)' : 'rgba(255, 43, 43, 0.09)',
+    '--st-invalid': dark ? '#ff6c6c' : '#ff2b2b',
+    '--st-success-color': dark ? '#dffde9' : '#177233',
+    '--st-success-background': dark ? 'rgba(61, 213, 109, 0.2)' : 'rgba(33, 195, 84, 0.1)',
+    '--st-input-background': theme.secondaryBackgroundColor ?? (dark ? '#262730' : '#f0f2f6'),
+  };
+  if (theme.font) tokens['--auth-font'] = theme.font;
+  for (const [name, value] of Object.entries(tokens)) root.style.setProperty(name, value);
+  // Below the root: Streamlit's iframes are `color-scheme: normal`, and a root of another scheme
+  // would be painted on an opaque canvas (a box of another colour around the widget).
+  document.body.style.colorScheme = dark ? 'dark' : 'light';
+  if (theme.font) adoptParentFonts(theme.font);
+}
+
+/**
+ * Text on the primary colour: white, as on Streamlit's primary buttons, unless the colour is so light
+ * that white would not reach 3:1; then the darkest of Streamlit's text colours.
+ */
+function onColor(color: string): string {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return '#ffffff';
+  ctx.fillStyle = color;
+  const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle)?.[1];
+  if (!hex) return '#ffffff';
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  return 1.05 / (luminance + 0.05) >= 3 ? '#ffffff' : '#0e1117';
+}
+
+const adopted = new Set<string>();
+
+/**
+ * Streamlit's fonts (Source Sans, or a custom theme font) are `@font-face` rules of the app's page,
+ * not of this iframe: copy the ones `font` names from the parent document (same origin, checked by
+ * the message layer), with their URLs made absolute. Without them the widgets would fall back to a
+ * system font next to Streamlit's text. Anything unreadable is skipped.
+ */
+function adoptParentFonts(font: string): void {
+  if (adopted.has(font)) return;
+  adopted.add(font);
+  const rules: string[] = [];
+  try {
+    for (const sheet of window.parent.document.styleSheets) {
+      const base = sheet.href ?? window.parent.location.href;
+      let list: CSSRuleList;
+      try {
+        list = sheet.cssRules;
+      } catch {
+        continue; // a cross-origin stylesheet
+      }
+      for (const rule of list) {
+        // CSSRule.FONT_FACE_RULE; `instanceof` would compare with this realm's class.
+        if (rule.type !== 5) continue;
+        const family = (rule as CSSFontFaceRule).style.getPropertyValue('font-family').trim().replace(/^["']|["']$/g, '');
+        if (!family || !font.includes(family)) continue;
+        rules.push(rule.cssText.replace(/url\(\s*(["']?)([^"')]+)\1\s*\)/g, (_m, _q, url: string) => `url("${new URL(url, base).href}")`));
+      }
+    }
+  } catch {
+    return;
+  }
+  if (!rules.length) return;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(rules.join('\n'));
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
