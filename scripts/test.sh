@@ -23,23 +23,28 @@ step "size budget"
 node scripts/check-size.mjs
 
 step "core and component tests (Chromium, @web/test-runner)"
-npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$'
-wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1)
+# Each suite runs to its end even when an earlier one failed; the summary says what happened and the
+# exit status is non-zero when anything failed.
+status=0
+npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$' || status=1
+wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1 || true)
 
 step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, Chromium)"
-node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log"
-node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}')
-node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}')
+node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log" || status=1
+node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
+node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
 
 step "Streamlit package (pytest on the built wheel; real SQLite, real PostgreSQL, the server's store through Node)"
 bash scripts/setup.sh --streamlit
-(cd python && ../.venv-st/bin/python -m pytest -q) 2>&1 | tee "$logs/pytest.log"
-py_pass=$(grep -oE '[0-9]+ passed' "$logs/pytest.log" | tail -1 | awk '{print $1}')
-py_fail=$(grep -oE '[0-9]+ failed' "$logs/pytest.log" | tail -1 | awk '{print $1}')
-py_pass=${py_pass:-0}
-py_fail=${py_fail:-0}
+(cd python && ../.venv-st/bin/python -m pytest -q) 2>&1 | tee "$logs/pytest.log" || status=1
+py_pass=$(grep -oE '[0-9]+ passed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)
+py_fail=$(grep -oE '[0-9]+ failed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)
 
 wtr_pass=$(echo "$wtr" | awk '{print $1}')
 wtr_fail=$(echo "$wtr" | awk '{print $3}')
-printf '\nbrowser: %s\nnode: %s passed, %s failed\npython: %s passed, %s failed\n' "$wtr" "$node_pass" "$node_fail" "$py_pass" "$py_fail"
+wtr_pass=${wtr_pass:-0} wtr_fail=${wtr_fail:-0} node_pass=${node_pass:-0} node_fail=${node_fail:-0} py_pass=${py_pass:-0} py_fail=${py_fail:-0}
+printf '\nbrowser: %s passed, %s failed\nnode: %s passed, %s failed\npython: %s passed, %s failed\n' \
+  "$wtr_pass" "$wtr_fail" "$node_pass" "$node_fail" "$py_pass" "$py_fail"
 echo "tests: $((wtr_pass + node_pass + py_pass)) passed, $((wtr_fail + node_fail + py_fail)) failed"
+if [ $((wtr_fail + node_fail + py_fail)) -gt 0 ]; then status=1; fi
+exit $status
