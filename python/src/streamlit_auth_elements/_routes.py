@@ -150,6 +150,8 @@ ROUTE_OPS: dict[str, RouteOp] = {
     "reset_password": RouteOp(None),
     "update_details": RouteOp(None),
 }
+# The bodies are checked against PROTOCOL.md's table of ops (_protocol.OPS): every route op is one.
+assert set(ROUTE_OPS) <= set(OPS)
 
 
 # ------------------------------------------------------------------------ request checks
