@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
 # builds, checks the size budget, and runs every test: core and components in Chromium, the server
-# against real SQLite files, and end-to-end runs in Chromium of the demo and of the kit against a real
-# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/), and the Streamlit package's
-# pytest suite against its built wheel (in .venv-st/).
+# against real SQLite files, and end-to-end runs in Chromium of the demo, of the kit against a real
+# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/) and of a real Streamlit app
+# in ASGI mode (the wheel in .venv-st/), and the Streamlit package's pytest suite against its built wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --postgres --python
@@ -18,6 +18,9 @@ npx tsc --noEmit -p tsconfig.json
 
 step "build"
 npm run --silent build
+
+step "Streamlit package's environment (.venv-st/ with the wheel just built; the e2e and pytest steps use it)"
+bash scripts/setup.sh --streamlit
 
 step "size budget"
 node scripts/check-size.mjs
@@ -35,7 +38,6 @@ node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}' || tru
 node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
 
 step "Streamlit package (pytest on the built wheel; real SQLite, real PostgreSQL, the server's store through Node)"
-bash scripts/setup.sh --streamlit
 (cd python && ../.venv-st/bin/python -m pytest -q) 2>&1 | tee "$logs/pytest.log" || status=1
 py_pass=$(grep -oE '[0-9]+ passed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)
 py_fail=$(grep -oE '[0-9]+ failed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)

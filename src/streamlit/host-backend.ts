@@ -117,7 +117,8 @@ function routeCode(op: HostOp, response: JsonResponse): AuthErrorCode {
  *   another rerun; should Python render it again anyway, the next render brings the `ack`.
  * - ASGI mode (`args.route`): requests with a password go to `<route>/<op>` on the app's origin with
  *   `fetch` (JSON, same-origin credentials), never through widget state; the route answers a
- *   one-time code, which the `redeem` request hands to Python; its reply is the operation's.
+ *   one-time code, which the `redeem` request hands to Python; its reply is the operation's. A
+ *   logout posts `<route>/logout` (which clears the HttpOnly cookie) before telling Python.
  * - After a login or logout of its own, it tells the other tabs (HostTabs); news from another tab
  *   that differs from this iframe's session makes it send a `sync`.
  */
@@ -188,6 +189,10 @@ export class HostBackend implements AuthBackend {
     return session;
   }
 
+  /**
+   * ASGI mode: the route clears the HttpOnly cookie (no script can) and revokes its session first;
+   * Python is told either way (it revokes the session too), so a failed post still signs out.
+   */
   async logout(ctx: OperationContext): Promise<void> {
     await this.#request('logout', {}, ctx, false, 'signout');
     this.#tabs?.announce(null);
@@ -255,6 +260,7 @@ export class HostBackend implements AuthBackend {
         const code = await this.#postRoute(route, op, input, ctx);
         return this.#ask('redeem', { code }, ctx, false, delivers);
       }
+      if (route && op === 'logout') await this.#postRoute(route, op, input, ctx).catch(() => undefined);
       return this.#ask(op, input, ctx, secret, delivers);
     });
   }
@@ -298,7 +304,7 @@ export class HostBackend implements AuthBackend {
     });
   }
 
-  /** ASGI mode: the credentials go to the package's route; resolves the one-time code it answers. */
+  /** ASGI mode: the credentials go to the package's route; resolves the one-time code it answers (logout: none). */
   async #postRoute(route: string, op: HostOp, input: Record<string, string>, ctx: OperationContext): Promise<string> {
     const url = new URL(`${route.replace(/\/+$/, '')}/${op}`, this.#origin);
     if (url.origin !== this.#origin) throw new AuthError('invalid_response', 'The route is not on the app origin.');
@@ -311,6 +317,7 @@ export class HostBackend implements AuthBackend {
       timeoutMs: this.#timeoutMs,
     });
     if (response.status >= 200 && response.status < 300) {
+      if (op === 'logout') return '';
       const code = response.body?.code;
       if (typeof code === 'string' && code) return code;
       throw new AuthError('invalid_response', 'The route answered without a code.', { status: response.status });

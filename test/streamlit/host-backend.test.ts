@@ -201,4 +201,37 @@ describe('HostBackend', () => {
     await forgot;
     expect(calls).to.have.length(3);
   });
+
+  it('ASGI mode: logout posts <route>/logout first (the route clears the HttpOnly cookie), then tells Python; a failed post still signs out', async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const answers: Array<() => Response> = [
+      () => new Response('{}', { status: 200 }),
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+    ];
+    const fetchStub = (async (url: string, init: RequestInit) => (calls.push({ url, init }), answers.shift()!())) as unknown as typeof fetch;
+    const { backend, sent, ctx } = setup({ fetch: fetchStub });
+    const route = '/_auth/AAAAAAAAAAAAAAAAAAAAAA';
+    backend.render(render({ route, session: alice }));
+    for (let i = 0; i < 2; i++) {
+      const logout = backend.logout(ctx());
+      await waitUntil(() => sent.length === i + 1);
+      expect(calls).to.have.length(i + 1);
+      expect(calls[i]!.url).to.equal(`${location.origin}${route}/logout`);
+      expect(calls[i]!.init).to.include({ method: 'POST', credentials: 'same-origin' });
+      expect(JSON.parse(calls[i]!.init.body as string)).to.deep.equal({});
+      expect(sent[i]).to.deep.include({ op: 'logout', input: {} });
+      backend.render(render({ route, reply: { id: sent[i]!.id, ok: true, result: {} } }));
+      await logout;
+      backend.render(render({ route, session: alice }));
+    }
+    // Plain mode: no route, no fetch.
+    backend.render(render({ session: alice }));
+    const plain = backend.logout(ctx());
+    await waitUntil(() => sent.length === 3);
+    backend.render(render({ reply: { id: sent[2]!.id, ok: true, result: {} } }));
+    await plain;
+    expect(calls).to.have.length(2);
+  });
 });

@@ -16,6 +16,7 @@ from ._auth import Auth, AuthStatus, CredentialBackend
 from ._errors import AuthConfigError, AuthError
 from ._ratelimit import ACCOUNT_POLICY, ADDRESS_POLICY, RateLimitPolicy
 from ._records import DuplicateUserError, Identity, UserRecord
+from ._routes import routes
 from ._tokens import check_cookie_key
 from ._users_database import UsersDatabase
 
@@ -35,5 +36,6 @@ __all__ = [
     "UserRecord",
     "UsersDatabase",
     "check_cookie_key",
+    "routes",
     "__version__",
 ]

@@ -33,7 +33,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 import streamlit as st
 
-from . import _component
+from . import _codes, _component
 from ._errors import AuthConfigError
 from ._protocol import Request, error_reply, ok_reply, parse_request, render_args
 from ._ratelimit import (
@@ -69,6 +69,10 @@ INVALID_CREDENTIALS = "Invalid username or password."
 RATE_LIMITED = "Too many failed login attempts. Try again later."
 SERVER_ERROR = "The server could not process the request."
 UNSUPPORTED = "This operation is not available here."
+CODE_REFUSED = "The sign-in could not be completed (the code is wrong, used or expired). Please sign in again."
+PASSWORD_THROUGH_ROUTE = "This app takes passwords through its sign-in route only, never through widget state."
+#: Input fields that hold a password: in ASGI mode a request with one is refused from widget state.
+PASSWORD_FIELDS = frozenset({"password", "current_password", "new_password"})
 
 
 class CredentialBackend(Protocol):
@@ -480,6 +484,12 @@ class Auth:
             state.replies[key] = reply
 
     def _dispatch(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any] | None:
+        if PASSWORD_FIELDS & request.input.keys() and _codes.mounted(self.cookie_name) is not None:
+            # ASGI mode: the iframe posts passwords to the routes; one in widget state is a forgery
+            # or an outdated page, and is not checked.
+            return error_reply(request.id, "unsupported", PASSWORD_THROUGH_ROUTE)
+        if request.op == "redeem":
+            return self._redeem(state, run, key, request)
         if request.op == "login":
             return self._login(state, run, key, request)
         if request.op == "logout":
@@ -509,19 +519,72 @@ class Auth:
             if outcome.code == "rate_limited":
                 return error_reply(request.id, "rate_limited", RATE_LIMITED, retry_after=outcome.retry_after)
             return error_reply(request.id, "invalid_credentials", INVALID_CREDENTIALS)
+        state.session, token = self._open_session(identity, now, replaces=state.session.sid if state.session is not None else None)
+        state.failed = False
+        state.pending_cookie = {"name": self.cookie_name, "value": token, "max_age": self.cookie_expiry_seconds, "secure": page_is_https()}
+        run.events.append(("login", key, identity))
+        return ok_reply(request.id)
+
+    def _open_session(self, identity: Identity, now: int, *, replaces: str | None) -> tuple[_Session, str]:
+        """After a checked password: the login recorded, the session ``replaces`` names (if any)
+        revoked, a new one opened in the store; returns it and its token (the cookie's value)."""
         self.backend.record_login(identity, now)
-        if state.session is not None:
-            self.backend.revoke_session(state.session.sid, now)
+        if replaces is not None:
+            self.backend.revoke_session(replaces, now)
         sid = new_session_id()
         iat = now // 1000
         exp = iat + self.cookie_expiry_seconds
         self.backend.create_session(sid, identity, exp * 1000, now)
         token = mint_session_token(self._key, sub=identity.id, sid=sid, iat=iat, exp=exp)
-        state.session = _Session(sid=sid, sub=identity.id, exp=exp, identity=identity)
-        state.failed = False
-        state.pending_cookie = {"name": self.cookie_name, "value": token, "max_age": self.cookie_expiry_seconds, "secure": page_is_https()}
-        run.events.append(("login", key, identity))
-        return ok_reply(request.id)
+        return _Session(sid=sid, sub=identity.id, exp=exp, identity=identity), token
+
+    # ------------------------------------------------------------------ ASGI mode
+
+    def _route(self) -> str | None:
+        """``args.route``: None in plain mode; in ASGI mode (routes() built in this process for
+        this cookie name) the routes' prefix and this browser session's binding."""
+        mounted = _codes.mounted(self.cookie_name)
+        if mounted is None:
+            return None
+        if mounted.key_digest != _codes.key_digest(self._key):
+            raise AuthConfigError(
+                f"the routes for the cookie {self.cookie_name!r} sign sessions with another cookie_key than this Auth: "
+                "build both from the same settings (e.g. one Auth object imported by the script and the st.App file)"
+            )
+        return f"{mounted.prefix}/{self._binding()}"
+
+    def _binding(self) -> str:
+        """This browser session's binding (see _codes): codes issued for it are redeemable here only."""
+        key = f"{self._state_key}:binding"
+        binding = st.session_state.get(key)
+        if not isinstance(binding, str) or not _codes.BINDING.match(binding):
+            binding = _codes.new_binding()
+            st.session_state[key] = binding
+        return binding
+
+    def _redeem(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any]:
+        """A route's one-time code: what the route did becomes this browser session's (a login:
+        its session). Unknown, used, expired or another browser session's code -> refused, and
+        nothing changes."""
+        now = self._clock()
+        issued = _codes.code_store_for(self.backend).redeem(request.input["code"], self._binding(), now)
+        if issued is None:
+            logger.info("auth-elements: a one-time code was refused (unknown, used, expired or another browser session's)")
+            return error_reply(request.id, "session_expired", CODE_REFUSED)
+        if issued.op == "login":
+            sid, sub, exp = issued.session_id, issued.user_id, issued.session_expires_at
+            identity = None
+            if sid is not None and sub is not None and exp is not None and exp * 1000 > now:
+                identity = self.backend.resume_session(sid, sub, now)
+            if identity is None:
+                return error_reply(request.id, "session_expired", CODE_REFUSED)
+            assert sid is not None and sub is not None and exp is not None
+            if state.session is not None and state.session.sid != sid:
+                self.backend.revoke_session(state.session.sid, now)
+            state.session = _Session(sid=sid, sub=sub, exp=exp, identity=identity)
+            state.failed = False
+            run.events.append(("login", key, identity))
+        return ok_reply(request.id, issued.result)
 
     # ------------------------------------------------------------------ rendering
 
@@ -561,12 +624,15 @@ class Auth:
             session=self._session_display(state),
             reply=state.replies.get(key),
             cookie=None,
+            route=self._route(),
         )
         _component.render(key, args, sidebar=location == "sidebar")
 
     def _render_carrier(self, state: _BrowserState) -> None:
         state.widgets[self._carrier_key] = "session"
         cookie, state.pending_cookie = state.pending_cookie, None
+        if _codes.mounted(self.cookie_name) is not None:
+            cookie = None  # ASGI mode: the routes set and clear the HttpOnly cookie; a script cannot
         args = render_args(
             widget="session",
             location="main",

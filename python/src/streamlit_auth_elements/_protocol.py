@@ -94,7 +94,12 @@ def request_problem(value: Any, widget: str) -> str | None:
         return "unknown op"
     if op not in WIDGET_OPS.get(widget, frozenset()):
         return f"op {op!r} is not one the {widget!r} widget sends"
-    data = value["input"]
+    return input_problem(op, value["input"])
+
+
+def input_problem(op: str, data: Any) -> str | None:
+    """Why ``data`` is not the input of ``op`` (a known op), or None: exactly the op's fields
+    (optional ones may be absent), each a valid string. The ASGI routes check bodies with it too."""
     if not isinstance(data, dict):
         return "input is not an object"
     required, optional = OPS[op]
