@@ -10,7 +10,8 @@ import { normalizeEmail, normalizeUsername, type Store } from '../../server/stor
 import { openSqliteStore } from '../../server/store/sqlite.js';
 import { PostgresStore } from '../../server/store/postgres.js';
 import { argon2Hasher, needsRehash, verifyStoredPassword } from '../../server/passwords.js';
-import { usernameSkeletons } from '../../server/identity.js';
+import { checkEmail, checkName, checkUsername, usernameSkeletons } from '../../server/identity.js';
+import { passwordProblem } from '../../server/password-policy.js';
 
 type Command = Record<string, unknown> & { op: string; db?: string };
 
@@ -64,6 +65,18 @@ async function run(c: Command): Promise<unknown> {
     case 'identity': {
       const names = c.names as string[];
       return names.map((n) => ({ name: n, normalized: normalizeUsername(n), skeletons: usernameSkeletons(n), email: normalizeEmail(n) }));
+    }
+    case 'checks': {
+      // The server's validation of what a form sends: username, email, name, password policy.
+      const values = c.values as string[];
+      const min = Number(c.min ?? 15);
+      return values.map((v) => ({
+        value: v,
+        username: checkUsername(v),
+        email: checkEmail(v),
+        name: checkName(v),
+        password: passwordProblem(v, min, { username: String(c.username ?? ''), email: String(c.email ?? '') }),
+      }));
     }
     default:
       throw new Error(`unknown op ${c.op}`);
