@@ -11,7 +11,8 @@ import { openSqliteStore } from '../../server/store/sqlite.js';
 import { PostgresStore } from '../../server/store/postgres.js';
 import { argon2Hasher, needsRehash, verifyStoredPassword } from '../../server/passwords.js';
 import { checkEmail, checkName, checkUsername, usernameSkeletons } from '../../server/identity.js';
-import { passwordProblem } from '../../server/password-policy.js';
+import { commonPasswordSet, passwordProblem } from '../../server/password-policy.js';
+import { createHash } from 'node:crypto';
 
 type Command = Record<string, unknown> & { op: string; db?: string };
 
@@ -77,6 +78,11 @@ async function run(c: Command): Promise<unknown> {
         name: checkName(v),
         password: passwordProblem(v, min, { username: String(c.username ?? ''), email: String(c.email ?? '') }),
       }));
+    }
+    case 'common_passwords': {
+      // The server's common-password set: its size and the SHA-256 of its sorted JSON.
+      const sorted = [...commonPasswordSet()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return { size: sorted.length, sha256: createHash('sha256').update(JSON.stringify(sorted), 'utf8').digest('hex') };
     }
     default:
       throw new Error(`unknown op ${c.op}`);
