@@ -303,6 +303,26 @@ class Browser:
         self._apply_cookies()
         return self
 
+    def interact(self) -> Browser:
+        """A rerun with the values of Streamlit's own widgets as AppTest holds them (after e.g.
+        ``at.text_input(key=...).input(...)`` or ``at.button[0].click()``)."""
+        with self._patched():
+            self.at.run()
+        self.runs += 1
+        if self.at.exception:
+            raise AssertionError(f"the script raised: {[e.message for e in self.at.exception]}")
+        self._apply_cookies()
+        return self
+
+    def run_states(self, states: Any) -> Browser:
+        """A rerun with exactly these widget states (what a forged websocket message sends)."""
+        with self._patched():
+            self.at._run(states)
+        self.runs += 1
+        if self.at.exception:
+            raise AssertionError(f"the script raised: {[e.message for e in self.at.exception]}")
+        return self
+
     def send(self, key: str, value: Any) -> Browser:
         """The iframe of ``key`` sets its value: one rerun."""
         self._widget_id(key)  # it must be mounted

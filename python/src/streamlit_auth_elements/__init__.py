@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from ._admin import NotAuthorizedError, UsersAdmin, admin_page
 from ._auth import Auth, AuthStatus, has_access
 from ._backend import (
     SUPERUSER_ROLE,
@@ -52,6 +53,7 @@ __all__ = [
     "Identity",
     "MailMessage",
     "Mailer",
+    "NotAuthorizedError",
     "PasswordResetRequest",
     "RateLimitPolicy",
     "RegisterRateLimit",
@@ -62,7 +64,9 @@ __all__ = [
     "TokenRecord",
     "UserRecord",
     "UsernameReminder",
+    "UsersAdmin",
     "UsersDatabase",
+    "admin_page",
     "check_cookie_key",
     "has_access",
     "password_problem",

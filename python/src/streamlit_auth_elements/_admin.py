@@ -139,10 +139,18 @@ def admin_page(auth: Auth, *, users: UsersDatabase | None = None, key: str = "ae
     admin = UsersAdmin(users, me)
 
     st.header(title)
+    flash_key = f"{key}:flash"
+    # What the last action said (kept across the rerun that redraws the page with its effect).
+    for kind, text, code in st.session_state.pop(flash_key, []):
+        (st.success if kind == "success" else st.info)(text)
+        if code:
+            st.code(code, language=None)
     table = st.container()
     mailed = users.mail is not None
 
-    def attempt(action: Any, done: str) -> Any:
+    def attempt(action: Any, done: str, then: Any = None) -> None:
+        """Run an action; a refusal shows under its form, a success reruns the page (fresh data)
+        with the message (and what ``then`` adds: a reset code to hand over)."""
         try:
             result = action()
         except NotAuthorizedError as err:
@@ -150,9 +158,9 @@ def admin_page(auth: Auth, *, users: UsersDatabase | None = None, key: str = "ae
             st.stop()
         except (AuthError, DuplicateUserError) as err:
             st.error(_refusal(err))
-            return None
-        st.success(done)
-        return result
+            return
+        st.session_state[flash_key] = [("success", done, None), *(then(result) if then is not None else [])]
+        st.rerun()
 
     everyone = admin.list_users()
     by_name = {u.username: u for u in everyone}
@@ -168,7 +176,8 @@ def admin_page(auth: Auth, *, users: UsersDatabase | None = None, key: str = "ae
                 with st.form(f"{key}:status"):
                     st.write(f"**{user.username}** is {'disabled' if user.disabled else 'enabled'}.")
                     if st.form_submit_button("Enable" if user.disabled else "Disable"):
-                        attempt(lambda: admin.set_disabled(user.id, not user.disabled), f"{user.username} {'enabled' if user.disabled else 'disabled'}.")
+                        state = "enabled" if user.disabled else "disabled"
+                        attempt(lambda: admin.set_disabled(user.id, not user.disabled), f"{user.username} {state}.")
                 with st.form(f"{key}:roles"):
                     roles = st.text_input("Roles (comma-separated)", value=",".join(user.roles), key=f"{key}:roles:{user.id}")
                     if st.form_submit_button("Save roles"):
@@ -176,13 +185,14 @@ def admin_page(auth: Auth, *, users: UsersDatabase | None = None, key: str = "ae
                 with st.form(f"{key}:reset"):
                     st.write("Issue a single-use reset code: the password stays as it is until the code is used.")
                     if st.form_submit_button("Issue a reset code"):
-                        code = attempt(lambda: admin.issue_reset_code(user.id), f"Reset code issued for {user.username}.")
-                        if code is not None:
+
+                        def hand_over(code: str, user: UserRecord = user) -> list[tuple[str, str, str | None]]:
                             if mailed and user.email:
-                                st.info(f"A reset link was mailed to {user.email}.")
-                            else:
-                                st.info(f"Give this code to {user.username} (it works once, within {users.settings.reset_token_ttl // 60} minutes):")
-                                st.code(code, language=None)
+                                return [("info", f"A reset link was mailed to {user.email}.", None)]
+                            minutes = users.settings.reset_token_ttl // 60
+                            return [("info", f"Give this code to {user.username} (it works once, within {minutes} minutes):", code)]
+
+                        attempt(lambda: admin.issue_reset_code(user.id), f"Reset code issued for {user.username}.", hand_over)
 
     with tab_new:
         with st.form(f"{key}:create", clear_on_submit=True):
@@ -194,16 +204,20 @@ def admin_page(auth: Auth, *, users: UsersDatabase | None = None, key: str = "ae
                 "Password (leave empty to send a reset code instead)", type="password", key=f"{key}:new:password"
             )
             if st.form_submit_button("Create"):
-                made = attempt(
+
+                def invite(made: tuple[UserRecord, str | None]) -> list[tuple[str, str, str | None]]:
+                    user, code = made
+                    if code is None:
+                        return []
+                    if mailed and user.email:
+                        return [("info", f"A link to choose a password was mailed to {user.email}.", None)]
+                    return [("info", f"Give this reset code to {user.username} to choose a password (it works once):", code)]
+
+                attempt(
                     lambda: admin.create_user(username, password or None, name=name, email=email, roles=_roles(roles_text)),
                     f"User {username.strip()} created.",
+                    invite,
                 )
-                if made is not None and made[1] is not None:
-                    if mailed and made[0].email:
-                        st.info(f"A link to choose a password was mailed to {made[0].email}.")
-                    else:
-                        st.info(f"Give this reset code to {made[0].username} to choose a password (it works once):")
-                        st.code(made[1], language=None)
 
     with tab_pre:
         with st.form(f"{key}:preauth", clear_on_submit=True):
