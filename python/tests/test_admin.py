@@ -97,19 +97,15 @@ def test_a_superuser_lists_creates_disables_sets_roles_resets_and_preauthorizes(
     assert table.set_index("username").loc["root", "logins_count"] == 1 and table.set_index("username").loc["root", "last_login"].endswith("UTC")
 
     # Create with a password (the policy applies), and without one (a reset code instead).
-    b.at.text_input(key="ae_admin:new:username").input("carol")
-    b.at.text_input(key="ae_admin:new:email").input("carol@example.com")
-    b.at.text_input(key="ae_admin:new:roles").input("analyst, viewer")
-    b.at.text_input(key="ae_admin:new:password").input("short")
-    button(b, "Create").click()
-    b.interact()
+    def create(password: str) -> None:
+        for field, value in (("username", "carol"), ("email", "carol@example.com"), ("roles", "analyst, viewer"), ("password", password)):
+            b.at.text_input(key=f"ae_admin:new:{field}").input(value)
+        button(b, "Create").click()
+        b.interact()
+
+    create("short")
     assert [e.value for e in b.at.error] == ["Use at least 15 characters."]
-    b.at.text_input(key="ae_admin:new:username").input("carol")
-    b.at.text_input(key="ae_admin:new:email").input("carol@example.com")
-    b.at.text_input(key="ae_admin:new:roles").input("analyst, viewer")
-    b.at.text_input(key="ae_admin:new:password").input("")
-    button(b, "Create").click()
-    b.interact()
+    create("")
     assert [s.value for s in b.at.success] == ["User carol created."]
     [code] = [c.value for c in b.at.code]
     carol = db.find_user("carol")

@@ -356,9 +356,7 @@ class Auth:
         """The login widget, while nobody is signed in (once signed in it is not rendered, so
         Streamlit drops its state, the password included). ``location="unrendered"`` renders
         nothing: only a session restored from the cookie signs in."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback))
         state = self._state()
         if state.session is None and location != "unrendered":
             self._render("login", key, location, fields=fields, lang=lang, options={})
@@ -376,9 +374,7 @@ class Auth:
     ) -> None:
         """The logout button, while someone is signed in. ``location="unrendered"`` signs out at
         once (as Streamlit-Authenticator's does)."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback))
         if self._state().session is None:
             return
         if location == "unrendered":
@@ -420,9 +416,7 @@ class Auth:
         ``?verify_token=`` in the page address is taken by this widget, which finishes the
         registration with one click. ``roles``: given to the accounts it creates. Returns the
         ``Registration`` in the run that registered (or finished) one, else None."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback, roles=tuple(roles or ())))
+        self._start(location, key, _WidgetCall(callback, roles=tuple(roles or ())))
         if location != "unrendered":
             options = self._password_options()
             token = self._link_token(key, "verify_token", None)
@@ -447,9 +441,7 @@ class Auth:
         user ends). The code comes from ``token=`` (e.g. ``forgot_password(...).code``), from
         ``?reset_token=`` in the page address (the mailed link; taken once and removed from the
         address), or is pasted by the user. True in the run the password changed."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback))
         if location != "unrendered":
             options = self._password_options()
             held = self._link_token(key, "reset_token", token)
@@ -478,9 +470,7 @@ class Auth:
         asked. Then anyone who can reach this form can reset any account: only for an app whose
         visitors are all trusted (local development, a single-user tool), or a page the app
         already restricts."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback, show_code=show_code))
+        self._start(location, key, _WidgetCall(callback, show_code=show_code))
         state = self._state()
         if location != "unrendered":
             self._render("forgot_password", key, location, fields=fields, lang=lang, options={})
@@ -505,9 +495,7 @@ class Auth:
         username goes by mail when mail is configured. Returns ``UsernameReminder(username,
         email)`` (None, None when nothing matched) in the run that handled the request, for an
         app that delivers it itself; None in other runs."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback))
         if location != "unrendered":
             self._render("forgot_username", key, location, fields=fields, lang=lang, options={})
         result: UsernameReminder | None = self._run_results().get(key)
@@ -525,9 +513,7 @@ class Auth:
         """Name and email of the signed-in user (rendered only while someone is signed in). An
         email change needs the current password and notifies the old address; pending reset codes
         die with it. True in the run the details changed (``st.session_state`` already has them)."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback))
         if self._state().session is not None and location != "unrendered":
             self._render("update_details", key, location, fields=fields, lang=lang, options={})
         return bool(self._run_results().get(key, False))
@@ -947,6 +933,13 @@ class Auth:
         if identity is not None:
             info.update(username=identity.username, name=identity.name, email=identity.email, roles=list(identity.roles))
         return info
+
+    def _start(self, location: str, key: str, call: _WidgetCall) -> None:
+        """The start of every widget call: a valid location, this run prepared (restore, re-check,
+        requests handled), and the call remembered for the run that handles its next request."""
+        self._check_location(location)
+        self._prepare()
+        self._remember(key, call)
 
     def _remember(self, key: str, call: _WidgetCall) -> None:
         """Keep what the app passed with the widget's call for the run in which its request is

@@ -29,8 +29,7 @@ from psycopg_pool import ConnectionPool
 from . import _schema
 from ._identity import normalize_email, normalize_username, plan_skeleton_backfill, username_skeletons
 from ._ratelimit import AttemptKey, AttemptResult, FailureRecord, RateLimitPolicy, assert_distinct_keys
-from ._session_database import FAILURES_TABLE, PG_LOCK_KEY as PG_SESSIONS_LOCK_KEY, SessionTables, create_tables
-from ._session_database import _PG_TABLES as PG_SESSION_TABLES
+from ._session_database import FAILURES_TABLE, PG_TABLES as PG_SESSION_TABLES, PG_LOCK_KEY as PG_SESSIONS_LOCK_KEY, SessionTables, create_tables
 from ._records import (
     CONFUSABLE_USER_SQL,
     SESSION_WITH_USER_SQL,

@@ -37,63 +37,37 @@ PG_LOCK_KEY = 0x61655F73
 #: Counters untouched for this long and not blocked are deleted when a store opens.
 FAILURE_MAX_AGE_MS = 24 * 3600 * 1000
 
-_SQLITE_TABLES = """
+#: The tables; ``{ms}`` is the type of a time in milliseconds (SQLite INTEGER, PostgreSQL BIGINT).
+_TABLES = """
 CREATE TABLE IF NOT EXISTS st_sessions (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL,
   identity TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  absolute_expires_at INTEGER NOT NULL,
-  revoked_at INTEGER
+  created_at {ms} NOT NULL,
+  absolute_expires_at {ms} NOT NULL,
+  revoked_at {ms}
 );
 CREATE INDEX IF NOT EXISTS st_sessions_user_id ON st_sessions (user_id);
 CREATE TABLE IF NOT EXISTS st_login_failures (
   key TEXT PRIMARY KEY,
   count INTEGER NOT NULL,
-  window_start INTEGER NOT NULL,
-  blocked_until INTEGER
+  window_start {ms} NOT NULL,
+  blocked_until {ms}
 );
 CREATE TABLE IF NOT EXISTS st_tokens (
   token_hash TEXT PRIMARY KEY,
   kind TEXT NOT NULL,
   subject TEXT NOT NULL,
   data TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER,
-  created_at INTEGER NOT NULL
+  expires_at {ms} NOT NULL,
+  used_at {ms},
+  created_at {ms} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS st_tokens_subject ON st_tokens (kind, subject);
 CREATE TABLE IF NOT EXISTS st_schema_version (version INTEGER NOT NULL)
 """
-
-_PG_TABLES = """
-CREATE TABLE IF NOT EXISTS st_sessions (
-  id TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL,
-  identity TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  absolute_expires_at BIGINT NOT NULL,
-  revoked_at BIGINT
-);
-CREATE INDEX IF NOT EXISTS st_sessions_user_id ON st_sessions (user_id);
-CREATE TABLE IF NOT EXISTS st_login_failures (
-  key TEXT PRIMARY KEY,
-  count INTEGER NOT NULL,
-  window_start BIGINT NOT NULL,
-  blocked_until BIGINT
-);
-CREATE TABLE IF NOT EXISTS st_tokens (
-  token_hash TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  data TEXT NOT NULL,
-  expires_at BIGINT NOT NULL,
-  used_at BIGINT,
-  created_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS st_tokens_subject ON st_tokens (kind, subject);
-CREATE TABLE IF NOT EXISTS st_schema_version (version INTEGER NOT NULL)
-"""
+SQLITE_TABLES = _TABLES.format(ms="INTEGER")
+PG_TABLES = _TABLES.format(ms="BIGINT")
 
 
 @dataclass(frozen=True)
@@ -228,7 +202,7 @@ class SqliteSessionStore(SqliteBase, SessionTables):
     def __init__(self, path: str | os.PathLike[str]):
         super().__init__(path)
         with self._tx() as db:
-            create_tables(db, self.ph, _SQLITE_TABLES)
+            create_tables(db, self.ph, SQLITE_TABLES)
 
 
 def open_session_store(database: str | os.PathLike[str]) -> Any:

@@ -9,6 +9,7 @@ part of a login, the password hash, runs outside it).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -394,14 +395,19 @@ class SqliteStore(SqliteBase):
     def consume_reset_token(self, token_hash: str, now: int) -> str | None:
         """Mark the token used and return its user id, only if it was unused and unexpired: of
         concurrent calls with one token at most one gets the id (one IMMEDIATE transaction)."""
+        row = self._consume("reset_tokens", token_hash, now)
+        return None if row is None else str(row["user_id"])
+
+    def _consume(self, table: str, token_hash: str, now: int) -> sqlite3.Row | None:
+        """Mark a token row used and return it (as it was), only if it was unused and unexpired;
+        one IMMEDIATE transaction, so of concurrent calls at most one gets it."""
         with self._tx() as db:
-            row = db.execute(
-                "SELECT user_id FROM reset_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", (token_hash, now)
+            row: sqlite3.Row | None = db.execute(
+                f"SELECT * FROM {table} WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", (token_hash, now)
             ).fetchone()
-            if row is None:
-                return None
-            db.execute("UPDATE reset_tokens SET used_at = ? WHERE token_hash = ?", (now, token_hash))
-            return str(row["user_id"])
+            if row is not None:
+                db.execute(f"UPDATE {table} SET used_at = ? WHERE token_hash = ?", (now, token_hash))
+            return row
 
     def find_reset_token(self, token_hash: str) -> ResetTokenRecord | None:
         row = self._one("SELECT * FROM reset_tokens WHERE token_hash = ?", (token_hash,))
@@ -422,14 +428,8 @@ class SqliteStore(SqliteBase):
         )
 
     def consume_pending_registration(self, token_hash: str, now: int) -> PendingRegistration | None:
-        with self._tx() as db:
-            row = db.execute(
-                "SELECT * FROM pending_registrations WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?", (token_hash, now)
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute("UPDATE pending_registrations SET used_at = ? WHERE token_hash = ?", (now, token_hash))
-            return pending_registration(db.execute("SELECT * FROM pending_registrations WHERE token_hash = ?", (token_hash,)).fetchone())
+        row = self._consume("pending_registrations", token_hash, now)
+        return None if row is None else dataclasses.replace(pending_registration(row), used_at=now)
 
     def find_pending_registration(self, token_hash: str) -> PendingRegistration | None:
         row = self._one("SELECT * FROM pending_registrations WHERE token_hash = ?", (token_hash,))
