@@ -257,11 +257,15 @@ def test_a_backend_without_tables_signs_in_on_a_session_database(database: str, 
     assert sessions.store.failure("account:alice").count == 1
     b.send("login", login_request("ALICE", PASSWORD))
     assert b.state() == {"authentication_status": True, "name": "Alice", "username": "alice", "email": "", "roles": ["member"]}
-    assert "hello Alice {'source': 'dict'}" in b.texts()
+    assert "hello Alice dict" in b.texts()
     sid = jwt.decode(b.jar[COOKIE_NAME], COOKIE_KEY, algorithms=["HS256"])["sid"]
+    b.run()
+    assert f"session {sid}" in b.texts(), "current_identity is told which session it checks"
     assert sessions.resume_session(sid, "yaml:alice", 0) is not None
     again = b.reload()
-    assert "hello Alice {'source': 'dict'}" in again.texts(), "the identity (extra included) comes back from the session store"
+    assert "hello Alice dict" in again.texts(), "the identity (extra included) comes back from the session store"
+    again.send("forgot_username", request("request_username_reminder", email="a@example.com"))
+    assert "reminded from-the-call a@example.com" in again.texts(), "options= of the widget call reach the backend"
     sent = request("register", name="", email="x@example.com", username="newbie", password=PASSWORD)
     b.send("register", sent)
     assert reply(b, "register") == {"id": sent["id"], "ok": False, "error": {"code": "unsupported", "message": "This operation is not available here."}}

@@ -145,6 +145,7 @@ class _WidgetCall:
     callback: Callable[[dict[str, Any]], None] | None = None
     roles: tuple[str, ...] = ()
     show_code: bool = False
+    options: Mapping[str, Any] | None = None
 
 
 _runs: dict[tuple[str, str], _RunState] = {}
@@ -408,21 +409,24 @@ class Auth:
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         roles: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Registration | None:
         """The registration form (name, email, username, password), shown while nobody is signed
         in. The backend's rules decide (open, pre-authorized or closed registration, allowed
         domains, the password policy, look-alike usernames, a limit per client). With mail
         configured the account is created by the link (or code) mailed to the address: a
         ``?verify_token=`` in the page address is taken by this widget, which finishes the
-        registration with one click. ``roles``: given to the accounts it creates. Returns the
-        ``Registration`` in the run that registered (or finished) one, else None."""
-        self._start(location, key, _WidgetCall(callback, roles=tuple(roles or ())))
+        registration with one click. ``roles``: given to the accounts it creates. ``options``
+        (every account widget): handed to the backend's operation as ``ctx.options`` (a
+        compatibility layer's per-call settings). Returns the ``Registration`` in the run that
+        registered (or finished) one, else None."""
+        self._start(location, key, _WidgetCall(callback, roles=tuple(roles or ()), options=options))
         if location != "unrendered":
-            options = self._password_options()
+            shown = self._password_options()
             token = self._link_token(key, "verify_token", None)
             if token is not None:
-                options["token"] = token
-            self._render("register", key, location, fields=fields, lang=lang, options=options)
+                shown["token"] = token
+            self._render("register", key, location, fields=fields, lang=lang, options=shown)
         result: Registration | None = self._run_results().get(key)
         return result
 
@@ -435,19 +439,20 @@ class Auth:
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         token: str | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> bool:
         """Signed in: change the password (current password checked through the login throttle;
         every other session ends). With a reset code: set a new password (every session of the
         user ends). The code comes from ``token=`` (e.g. ``forgot_password(...).code``), from
         ``?reset_token=`` in the page address (the mailed link; taken once and removed from the
         address), or is pasted by the user. True in the run the password changed."""
-        self._start(location, key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback, options=options))
         if location != "unrendered":
-            options = self._password_options()
+            shown = self._password_options()
             held = self._link_token(key, "reset_token", token)
             if held is not None:
-                options["token"] = held
-            self._render("reset_password", key, location, fields=fields, lang=lang, options=options)
+                shown["token"] = held
+            self._render("reset_password", key, location, fields=fields, lang=lang, options=shown)
         return bool(self._run_results().get(key, False))
 
     def forgot_password(
@@ -459,6 +464,7 @@ class Auth:
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         show_code: bool = False,
+        options: Mapping[str, Any] | None = None,
     ) -> PasswordResetRequest | None:
         """"Forgot password": username or email. The widget answers the same whatever happened
         ("If an account matches, we have sent an email…"). With mail configured a single-use
@@ -470,7 +476,7 @@ class Auth:
         asked. Then anyone who can reach this form can reset any account: only for an app whose
         visitors are all trusted (local development, a single-user tool), or a page the app
         already restricts."""
-        self._start(location, key, _WidgetCall(callback, show_code=show_code))
+        self._start(location, key, _WidgetCall(callback, show_code=show_code, options=options))
         state = self._state()
         if location != "unrendered":
             self._render("forgot_password", key, location, fields=fields, lang=lang, options={})
@@ -490,12 +496,13 @@ class Auth:
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> UsernameReminder | None:
         """"Forgot username": an email. The widget answers the same whatever happened; the
         username goes by mail when mail is configured. Returns ``UsernameReminder(username,
         email)`` (None, None when nothing matched) in the run that handled the request, for an
         app that delivers it itself; None in other runs."""
-        self._start(location, key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback, options=options))
         if location != "unrendered":
             self._render("forgot_username", key, location, fields=fields, lang=lang, options={})
         result: UsernameReminder | None = self._run_results().get(key)
@@ -509,11 +516,12 @@ class Auth:
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> bool:
         """Name and email of the signed-in user (rendered only while someone is signed in). An
         email change needs the current password and notifies the old address; pending reset codes
         die with it. True in the run the details changed (``st.session_state`` already has them)."""
-        self._start(location, key, _WidgetCall(callback))
+        self._start(location, key, _WidgetCall(callback, options=options))
         if self._state().session is not None and location != "unrendered":
             self._render("update_details", key, location, fields=fields, lang=lang, options={})
         return bool(self._run_results().get(key, False))
@@ -655,7 +663,7 @@ class Auth:
             if identity is None:
                 return None
             current = getattr(self.backend, "current_identity", None)
-            return current(identity, now) if current is not None else identity
+            return current(identity, now, session_id=sid) if current is not None else identity
         except Exception:
             logger.exception("auth-elements: checking a session in the store failed; signed out")
             return None
@@ -765,7 +773,7 @@ class Auth:
         run.events.append((key, self._event_info("login", key, identity)))
         return ok_reply(request.id)
 
-    def _context(self, state: _BrowserState) -> AccountContext:
+    def _context(self, state: _BrowserState, options: Mapping[str, Any] | None = None) -> AccountContext:
         return AccountContext(
             sessions=self.sessions,
             client=address_group(client_address()),
@@ -773,6 +781,7 @@ class Auth:
             session_id=state.session.sid if state.session is not None else "",
             account_policy=self.account_policy,
             address_policy=self.address_policy,
+            options=dict(options or {}),
         )
 
     def _account(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any]:
@@ -784,7 +793,7 @@ class Auth:
         if method is None:
             raise unsupported()
         call = _calls.get((_session_id(), id(state)), {}).get(key, _WidgetCall())
-        ctx = self._context(state)
+        ctx = self._context(state, call.options)
         session = state.session
         if op in ("change_password", "update_details") and session is None:
             raise AuthError("not_authenticated", NOT_AUTHENTICATED)

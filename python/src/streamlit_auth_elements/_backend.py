@@ -21,9 +21,9 @@ Times are milliseconds since the epoch. Account operations raise ``AuthError`` w
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypeVar, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from ._errors import AuthError
 from ._ratelimit import (
@@ -93,10 +93,12 @@ class Credentials(Protocol):
         """A successful login (``last_login``, ``logins_count``); may do nothing."""
         ...
 
-    def current_identity(self, identity: Identity, now: int) -> Identity | None:
-        """Every script run, after the session store confirmed the session: the user as they are
-        now (new name, roles), or None when they may no longer be signed in (deleted, disabled).
-        A backend whose session store already read the user's row returns ``identity``."""
+    def current_identity(self, identity: Identity, now: int, *, session_id: str = "") -> Identity | None:
+        """Every script run, after the session store confirmed the session ``session_id``: the
+        user as they are now (new name, roles; a JWT API backend may refresh its token here and
+        store it with ``SessionDatabase.update_session_identity``), or None when they may no
+        longer be signed in (deleted, disabled). A backend whose session store already read the
+        user's row returns ``identity``."""
         ...
 
 
@@ -119,6 +121,10 @@ class AccountContext:
     #: The login throttle (a current password is checked through it, on the login's keys).
     account_policy: RateLimitPolicy = ACCOUNT_POLICY
     address_policy: RateLimitPolicy = ADDRESS_POLICY
+    #: What the app passed as ``options=`` with the widget's call, for the backend (e.g. a
+    #: compatibility layer's per-call ``pre_authorized`` or ``domains``); this package's own
+    #: backends ignore it.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def client_key(self) -> str:

@@ -210,7 +210,7 @@ class UsersDatabase(DatabaseAccounts):
     def record_login(self, identity: Identity, now: int) -> None:
         self.store.record_login(identity.id, now)
 
-    def current_identity(self, identity: Identity, now: int) -> Identity | None:
+    def current_identity(self, identity: Identity, now: int, *, session_id: str = "") -> Identity | None:
         """``resume_session`` read the user's row in the same query: nothing more to read."""
         return identity
 

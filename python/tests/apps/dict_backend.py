@@ -1,8 +1,10 @@
 # A credentials backend without tables (users in a dict, as a users file would give them) on a
 # SessionDatabase: sessions, revocation and throttling live there.
+import dataclasses
+
 import streamlit as st
 
-from streamlit_auth_elements import Auth, Identity, SessionDatabase
+from streamlit_auth_elements import AccountContext, Auth, Identity, SessionDatabase, UsernameReminder
 from streamlit_auth_elements._passwords import hash_password, verify_password_or_dummy
 
 
@@ -26,8 +28,14 @@ class DictUsers:
     def record_login(self, identity: Identity, now: int) -> None:
         pass
 
-    def current_identity(self, identity: Identity, now: int) -> Identity | None:
-        return None if identity.username in self.disabled else identity
+    def current_identity(self, identity: Identity, now: int, *, session_id: str = "") -> Identity | None:
+        if identity.username in self.disabled:
+            return None
+        return dataclasses.replace(identity, extra={**identity.extra, "session": session_id})
+
+    # The one account operation it has: it answers with what the widget call gave it.
+    def request_username_reminder(self, ctx: AccountContext, *, email: str) -> UsernameReminder:
+        return UsernameReminder(str(ctx.options.get("tag")), email)
 
 
 auth = Auth(
@@ -38,6 +46,10 @@ auth = Auth(
 )
 auth.login(key="login")
 auth.register_user(key="register")
+reminded = auth.forgot_username(key="forgot_username", options={"tag": "from-the-call"})
+if reminded is not None:
+    st.text(f"reminded {reminded.username} {reminded.email}")
 if st.session_state["authentication_status"]:
-    st.text(f"hello {st.session_state['name']} {auth.user.extra}")
+    st.text(f"hello {st.session_state['name']} {auth.user.extra['source']}")
+    st.text(f"session {auth.user.extra.get('session')}")
     auth.logout(key="logout")
