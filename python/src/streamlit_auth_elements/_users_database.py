@@ -37,7 +37,9 @@ from ._records import (
 )
 from ._sqlite_store import SqliteStore
 
+# The names phase 1 exported from here (the policy lives in _policy.py now).
 PASSWORD_MIN_LENGTH = DEFAULT_PASSWORD_MIN
+__all__ = ["PASSWORD_MAX_LENGTH", "PASSWORD_MIN_LENGTH", "UsersDatabase", "open_store", "shared_store", "now_ms"]
 
 
 class Store(Protocol):
