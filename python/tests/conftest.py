@@ -162,13 +162,21 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(autouse=True)
 def _fresh_shared_stores() -> Iterator[None]:
-    """Each test opens its own stores (the per-process cache would outlive the test's database)."""
-    from streamlit_auth_elements import _users_database
+    """Each test opens its own stores (the per-process cache would outlive the test's database),
+    and its mail goes out before the next test starts."""
+    from streamlit_auth_elements import _session_database, _users_database
 
     yield
     with _users_database._stores_lock:
-        stores = list(_users_database._stores.values())
+        queues = list(_users_database._queues.values())
+        _users_database._queues.clear()
+        stores: list[Any] = list(_users_database._stores.values())
         _users_database._stores.clear()
+    for queue in queues:
+        queue.idle(30)
+    with _session_database._session_stores_lock:
+        stores += list(_session_database._session_stores.values())
+        _session_database._session_stores.clear()
     for store in stores:
         store.close()
 
@@ -189,7 +197,9 @@ def node_tool(*commands: dict[str, Any]) -> list[Any]:
     )
     if proc.returncode != 0:
         raise AssertionError(f"store-tool failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")
-    return list(json.loads(proc.stdout.strip().splitlines()[-1]))
+    # split("\n"), not splitlines(): JSON.stringify leaves U+2028, U+0085 and U+001C-U+001F
+    # unescaped, and splitlines() would cut the line at them.
+    return list(json.loads(proc.stdout.strip().split("\n")[-1]))
 
 
 # ---------------------------------------------------------------------------------- AppTest
@@ -293,6 +303,26 @@ class Browser:
         self._apply_cookies()
         return self
 
+    def interact(self) -> Browser:
+        """A rerun with the values of Streamlit's own widgets as AppTest holds them (after e.g.
+        ``at.text_input(key=...).input(...)`` or ``at.button[0].click()``)."""
+        with self._patched():
+            self.at.run()
+        self.runs += 1
+        if self.at.exception:
+            raise AssertionError(f"the script raised: {[e.message for e in self.at.exception]}")
+        self._apply_cookies()
+        return self
+
+    def run_states(self, states: Any) -> Browser:
+        """A rerun with exactly these widget states (what a forged websocket message sends)."""
+        with self._patched():
+            self.at._run(states)
+        self.runs += 1
+        if self.at.exception:
+            raise AssertionError(f"the script raised: {[e.message for e in self.at.exception]}")
+        return self
+
     def send(self, key: str, value: Any) -> Browser:
         """The iframe of ``key`` sets its value: one rerun."""
         self._widget_id(key)  # it must be mounted
@@ -335,3 +365,130 @@ def wait_until(predicate: Any, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+# ---------------------------------------------------------------------------------- processes
+
+
+def _watchdog(pid: int) -> subprocess.Popen[bytes]:
+    """Kills ``pid``'s process group when this test process disappears (SIGKILL, crash)."""
+    return subprocess.Popen(
+        ["sh", "-c", f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; kill -TERM -{pid} 2>/dev/null"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(proc: subprocess.Popen[Any], watchdog: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(watchdog.pid, signal.SIGKILL)
+
+
+@dataclass
+class SmtpSink:
+    """The reference server's test SMTP server (test/server/smtp-sink.ts, the `smtp-server`
+    package): a real SMTP server on 127.0.0.1 that appends each message to a file."""
+
+    port: int
+    file: Path
+
+    @property
+    def url(self) -> str:
+        return f"smtp://user:pass@127.0.0.1:{self.port}"
+
+    def mails(self) -> list[dict[str, Any]]:
+        if not self.file.exists():
+            return []
+        return [json.loads(line) for line in self.file.read_text().splitlines() if line.strip()]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        wait_until(lambda: len(self.mails()) >= count, timeout)
+        return self.mails()
+
+
+@pytest.fixture
+def smtp_sink(tmp_path: Path) -> Iterator[SmtpSink]:
+    file = tmp_path / "mails.jsonl"
+    proc = subprocess.Popen(
+        ["node", "--import", "tsx", "test/server/smtp-sink.ts", str(file)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    watchdog = _watchdog(proc.pid)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        if not line.startswith("LISTENING "):
+            raise RuntimeError(f"the SMTP sink did not start: {line!r}")
+        yield SmtpSink(port=int(line.split()[1]), file=file)
+    finally:
+        _stop(proc, watchdog)
+
+
+@dataclass
+class ReferenceServer:
+    """The reference server (server/main.ts) on 127.0.0.1, on the test's database."""
+
+    origin: str
+
+    def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.origin + path,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Origin": self.origin},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                text = response.read().decode()
+                return response.status, json.loads(text) if text else {}
+        except urllib.error.HTTPError as err:
+            text = err.read().decode()
+            return err.code, json.loads(text) if text else {}
+
+
+@contextlib.contextmanager
+def reference_server(database: str, tmp_path: Path, **env: str) -> Iterator[ReferenceServer]:
+    """Start the reference server on ``database`` (a SQLite file or a PostgreSQL URL) with the
+    given AUTH_* variables; stopped when the block ends (or when this process dies)."""
+    import urllib.request
+
+    port = _free_port()
+    data_dir = tmp_path / f"server-{port}"
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "PG"))}
+    variables.update(PORT=str(port), HOST="127.0.0.1", AUTH_DATA_DIR=str(data_dir))
+    variables["AUTH_DATABASE_URL" if database.startswith("postgres") else "AUTH_DB"] = database
+    variables.update(env)
+    log = tmp_path / f"server-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(["node", "--import", "tsx", "server/main.ts"], cwd=REPO, env=variables, stdout=out, stderr=out, start_new_session=True)
+    watchdog = _watchdog(proc.pid)
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the reference server exited ({proc.returncode}):\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(origin + "/healthz", timeout=5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the reference server did not start in 60 s:\n{log.read_text()}") from None
+                time.sleep(0.1)
+        yield ReferenceServer(origin=origin)
+    finally:
+        _stop(proc, watchdog)

@@ -85,8 +85,9 @@ if (frame.origin) {
     if (args.widget === 'logout') attr('button-name', options.button_name);
     if (args.widget === 'register' || args.widget === 'reset_password') attr('password-min-length', options.password_min_length);
     if (args.widget === 'forgot_password' || args.widget === 'forgot_username') attr('mode', args.widget === 'forgot_username' ? 'username' : 'password');
-    // A reset code Python holds: given to the element once (it drops it after use; later renders repeat it).
-    if (args.widget === 'reset_password' && options.token !== token) {
+    // A reset or registration code Python holds (from `?reset_token=` / `?verify_token=` in the app's
+    // address, or given by the app): given to the element once (it drops it after use; later renders repeat it).
+    if ((args.widget === 'reset_password' || args.widget === 'register') && options.token !== token) {
       token = options.token;
       if (typeof token === 'string' && token) widget.token = token;
     }

@@ -10,7 +10,9 @@ import { normalizeEmail, normalizeUsername, type Store } from '../../server/stor
 import { openSqliteStore } from '../../server/store/sqlite.js';
 import { PostgresStore } from '../../server/store/postgres.js';
 import { argon2Hasher, needsRehash, verifyStoredPassword } from '../../server/passwords.js';
-import { usernameSkeletons } from '../../server/identity.js';
+import { checkEmail, checkName, checkUsername, usernameSkeletons } from '../../server/identity.js';
+import { commonPasswordSet, passwordProblem } from '../../server/password-policy.js';
+import { createHash } from 'node:crypto';
 
 type Command = Record<string, unknown> & { op: string; db?: string };
 
@@ -64,6 +66,23 @@ async function run(c: Command): Promise<unknown> {
     case 'identity': {
       const names = c.names as string[];
       return names.map((n) => ({ name: n, normalized: normalizeUsername(n), skeletons: usernameSkeletons(n), email: normalizeEmail(n) }));
+    }
+    case 'checks': {
+      // The server's validation of what a form sends: username, email, name, password policy.
+      const values = c.values as string[];
+      const min = Number(c.min ?? 15);
+      return values.map((v) => ({
+        value: v,
+        username: checkUsername(v),
+        email: checkEmail(v),
+        name: checkName(v),
+        password: passwordProblem(v, min, { username: String(c.username ?? ''), email: String(c.email ?? '') }),
+      }));
+    }
+    case 'common_passwords': {
+      // The server's common-password set: its size and the SHA-256 of its sorted JSON.
+      const sorted = [...commonPasswordSet()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return { size: sorted.length, sha256: createHash('sha256').update(JSON.stringify(sorted), 'utf8').digest('hex') };
     }
     default:
       throw new Error(`unknown op ${c.op}`);

@@ -173,6 +173,21 @@ describe('streamlit component: widgets', () => {
     expect(el.token).to.equal(undefined);
     expect(tagOf(el.querySelector('input[name=reset-code]'))).to.be.a('string');
   });
+
+  it('gives a registration code from Python (a mailed ?verify_token= link) to the element: one click finishes it', async () => {
+    const code = 'v'.repeat(43);
+    const host = await FakeStreamlit.start({ args: { widget: 'register', options: { password_min_length: 15, token: code } } });
+    const el = (await untilStatus(host, 'auth-register', 'anonymous')) as El & { token?: string };
+    expect(el.token).to.equal(code);
+    expect(tagOf(el.querySelector('input[name=password]'))).to.equal(null);
+    el.querySelector<HTMLButtonElement>('button[type=submit]')!.click();
+    const value = await host.value(0);
+    expect(value.op).to.equal('verify_registration');
+    expect(value.input).to.deep.equal({ token: code });
+    host.render({ reply: ok(value.id, { username: 'newbie' }) });
+    await waitUntil(() => partText(el, 'success') !== '', 'the success message');
+    expect(el.token).to.equal(undefined);
+  });
 });
 
 describe('streamlit component: requests to Python', () => {

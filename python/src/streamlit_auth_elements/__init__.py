@@ -12,11 +12,26 @@
 
 from __future__ import annotations
 
-from ._auth import Auth, AuthStatus, CredentialBackend
+from ._admin import NotAuthorizedError, UsersAdmin, admin_page
+from ._auth import Auth, AuthStatus, has_access
+from ._backend import (
+    SUPERUSER_ROLE,
+    AccountContext,
+    AccountOperations,
+    CredentialBackend,
+    Credentials,
+    PasswordResetRequest,
+    Registration,
+    SessionStore,
+    UsernameReminder,
+)
 from ._errors import AuthConfigError, AuthError
+from ._mail import Mailer, MailMessage, SmtpMailer
+from ._policy import AccountSettings, RegisterRateLimit, password_problem
 from ._ratelimit import ACCOUNT_POLICY, ADDRESS_POLICY, RateLimitPolicy
 from ._records import DuplicateUserError, Identity, UserRecord
 from ._routes import routes
+from ._session_database import SessionDatabase, TokenRecord
 from ._tokens import check_cookie_key
 from ._users_database import UsersDatabase
 
@@ -25,17 +40,37 @@ __version__ = "0.1.0"
 __all__ = [
     "ACCOUNT_POLICY",
     "ADDRESS_POLICY",
+    "SUPERUSER_ROLE",
+    "AccountContext",
+    "AccountOperations",
+    "AccountSettings",
     "Auth",
     "AuthConfigError",
     "AuthError",
     "AuthStatus",
     "CredentialBackend",
+    "Credentials",
     "DuplicateUserError",
     "Identity",
+    "MailMessage",
+    "Mailer",
+    "NotAuthorizedError",
+    "PasswordResetRequest",
     "RateLimitPolicy",
+    "RegisterRateLimit",
+    "Registration",
+    "SessionDatabase",
+    "SessionStore",
+    "SmtpMailer",
+    "TokenRecord",
     "UserRecord",
+    "UsernameReminder",
+    "UsersAdmin",
     "UsersDatabase",
+    "admin_page",
     "check_cookie_key",
+    "has_access",
+    "password_problem",
     "routes",
     "__version__",
 ]

@@ -19,34 +19,42 @@ anything and before any user code after that call runs:
 
 Nothing the iframe sends is proof: a session exists only after the backend checked a password (or,
 on reload, after the token verified and the store confirmed its session).
+
+The backend comes in two parts (``_backend.py``): the credentials (passwords, account operations)
+and the session store (sessions, revocation, counters). ``UsersDatabase`` is both;
+``Auth(backend, sessions=SessionDatabase())`` gives a backend without tables its session store.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import streamlit as st
 
 from . import _codes, _component
-from ._errors import AuthConfigError
-from ._protocol import Request, error_reply, ok_reply, parse_request, render_args
-from ._ratelimit import (
-    ACCOUNT_POLICY,
-    ADDRESS_POLICY,
-    AttemptKey,
-    AttemptResult,
-    FailureRecord,
-    RateLimitPolicy,
-    account_key,
-    address_group,
-    address_key,
+from ._backend import (
+    ACCOUNT_OPERATIONS,
+    SUPERUSER_ROLE,
+    AccountContext,
+    CredentialBackend,
+    Credentials,
+    PasswordResetRequest,
+    Registration,
+    SessionStore,
+    UsernameReminder,
+    throttled_check,
+    unsupported,
 )
+from ._errors import AuthConfigError, AuthError
+from ._protocol import Request, error_reply, ok_reply, parse_request, render_args
+from ._ratelimit import ACCOUNT_POLICY, ADDRESS_POLICY, RateLimitPolicy, address_group
 from ._identity import normalize_username
 from ._records import Identity
 from ._tokens import check_cookie_key, mint_session_token, new_session_id, verify_session_token
@@ -75,29 +83,11 @@ PASSWORD_THROUGH_ROUTE = "This app takes passwords through its sign-in route onl
 PASSWORD_FIELDS = frozenset({"password", "current_password", "new_password"})
 
 
-class CredentialBackend(Protocol):
-    """What the core needs from a credential backend (UsersDatabase; phase 2: a users file, a JWT
-    API). Times are ms since the epoch."""
+#: A link token (``?reset_token=`` / ``?verify_token=``): 43 base64url characters.
+LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+NOT_AUTHENTICATED = "Please log in first."
 
-    def check_password(self, username: str, password: str, now: int) -> Identity | None:
-        """The identity when the password is right and the account usable, else None."""
-        ...
-
-    def record_login(self, identity: Identity, now: int) -> None: ...
-
-    def create_session(self, session_id: str, identity: Identity, absolute_expires_at: int, now: int) -> None: ...
-
-    def resume_session(self, session_id: str, subject: str, now: int) -> Identity | None:
-        """The identity while the session is live and its user may still sign in, else None."""
-        ...
-
-    def revoke_session(self, session_id: str, now: int) -> None: ...
-
-    def reserve_attempt(self, keys: Sequence[AttemptKey], now: int) -> AttemptResult: ...
-
-    def release_attempt(self, reservation: FailureRecord) -> None: ...
-
-    def clear_failures(self, key: str) -> None: ...
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AuthStatus(NamedTuple):
@@ -132,6 +122,12 @@ class _BrowserState:
     widgets: dict[str, str] = field(default_factory=dict)
     #: A cookie instruction the next carrier render takes to the browser.
     pending_cookie: dict[str, Any] | None = None
+    #: widget key -> a link token (reset or registration) Python holds for that widget.
+    tokens: dict[str, str] = field(default_factory=dict)
+    #: widget key -> the last ``token=`` the app passed (a new value replaces the held token).
+    given: dict[str, str | None] = field(default_factory=dict)
+    #: widget key -> a reset code shown under a forgot-password widget (``show_code=True``).
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,15 +135,28 @@ class _RunState:
     """Per script run (module memory, keyed by session and cookie name)."""
 
     marker: object
-    #: (event, widget key, identity) for the callbacks of the widget calls of this run.
-    events: list[tuple[str, str, Identity | None]] = field(default_factory=list)
+    #: (widget key, callback info) for the callbacks of the widget calls of this run.
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: widget key -> what the widget's call returns in this run (the result of its request).
+    results: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _WidgetCall:
+    """What the app passed with a widget's last call, needed when its request is handled (in a
+    later run, before the call): the callback, the roles of new accounts, whether to show codes."""
+
+    callback: Callable[[dict[str, Any]], None] | None = None
+    roles: tuple[str, ...] = ()
+    show_code: bool = False
+    options: Mapping[str, Any] | None = None
 
 
 _runs: dict[tuple[str, str], _RunState] = {}
 _runs_lock = threading.Lock()
-#: (session id, the browser state's id) -> widget key -> the callback given with that widget's
-#: last call. Functions cannot live in st.session_state (it may have to pickle); they live here.
-_callbacks: dict[tuple[str, int], dict[str, Callable[[dict[str, Any]], None]]] = {}
+#: (session id, the browser state's id) -> widget key -> the widget's last call. Functions cannot
+#: live in st.session_state (it may have to pickle); they live here.
+_calls: dict[tuple[str, int], dict[str, _WidgetCall]] = {}
 
 
 def _session_id() -> str:
@@ -227,7 +236,7 @@ class LoginOutcome(NamedTuple):
 
 
 def attempt_login(
-    backend: CredentialBackend,
+    backend: Credentials,
     username: str,
     password: str,
     *,
@@ -235,42 +244,60 @@ def attempt_login(
     account_policy: RateLimitPolicy = ACCOUNT_POLICY,
     address_policy: RateLimitPolicy = ADDRESS_POLICY,
     now: int,
+    sessions: SessionStore | None = None,
 ) -> LoginOutcome:
     """One password check, throttled as the reference server throttles it: the attempt is counted
     as a failure on the account (and on the client address, when Streamlit knows it) BEFORE the
-    password is verified, atomically in the store, or refused while a key is blocked; so a burst
-    of concurrent guesses gets at most the limit's number of verifications. A right password gives
-    the account's failures and the address's reservation back. Does not create a session."""
-    keys = [AttemptKey(account_key(normalize_username(username)), account_policy)]
-    group = address_group(client)
-    if group is not None:
-        keys.append(AttemptKey(address_key(group), address_policy))
-    attempt = backend.reserve_attempt(keys, now)
-    if not attempt.ok:
-        retry_after = max(1, math.ceil(((attempt.blocked_until or now) - now) / 1000))
+    password is verified, atomically in the session store (``sessions``, default: the backend
+    itself), or refused while a key is blocked; so a burst of concurrent guesses gets at most the
+    limit's number of verifications. A right password gives the account's failures and the
+    address's reservation back. Does not create a session."""
+    store: SessionStore = sessions if sessions is not None else backend  # type: ignore[assignment]
+    identity, retry_after = throttled_check(
+        store,
+        normalize_username(username),
+        address_group(client),
+        lambda: backend.check_password(username, password, now),
+        account_policy=account_policy,
+        address_policy=address_policy,
+        now=now,
+    )
+    if retry_after is not None:
         return LoginOutcome(None, "rate_limited", retry_after)
-    identity = backend.check_password(username, password, now)
     if identity is None:
         return LoginOutcome(None, "invalid_credentials")
-    backend.clear_failures(keys[0].key)
-    if len(attempt.reservations) > 1:
-        backend.release_attempt(attempt.reservations[1])
     return LoginOutcome(identity)
+
+
+def has_access(identity: Identity | None, *, role: str | Sequence[str] | None = None, superuser: bool = False) -> bool:
+    """Whether ``identity`` is signed in with one of the roles (any one) and, with ``superuser``,
+    the superuser role (``admin``, as the reference server's ``create-superuser`` gives it)."""
+    if identity is None:
+        return False
+    roles = set(identity.roles)
+    if superuser and SUPERUSER_ROLE not in roles:
+        return False
+    if role is None:
+        return True
+    wanted = [role] if isinstance(role, str) else list(role)
+    return any(r in roles for r in wanted)
 
 
 class Auth:
     """The session manager.
 
-    ``backend``: where passwords are checked and sessions live (``UsersDatabase(...)``).
-    ``cookie_name``: the session cookie's name. ``cookie_key``: the secret the session token is
-    signed with (at least 32 random bytes; see ``check_cookie_key``). ``cookie_expiry_days``: how
-    long a login lasts (cookie and session; at most 400 days). ``account_policy`` /
-    ``address_policy``: login throttling (default: the reference server's).
+    ``backend``: the credentials (``UsersDatabase(...)``, or a users file or JWT API backend).
+    ``sessions``: where sessions and failure counters live; default the backend itself (a
+    ``UsersDatabase`` is its own session store); a backend without tables needs a
+    ``SessionDatabase(...)``. ``cookie_name``: the session cookie's name. ``cookie_key``: the
+    secret the session token is signed with (at least 32 random bytes; see ``check_cookie_key``).
+    ``cookie_expiry_days``: how long a login lasts (cookie and session; at most 400 days).
+    ``account_policy`` / ``address_policy``: login throttling (default: the reference server's).
     """
 
     def __init__(
         self,
-        backend: CredentialBackend,
+        backend: Credentials | CredentialBackend,
         *,
         cookie_key: str | bytes | None,
         cookie_name: str = "ae_session",
@@ -278,6 +305,7 @@ class Auth:
         account_policy: RateLimitPolicy = ACCOUNT_POLICY,
         address_policy: RateLimitPolicy = ADDRESS_POLICY,
         clock: Callable[[], int] = now_ms,
+        sessions: SessionStore | None = None,
     ):
         self._key = check_cookie_key(cookie_key)
         if not isinstance(cookie_name, str) or not COOKIE_NAME.match(cookie_name):
@@ -288,7 +316,16 @@ class Auth:
             raise AuthConfigError("cookie_expiry_days must be a number of days")
         if not 0 < cookie_expiry_days <= MAX_EXPIRY_DAYS:
             raise AuthConfigError(f"cookie_expiry_days must be more than 0 and at most {MAX_EXPIRY_DAYS} (browsers keep cookies 400 days at most)")
+        if not callable(getattr(backend, "check_password", None)):
+            raise AuthConfigError(f"the backend ({type(backend).__name__}) has no check_password: it is not a credentials backend")
+        store = sessions if sessions is not None else backend
+        if not isinstance(store, SessionStore):
+            raise AuthConfigError(
+                f"{type(store).__name__} keeps no sessions: give it a session store, "
+                "Auth(backend, sessions=SessionDatabase('sessions.db'), cookie_key=...)"
+            )
         self.backend = backend
+        self.sessions: SessionStore = store
         self.cookie_name = cookie_name
         self.cookie_expiry_seconds = max(1, int(cookie_expiry_days * 86400))
         self.account_policy = account_policy
@@ -324,9 +361,7 @@ class Auth:
         """The login widget, while nobody is signed in (once signed in it is not rendered, so
         Streamlit drops its state, the password included). ``location="unrendered"`` renders
         nothing: only a session restored from the cookie signs in."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, callback)
+        self._start(location, key, _WidgetCall(callback))
         state = self._state()
         if state.session is None and location != "unrendered":
             self._render("login", key, location, fields=fields, lang=lang, options={})
@@ -344,9 +379,7 @@ class Auth:
     ) -> None:
         """The logout button, while someone is signed in. ``location="unrendered"`` signs out at
         once (as Streamlit-Authenticator's does)."""
-        self._check_location(location)
-        self._prepare()
-        self._remember(key, callback)
+        self._start(location, key, _WidgetCall(callback))
         if self._state().session is None:
             return
         if location == "unrendered":
@@ -364,12 +397,138 @@ class Auth:
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
     ) -> AuthStatus:
-        """The login status header ("Signed in as ..." / "Not signed in")."""
+        """The login status header ("Signed in as ..." with the role badges / "Not signed in")."""
         self._check_location(location)
         self._prepare()
         if location != "unrendered":
             self._render("status", key, location, fields=fields, lang=lang, options={})
         return self.status_now()
+
+    def register_user(
+        self,
+        location: Location = "main",
+        *,
+        key: str = "register",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        roles: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Registration | None:
+        """The registration form (name, email, username, password), shown while nobody is signed
+        in. The backend's rules decide (open, pre-authorized or closed registration, allowed
+        domains, the password policy, look-alike usernames, a limit per client). With mail
+        configured the account is created by the link (or code) mailed to the address: a
+        ``?verify_token=`` in the page address is taken by this widget, which finishes the
+        registration with one click. ``roles``: given to the accounts it creates. ``options``
+        (every account widget): handed to the backend's operation as ``ctx.options`` (a
+        compatibility layer's per-call settings). Returns the ``Registration`` in the run that
+        registered (or finished) one, else None."""
+        self._start(location, key, _WidgetCall(callback, roles=tuple(roles or ()), options=options))
+        if location != "unrendered":
+            shown = self._password_options()
+            token = self._link_token(key, "verify_token", None)
+            if token is not None:
+                shown["token"] = token
+            self._render("register", key, location, fields=fields, lang=lang, options=shown)
+        result: Registration | None = self._run_results().get(key)
+        return result
+
+    def reset_password(
+        self,
+        location: Location = "main",
+        *,
+        key: str = "reset_password",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        token: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Signed in: change the password (current password checked through the login throttle;
+        every other session ends). With a reset code: set a new password (every session of the
+        user ends). The code comes from ``token=`` (e.g. ``forgot_password(...).code``), from
+        ``?reset_token=`` in the page address (the mailed link; taken once and removed from the
+        address), or is pasted by the user. True in the run the password changed."""
+        self._start(location, key, _WidgetCall(callback, options=options))
+        if location != "unrendered":
+            shown = self._password_options()
+            held = self._link_token(key, "reset_token", token)
+            if held is not None:
+                shown["token"] = held
+            self._render("reset_password", key, location, fields=fields, lang=lang, options=shown)
+        return bool(self._run_results().get(key, False))
+
+    def forgot_password(
+        self,
+        location: Location = "main",
+        *,
+        key: str = "forgot_password",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        show_code: bool = False,
+        options: Mapping[str, Any] | None = None,
+    ) -> PasswordResetRequest | None:
+        """"Forgot password": username or email. The widget answers the same whatever happened
+        ("If an account matches, we have sent an email…"). With mail configured a single-use
+        link and code go to the account's address. Without mail the app receives the code in the
+        returned ``PasswordResetRequest(username, email, code)`` (in the run that handled the
+        request; None in other runs) and delivers it; never a new password.
+
+        ``show_code=True`` (without mail only) also shows the code under the widget to whoever
+        asked. Then anyone who can reach this form can reset any account: only for an app whose
+        visitors are all trusted (local development, a single-user tool), or a page the app
+        already restricts."""
+        self._start(location, key, _WidgetCall(callback, show_code=show_code, options=options))
+        state = self._state()
+        if location != "unrendered":
+            self._render("forgot_password", key, location, fields=fields, lang=lang, options={})
+            note = state.notes.get(key) if show_code else None
+            if note is not None:
+                with st.sidebar if location == "sidebar" else nullcontext():
+                    st.info(f"Reset code for `{note['username']}`: it works once, within {note['minutes']} minutes. Paste it into the reset form.")
+                    st.code(note["code"], language=None)
+        result: PasswordResetRequest | None = self._run_results().get(key)
+        return result
+
+    def forgot_username(
+        self,
+        location: Location = "main",
+        *,
+        key: str = "forgot_username",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> UsernameReminder | None:
+        """"Forgot username": an email. The widget answers the same whatever happened; the
+        username goes by mail when mail is configured. Returns ``UsernameReminder(username,
+        email)`` (None, None when nothing matched) in the run that handled the request, for an
+        app that delivers it itself; None in other runs."""
+        self._start(location, key, _WidgetCall(callback, options=options))
+        if location != "unrendered":
+            self._render("forgot_username", key, location, fields=fields, lang=lang, options={})
+        result: UsernameReminder | None = self._run_results().get(key)
+        return result
+
+    def update_user_details(
+        self,
+        location: Location = "main",
+        *,
+        key: str = "update_details",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Name and email of the signed-in user (rendered only while someone is signed in). An
+        email change needs the current password and notifies the old address; pending reset codes
+        die with it. True in the run the details changed (``st.session_state`` already has them)."""
+        self._start(location, key, _WidgetCall(callback, options=options))
+        if self._state().session is not None and location != "unrendered":
+            self._render("update_details", key, location, fields=fields, lang=lang, options={})
+        return bool(self._run_results().get(key, False))
 
     def status_now(self) -> AuthStatus:
         self._prepare()
@@ -386,12 +545,82 @@ class Auth:
         session = state.session
         if session is None:
             return None
-        self.backend.revoke_session(session.sid, self._clock())
-        state.session = None
-        state.failed = False
-        state.pending_cookie = {"name": self.cookie_name, "clear": True}
-        self._publish(state)
+        self.sessions.revoke_session(session.sid, self._clock())
+        self._forget_session(state)
         return session.identity
+
+    # ------------------------------------------------------------------ access control
+
+    def require(
+        self,
+        *,
+        role: str | Sequence[str] | None = None,
+        superuser: bool = False,
+        location: Location = "main",
+        key: str = "login",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+    ) -> Identity:
+        """Stop the page unless someone is signed in (with ``role``, any of several, or the
+        superuser role): signed out, the login widget shows and the page stops (st.stop) after
+        it; signed in without the role, a refusal shows and the page stops. Returns the user.
+        Checked on the server every run, against roles read from the store in this run."""
+        self.login(location, key=key, fields=fields, lang=lang)
+        user = self.user
+        if user is None:
+            st.stop()
+        assert user is not None
+        if not has_access(user, role=role, superuser=superuser):
+            wanted = "the superuser role" if superuser and role is None else (
+                "the role " + (repr(role) if isinstance(role, str) else " or ".join(repr(r) for r in (role or ())))
+            )
+            st.error(f"You are signed in as {user.username}, but this page needs {wanted}.")
+            st.stop()
+        return user
+
+    @overload
+    def requires_auth(self, func: F, /) -> F: ...
+
+    @overload
+    def requires_auth(
+        self,
+        func: None = None,
+        /,
+        *,
+        role: str | Sequence[str] | None = None,
+        superuser: bool = False,
+        location: Location = "main",
+        key: str = "login",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def requires_auth(
+        self,
+        func: F | None = None,
+        /,
+        *,
+        role: str | Sequence[str] | None = None,
+        superuser: bool = False,
+        location: Location = "main",
+        key: str = "login",
+        fields: Mapping[str, str] | None = None,
+        lang: str | None = None,
+    ) -> F | Callable[[F], F]:
+        """A decorator for a page (or any function drawing protected content): ``@auth.requires_auth``,
+        ``@auth.requires_auth(role="analyst")``, ``@auth.requires_auth(superuser=True)``. Before the
+        function runs, ``require`` (above): the login widget and a stop while signed out, a refusal
+        and a stop without the role."""
+
+        def decorate(fn: F) -> F:
+            @functools.wraps(fn)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                self.require(role=role, superuser=superuser, location=location, key=key, fields=fields, lang=lang)
+                return fn(*args, **kwargs)
+
+            return wrapper  # type: ignore[return-value]
+
+        return decorate(func) if func is not None else decorate
 
     # ------------------------------------------------------------------ the run
 
@@ -401,6 +630,10 @@ class Auth:
             state = _BrowserState()
             st.session_state[self._state_key] = state
         return state
+
+    def _run_results(self) -> dict[str, Any]:
+        run, _first = _this_run(self.cookie_name)
+        return run.results
 
     def _prepare(self) -> None:
         run, first = _this_run(self.cookie_name)
@@ -418,13 +651,26 @@ class Auth:
         self._publish(state)
         self._render_carrier(state)
         # Like Streamlit's own widget callbacks, before the rest of the script: the callback given
-        # with the widget's call in an earlier run, called once per login or logout it made.
-        remembered = _callbacks.get((_session_id(), id(state)), {})
+        # with the widget's call in an earlier run, called once per operation it made.
+        remembered = _calls.get((_session_id(), id(state)), {})
         events, run.events = run.events, []
-        for event, key, identity in events:
-            callback = remembered.get(key)
-            if callback is not None:
-                callback(self._event_info(event, key, identity))
+        for key, info in events:
+            call = remembered.get(key)
+            if call is not None and call.callback is not None:
+                call.callback(info)
+
+    def _resume(self, sid: str, sub: str, now: int) -> Identity | None:
+        """The session's user now: the session store confirms the session, the credentials say who
+        the user is now (None: deleted, disabled). Any failure signs out (logged)."""
+        try:
+            identity = self.sessions.resume_session(sid, sub, now)
+            if identity is None:
+                return None
+            current = getattr(self.backend, "current_identity", None)
+            return current(identity, now, session_id=sid) if current is not None else identity
+        except Exception:
+            logger.exception("auth-elements: checking a session in the store failed; signed out")
+            return None
 
     def _restore(self, state: _BrowserState, now: int) -> None:
         token = request_cookie(self.cookie_name)
@@ -434,26 +680,25 @@ class Auth:
         if claims is None:
             logger.info("auth-elements: the session cookie is not a valid session token of this app; ignored")
             return
-        try:
-            identity = self.backend.resume_session(claims.sid, claims.sub, now)
-        except Exception:
-            logger.exception("auth-elements: checking a session in the store failed; signed out")
-            return
+        identity = self._resume(claims.sid, claims.sub, now)
         if identity is not None:
             state.session = _Session(sid=claims.sid, sub=claims.sub, exp=claims.exp, identity=identity)
 
     def _recheck(self, state: _BrowserState, now: int) -> None:
         session = state.session
         assert session is not None
-        try:
-            identity = None if session.exp * 1000 <= now else self.backend.resume_session(session.sid, session.sub, now)
-        except Exception:
-            logger.exception("auth-elements: checking a session in the store failed; signed out")
-            identity = None
+        identity = None if session.exp * 1000 <= now else self._resume(session.sid, session.sub, now)
         if identity is None:
             state.session = None
         else:
             state.session = _Session(sid=session.sid, sub=session.sub, exp=session.exp, identity=identity)
+
+    def _forget_session(self, state: _BrowserState) -> None:
+        """Signed out here (the store was told already): the cookie is cleared by the carrier."""
+        state.session = None
+        state.failed = False
+        state.pending_cookie = {"name": self.cookie_name, "clear": True}
+        self._publish(state)
 
     def _publish(self, state: _BrowserState) -> None:
         ss = st.session_state
@@ -477,6 +722,8 @@ class Auth:
             del state.handled[next(iter(state.handled))]
         try:
             reply = self._dispatch(state, run, key, request)
+        except AuthError as err:
+            reply = error_reply(request.id, err.code, err.message, retry_after=err.retry_after, description=err.description)
         except Exception:
             logger.exception("auth-elements: the %s request of widget %r failed", request.op, key)
             reply = error_reply(request.id, "server_error", SERVER_ERROR)
@@ -494,12 +741,14 @@ class Auth:
             return self._login(state, run, key, request)
         if request.op == "logout":
             identity = self.sign_out()
-            run.events.append(("logout", key, identity))
+            run.events.append((key, self._event_info("logout", key, identity)))
             return ok_reply(request.id)
         if request.op in ("ack", "sync"):
             # ack: the iframe replaced a value that carried a password; sync: another tab signed
             # in or out. Nothing to do: this run re-checked the session already.
             return None
+        if request.op in ACCOUNT_OPERATIONS:
+            return self._account(state, run, key, request)
         return error_reply(request.id, "unsupported", UNSUPPORTED)
 
     def _login(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any]:
@@ -512,6 +761,7 @@ class Auth:
             account_policy=self.account_policy,
             address_policy=self.address_policy,
             now=now,
+            sessions=self.sessions,
         )
         identity = outcome.identity
         if identity is None:
@@ -522,7 +772,7 @@ class Auth:
         state.session, token = self._open_session(identity, now, replaces=state.session.sid if state.session is not None else None)
         state.failed = False
         state.pending_cookie = {"name": self.cookie_name, "value": token, "max_age": self.cookie_expiry_seconds, "secure": page_is_https()}
-        run.events.append(("login", key, identity))
+        run.events.append((key, self._event_info("login", key, identity)))
         return ok_reply(request.id)
 
     def _open_session(self, identity: Identity, now: int, *, replaces: str | None) -> tuple[_Session, str]:
@@ -530,11 +780,11 @@ class Auth:
         revoked, a new one opened in the store; returns it and its token (the cookie's value)."""
         self.backend.record_login(identity, now)
         if replaces is not None:
-            self.backend.revoke_session(replaces, now)
+            self.sessions.revoke_session(replaces, now)
         sid = new_session_id()
         iat = now // 1000
         exp = iat + self.cookie_expiry_seconds
-        self.backend.create_session(sid, identity, exp * 1000, now)
+        self.sessions.create_session(sid, identity, exp * 1000, now)
         token = mint_session_token(self._key, sub=identity.id, sid=sid, iat=iat, exp=exp)
         return _Session(sid=sid, sub=identity.id, exp=exp, identity=identity), token
 
@@ -567,7 +817,7 @@ class Auth:
         its session). Unknown, used, expired or another browser session's code -> refused, and
         nothing changes."""
         now = self._clock()
-        issued = _codes.code_store_for(self.backend).redeem(request.input["code"], self._binding(), now)
+        issued = _codes.code_store_for(self.sessions).redeem(request.input["code"], self._binding(), now)
         if issued is None:
             logger.info("auth-elements: a one-time code was refused (unknown, used, expired or another browser session's)")
             return error_reply(request.id, "session_expired", CODE_REFUSED)
@@ -575,16 +825,96 @@ class Auth:
             sid, sub, exp = issued.session_id, issued.user_id, issued.session_expires_at
             identity = None
             if sid is not None and sub is not None and exp is not None and exp * 1000 > now:
-                identity = self.backend.resume_session(sid, sub, now)
+                identity = self.sessions.resume_session(sid, sub, now)
             if identity is None:
                 return error_reply(request.id, "session_expired", CODE_REFUSED)
             assert sid is not None and sub is not None and exp is not None
             if state.session is not None and state.session.sid != sid:
-                self.backend.revoke_session(state.session.sid, now)
+                self.sessions.revoke_session(state.session.sid, now)
             state.session = _Session(sid=sid, sub=sub, exp=exp, identity=identity)
             state.failed = False
-            run.events.append(("login", key, identity))
+            run.events.append((key, self._event_info("login", key, identity)))
         return ok_reply(request.id, issued.result)
+
+    def _context(self, state: _BrowserState, options: Mapping[str, Any] | None = None) -> AccountContext:
+        return AccountContext(
+            sessions=self.sessions,
+            client=address_group(client_address()),
+            now=self._clock(),
+            session_id=state.session.sid if state.session is not None else "",
+            account_policy=self.account_policy,
+            address_policy=self.address_policy,
+            options=dict(options or {}),
+        )
+
+    def _account(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any]:
+        """An account operation of PROTOCOL.md, by the backend's method of the same name; a
+        backend without it answers ``unsupported``. Its result goes to the widget call's return
+        value in this run, and to the widget's callback."""
+        op, data = request.op, request.input
+        method = getattr(self.backend, op, None)
+        if method is None:
+            raise unsupported()
+        call = _calls.get((_session_id(), id(state)), {}).get(key, _WidgetCall())
+        ctx = self._context(state, call.options)
+        session = state.session
+        if op in ("change_password", "update_details") and session is None:
+            raise AuthError("not_authenticated", NOT_AUTHENTICATED)
+        reply: dict[str, Any] = {}
+        info: dict[str, Any]
+        try:
+            if op == "register":
+                registration: Registration = method(
+                    ctx, username=data["username"], email=data["email"], password=data["password"], name=data["name"], roles=call.roles
+                )
+                run.results[key] = registration
+                reply = {"verification_sent": registration.verification_sent, "username": registration.username}
+                info = registration._asdict()
+            elif op == "verify_registration":
+                registration = method(ctx, token=data["token"], roles=call.roles)
+                run.results[key] = registration
+                reply = {"username": registration.username}
+                info = registration._asdict()
+            elif op == "change_password":
+                assert session is not None
+                method(ctx, session.identity, current_password=data["current_password"], new_password=data["new_password"])
+                run.results[key] = True
+                info = self._event_info(op, key, session.identity)
+            elif op == "request_password_reset":
+                asked: PasswordResetRequest = method(ctx, login=data["login"])
+                run.results[key] = asked
+                state.notes.pop(key, None)
+                if call.show_code and asked.code is not None and asked.username is not None:
+                    minutes = str(round(getattr(getattr(self.backend, "settings", None), "reset_token_ttl", 1800) / 60))
+                    state.notes[key] = {"username": asked.username, "code": asked.code, "minutes": minutes}
+                info = asked._asdict()
+            elif op == "reset_password":
+                whose: Identity = method(ctx, token=data["token"], password=data["password"])
+                run.results[key] = True
+                if session is not None and session.identity.id == whose.id:
+                    self._forget_session(state)  # every session of the user ended, this one too
+                info = self._event_info(op, key, whose)
+            elif op == "request_username_reminder":
+                reminded: UsernameReminder = method(ctx, email=data["email"])
+                run.results[key] = reminded
+                info = reminded._asdict()
+            else:  # update_details
+                assert session is not None
+                changes = {name: data[name] for name in ("name", "email", "current_password") if name in data}
+                updated: Identity = method(ctx, session.identity, **changes)
+                state.session = _Session(sid=session.sid, sub=session.sub, exp=session.exp, identity=updated)
+                self._publish(state)
+                run.results[key] = True
+                info = self._event_info(op, key, updated)
+        except AuthError as err:
+            if op in ("reset_password", "verify_registration") and err.code in ("reset_token_invalid", "verification_token_invalid"):
+                state.tokens.pop(key, None)  # the element drops a refused token too
+            raise
+        if op in ("reset_password", "verify_registration"):
+            state.tokens.pop(key, None)  # used up
+        info = {"event": op, "widget": key, **{k: v for k, v in info.items() if k not in ("event", "widget")}}
+        run.events.append((key, info))
+        return ok_reply(request.id, reply)
 
     # ------------------------------------------------------------------ rendering
 
@@ -592,6 +922,31 @@ class Auth:
     def _check_location(location: str) -> None:
         if location not in LOCATIONS:
             raise ValueError(f"location must be one of 'main', 'sidebar' or 'unrendered', got {location!r}")
+
+    def _password_options(self) -> dict[str, Any]:
+        minimum = getattr(self.backend, "password_min_length", None)
+        return {"password_min_length": minimum} if isinstance(minimum, int) else {}
+
+    def _link_token(self, key: str, param: str, given: str | None) -> str | None:
+        """The link token this widget holds: a new ``token=`` from the app, else one taken (once)
+        from the page address (``?reset_token=`` / ``?verify_token=``, then removed from it, so it
+        stays out of the history and of links shared from the page)."""
+        state = self._state()
+        if given is not None and state.given.get(key) != given:
+            state.given[key] = given
+            state.tokens[key] = given
+        try:
+            found = st.query_params.get(param)
+        except Exception:  # no query params outside a script run
+            found = None
+        if isinstance(found, str):
+            try:
+                del st.query_params[param]
+            except Exception:
+                pass
+            if LINK_TOKEN.match(found.strip()):
+                state.tokens[key] = found.strip()
+        return state.tokens.get(key)
 
     def _session_display(self, state: _BrowserState) -> dict[str, Any] | None:
         if state.session is None:
@@ -654,14 +1009,19 @@ class Auth:
             info.update(username=identity.username, name=identity.name, email=identity.email, roles=list(identity.roles))
         return info
 
-    def _remember(self, key: str, callback: Callable[[dict[str, Any]], None] | None) -> None:
-        """Keep the widget's callback for the run in which its request is handled (a later one)."""
+    def _start(self, location: str, key: str, call: _WidgetCall) -> None:
+        """The start of every widget call: a valid location, this run prepared (restore, re-check,
+        requests handled), and the call remembered for the run that handles its next request."""
+        self._check_location(location)
+        self._prepare()
+        self._remember(key, call)
+
+    def _remember(self, key: str, call: _WidgetCall) -> None:
+        """Keep what the app passed with the widget's call for the run in which its request is
+        handled (a later one)."""
         with _runs_lock:
-            slot = _callbacks.setdefault((_session_id(), id(self._state())), {})
-            if callback is None:
-                slot.pop(key, None)
-            else:
-                slot[key] = callback
-            if len(_callbacks) > 10_000:
-                for stale in list(_callbacks)[:5_000]:
-                    del _callbacks[stale]
+            slot = _calls.setdefault((_session_id(), id(self._state())), {})
+            slot[key] = call
+            if len(_calls) > 10_000:
+                for stale in list(_calls)[:5_000]:
+                    del _calls[stale]

@@ -213,7 +213,8 @@ _code_stores_lock = threading.Lock()
 
 
 def code_store_for(backend: object) -> CodeStore:
-    """The code store on the backend's database, one per database per process."""
+    """The code store on the session store's database (the UsersDatabase, or a SessionDatabase), one
+    per database per process."""
     store = getattr(backend, "store", None)
     kind = getattr(store, "kind", None)
     if kind == "sqlite":
@@ -223,8 +224,8 @@ def code_store_for(backend: object) -> CodeStore:
         key = str(getattr(store, "url"))
     else:
         raise AuthConfigError(
-            "ASGI mode keeps its one-time codes in the users database, and this backend has none: "
-            "use UsersDatabase(...) (a SQLite file or a PostgreSQL URL) with routes()"
+            "ASGI mode keeps its one-time codes in the session store's database, and this one has none: "
+            "use UsersDatabase(...) or SessionDatabase(...) (a SQLite file or a PostgreSQL URL) with routes()"
         )
     with _code_stores_lock:
         codes = _code_stores.get(key)

@@ -28,6 +28,16 @@ _EMAIL_BAD = re.compile(r'[,;<>()\[\]\\"]')
 _LOCAL_EXTRA = set("!#$%&'*+/=?^_`{|}~.-")
 
 
+#: What JavaScript's String.prototype.trim removes (WhiteSpace and LineTerminator). Python's
+#: str.strip() differs: it also strips U+001C-U+001F and U+0085, and keeps U+FEFF.
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def js_trim(text: str) -> str:
+    """``text.trim()`` as the server (JavaScript) does it."""
+    return text.strip(_JS_SPACE)
+
+
 def normalize_username(username: str) -> str:
     """The form usernames are compared in: NFKC, then lower case."""
     return unicodedata.normalize("NFKC", username).lower()
@@ -35,7 +45,7 @@ def normalize_username(username: str) -> str:
 
 def normalize_email(email: str) -> str:
     """The form emails are compared and kept unique in: trimmed, NFKC, trimmed, lower case."""
-    return unicodedata.normalize("NFKC", email.strip()).strip().lower()
+    return js_trim(unicodedata.normalize("NFKC", js_trim(email))).lower()
 
 
 def _is_letter_or_digit(ch: str) -> bool:
@@ -52,7 +62,7 @@ class Checked:
 
 def check_username(raw: str) -> Checked:
     """A new username: after NFKC, 3-64 letters, digits, ".", "_" or "-"."""
-    username = unicodedata.normalize("NFKC", raw.strip())
+    username = unicodedata.normalize("NFKC", js_trim(raw))
     if not MIN_USERNAME_LENGTH <= len(username) <= MAX_USERNAME_LENGTH_NEW:
         return Checked(False, reason=f"The username must have {MIN_USERNAME_LENGTH} to {MAX_USERNAME_LENGTH_NEW} characters.")
     if not all(_is_letter_or_digit(c) or c in "._-" for c in username) or normalize_username(username) == "":
@@ -64,7 +74,7 @@ def check_email(raw: str) -> Checked:
     """The email as it will be stored (trimmed + NFKC, case kept), or why it is refused."""
     if _CONTROL.search(raw):
         return Checked(False, reason="The email address contains control characters.")
-    email = unicodedata.normalize("NFKC", raw.strip())
+    email = unicodedata.normalize("NFKC", js_trim(raw))
     if _CONTROL.search(email):
         return Checked(False, reason="The email address contains control characters.")
     if email == "":
@@ -107,7 +117,7 @@ def check_name(raw: str) -> Checked:
     """A display name: trimmed, NFC, no control characters, at most 200 characters."""
     if _CONTROL.search(raw):
         return Checked(False, reason="The name contains control characters.")
-    name = unicodedata.normalize("NFC", raw.strip())
+    name = unicodedata.normalize("NFC", js_trim(raw))
     if len(name) > MAX_NAME_LENGTH:
         return Checked(False, reason=f"The name is longer than {MAX_NAME_LENGTH} characters.")
     return Checked(True, name)

@@ -94,6 +94,93 @@ def session_record(row: Any, prefix: str = "") -> SessionRecord:
     )
 
 
+@dataclass(frozen=True)
+class ResetTokenRecord:
+    """A row of ``reset_tokens``: only the SHA-256 hex of the token is ever stored."""
+
+    token_hash: str
+    user_id: str
+    expires_at: int
+    used_at: int | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class PendingRegistration:
+    """A row of ``pending_registrations``: a registration waiting for the proof of its mailbox (the
+    password already hashed, the mailed token kept as its SHA-256 hex)."""
+
+    token_hash: str
+    username: str
+    name: str
+    email: str
+    password_hash: str
+    expires_at: int
+    used_at: int | None = None
+    created_at: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A row of the development ``outbox`` (shared with the reference server's demo mailbox)."""
+
+    id: str
+    to: str
+    subject: str
+    text: str
+    html: str | None
+    created_at: int
+
+
+def reset_token_record(row: Any) -> ResetTokenRecord:
+    used = row["used_at"]
+    return ResetTokenRecord(
+        token_hash=row["token_hash"],
+        user_id=row["user_id"],
+        expires_at=int(row["expires_at"]),
+        used_at=None if used is None else int(used),
+        created_at=int(row["created_at"]),
+    )
+
+
+def pending_registration(row: Any) -> PendingRegistration:
+    used = row["used_at"]
+    return PendingRegistration(
+        token_hash=row["token_hash"],
+        username=row["username"],
+        name=row["name"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        expires_at=int(row["expires_at"]),
+        used_at=None if used is None else int(used),
+        created_at=int(row["created_at"]),
+    )
+
+
+def outbox_message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=str(row["id"]),
+        to=row["recipient"],
+        subject=row["subject"],
+        text=row["text_body"],
+        html=row["html_body"],
+        created_at=int(row["created_at"]),
+    )
+
+
+#: The look-alike check (the server's findConfusableUser): the oldest user holding the normalized
+#: username or one of its skeletons (``{}`` is the store's placeholder, three times).
+CONFUSABLE_USER_SQL = (
+    "SELECT * FROM users WHERE username_normalized = {0}"
+    " OR id IN (SELECT user_id FROM username_skeletons WHERE skeleton IN ({0}, {0}))"
+)
+
+
+class NotPreauthorizedError(ValueError):
+    """create_user with ``consume_preauthorized_email`` for an email that is not (or no longer) on
+    the pre-authorized list. Nothing was written."""
+
+
 class DuplicateUserError(ValueError):
     """The username (or a look-alike of it) or the non-empty email belongs to another user."""
 

@@ -105,6 +105,7 @@ def _login(ctx: _Context, call: _Call) -> _Answer:
         account_policy=auth.account_policy,
         address_policy=auth.address_policy,
         now=now,
+        sessions=auth.sessions,
     )
     identity = outcome.identity
     if identity is None:
@@ -125,7 +126,7 @@ def _logout(ctx: _Context, call: _Call) -> _Answer:
     now = auth._clock()
     claims = verify_session_token(auth._key, call.cookie, now=now // 1000) if call.cookie else None
     if claims is not None:
-        auth.backend.revoke_session(claims.sid, now)
+        auth.sessions.revoke_session(claims.sid, now)
     return _Answer({}, cookie="")
 
 
@@ -363,7 +364,7 @@ def routes(
     if any(prefix == p or prefix.startswith(p + "/") for p in RESERVED_PREFIXES):
         raise ValueError(f"prefix {prefix!r} is under one of Streamlit's own routes {RESERVED_PREFIXES}")
     allowed = frozenset(_normalize_origin(o) for o in allowed_origins) if allowed_origins is not None else None
-    ctx = _Context(auth=auth, codes=_codes.code_store_for(auth.backend))
+    ctx = _Context(auth=auth, codes=_codes.code_store_for(auth.sessions))
     endpoint = _Endpoint(
         ctx=ctx,
         cookie=_CookieSettings(name=auth.cookie_name, max_age=auth.cookie_expiry_seconds, secure=secure),
