@@ -1,0 +1,18 @@
+"""`streamlit run ...` (the arguments after this file's name) that also stops when its standard
+input closes: the test process that started it went away, whatever the way (test/e2e/streamlit-harness.ts)."""
+
+import os
+import signal
+import sys
+import threading
+
+from streamlit.web import cli
+
+
+def _stop_when_orphaned() -> None:
+    sys.stdin.buffer.read()  # returns at end of file
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+threading.Thread(target=_stop_when_orphaned, daemon=True).start()
+sys.exit(cli.main(args=sys.argv[1:], prog_name="streamlit"))
