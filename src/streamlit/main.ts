@@ -42,6 +42,28 @@ function define(tag: string): Promise<unknown> {
 
 type Widget = HTMLElement & { fields: unknown; token?: string | undefined; updateComplete: Promise<unknown> };
 
+/**
+ * Streamlit puts the component's iframe inline in its element container: the line box adds a
+ * descender under every widget (8 px at Streamlit's 16 px font) and gives the invisible `session`
+ * carrier a line of its own (26 px, plus the column's gap): streamlit/streamlit#7159 and #6605. The
+ * frame element is ours to style (same origin, checked by the message layer): a block, and the
+ * carrier's container out of the layout (given back should Streamlit reuse it for something else).
+ */
+function fitFrame(carrier: boolean): void {
+  let iframe: HTMLElement | null = null;
+  try {
+    iframe = window.frameElement as HTMLElement | null;
+  } catch {
+    return;
+  }
+  if (!iframe) return;
+  iframe.style.display = 'block';
+  const container = carrier ? iframe.closest<HTMLElement>('.element-container') : null;
+  if (!container) return;
+  container.style.display = 'none';
+  addEventListener('pagehide', () => container.style.removeProperty('display'), { once: true });
+}
+
 const frame = new StreamlitFrame();
 const root = document.getElementById('root')!;
 
@@ -119,6 +141,7 @@ if (frame.origin) {
     backend.render(args);
     if (first) {
       first = false;
+      fitFrame(args.widget === 'session');
       void size(args);
     }
   });

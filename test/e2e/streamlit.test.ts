@@ -207,6 +207,54 @@ describe('the tour in a real Streamlit server', () => {
     assert.deepEqual(replay.map((r) => r.status), ['None'], 'the revoked session signs nobody in');
   });
 
+  test('the widgets fit the sidebar: compact layout, no overflow, no scrollbar, and the frames take exactly their height', LIMIT, async () => {
+    const { page } = await open();
+    await page.goto(app.origin + '/');
+    const side = await loginFormShown(page, 'sidebar');
+    const layout = await side.evaluate(() => {
+      const login = document.querySelector('auth-login')!;
+      return {
+        location: login.getAttribute('location'),
+        overflowX: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        overflowY: document.documentElement.scrollHeight - innerHeight,
+        widest: Math.max(...[...login.querySelectorAll('*')].map((el) => el.getBoundingClientRect().right)) - innerWidth,
+      };
+    });
+    assert.equal(layout.location, 'sidebar');
+    assert.ok(layout.overflowX <= 0, `no horizontal overflow (${layout.overflowX})`);
+    assert.ok(layout.overflowY <= 0, `no vertical overflow (${layout.overflowY})`);
+    assert.ok(layout.widest <= 0, `nothing wider than the frame (${layout.widest})`);
+    // Every component takes exactly its frame's height in Streamlit's column, and the invisible
+    // session carrier takes none: the gaps between the elements are all Streamlit's own. (Measured
+    // once every component's page has started: until then Streamlit's own layout shows.)
+    await loginFormShown(page, 'main');
+    await page
+      .waitForFunction(() => [...document.querySelectorAll('iframe')].every((f) => f.style.display === 'block'), null, { timeout: 10_000 })
+      .catch(() => {});
+    for (const area of ['stSidebarUserContent', 'stMainBlockContainer']) {
+      const boxes = await page.evaluate((testid) =>
+        [...document.querySelectorAll(`[data-testid="${testid}"] .element-container`)].map((el) => {
+          const r = el.getBoundingClientRect();
+          const iframe = el.querySelector('iframe');
+          return { top: r.top, bottom: r.bottom, height: r.height, frame: iframe ? iframe.getBoundingClientRect().height : null, shown: getComputedStyle(el).display !== 'none' };
+        }),
+      area);
+      const shown = boxes.filter((b) => b.shown && b.height > 0);
+      for (const box of boxes.filter((b) => b.frame !== null && b.shown)) assert.equal(box.height, box.frame, `${area}: an element as tall as its frame: ${JSON.stringify(box)}`);
+      const gaps = shown.slice(1).map((b, i) => Math.round(b.top - shown[i]!.bottom));
+      assert.equal(new Set(gaps).size, 1, `${area}: one gap between the elements: ${gaps}`);
+    }
+    // The status box: its text in the middle (no room kept for actions it does not have).
+    const status = await widgetFrame(page, 'auth-status', 'sidebar');
+    const spacing = await status.evaluate(() => {
+      const root = document.querySelector('auth-status')!.shadowRoot!;
+      const base = root.querySelector('[part="base"]')!.getBoundingClientRect();
+      const text = root.querySelector('[part="text"]')!.getBoundingClientRect();
+      return { above: text.top - base.top, below: base.bottom - text.bottom };
+    });
+    assert.ok(Math.abs(spacing.above - spacing.below) < 1, `the status text is centred: ${JSON.stringify(spacing)}`);
+  });
+
   test('forged component values, posted from inside the component iframe, sign nobody in', LIMIT, async () => {
     const { page } = await open();
     await page.goto(app.origin + '/');
