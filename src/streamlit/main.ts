@@ -12,7 +12,7 @@ import { AuthClient } from '../core/client.js';
 import { CookieWriter } from './cookie.js';
 import { HostBackend } from './host-backend.js';
 import { StreamlitFrame, WIDGETS, type RenderArgs } from './protocol.js';
-import { browserHostTabs } from './tabs.js';
+import { browserHostTabs, type HostTabs } from './tabs.js';
 import { applyTheme } from './theme.js';
 
 /** The other elements load when a widget first needs one (the page's first script stays small). */
@@ -68,7 +68,20 @@ const frame = new StreamlitFrame();
 const root = document.getElementById('root')!;
 
 if (frame.origin) {
-  const backend = new HostBackend({ send: (value) => frame.setComponentValue(value), origin: frame.origin, tabs: browserHostTabs() });
+  // The tab news (tabs.ts). Python renders the invisible `session` carrier in every run, and the
+  // carrier is the one widget that outlives a login or a logout: once signed in Python renders no
+  // login form, once signed out no logout button, so their iframes are gone before the run that
+  // answers reaches them. The carrier speaks for its tab: it tells the other tabs of every change of
+  // Python's session it sees, and it alone asks for a rerun (`sync`, the op Python takes from it)
+  // when news from another tab differs from what it shows. Known after the first render.
+  let carrier = false;
+  let shownUser: string | null = null;
+  const news = browserHostTabs();
+  const tabs: HostTabs | null = news && {
+    announce: (user) => news.announce(user),
+    listen: (differs, sync) => news.listen((user) => carrier && differs(user), sync),
+  };
+  const backend = new HostBackend({ send: (value) => frame.setComponentValue(value), origin: frame.origin, tabs });
   // Python is the authority and the tabs talk through it (HostTabs): no cross-tab client sync here.
   const client = new AuthClient({ backend, tabs: null });
   const provider = document.createElement('auth-provider') as AuthProvider;
@@ -139,6 +152,10 @@ if (frame.origin) {
     if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
     show(args);
     backend.render(args);
+    const user = args.session?.user.id ?? null;
+    if (first) carrier = args.widget === 'session';
+    else if (carrier && user !== shownUser) news?.announce(user);
+    shownUser = user;
     if (first) {
       first = false;
       fitFrame(args.widget === 'session');

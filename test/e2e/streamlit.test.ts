@@ -207,6 +207,46 @@ describe('the tour in a real Streamlit server', () => {
     assert.deepEqual(replay.map((r) => r.status), ['None'], 'the revoked session signs nobody in');
   });
 
+  test('another tab signs out through the tab news; a browser without the news at its next rerun', LIMIT, async () => {
+    const a = await open();
+    await a.page.goto(app.origin + '/');
+    await login(a.page, ALICE);
+    await signedIn(a.page);
+    // A second tab of the same browser: signed in from the cookie.
+    const second = await a.context.newPage();
+    let mark = app.mark();
+    await second.goto(app.origin + '/');
+    await signedIn(second);
+    const secondTab = (await runsOf(mark, 1))[0]!.tab;
+    // Another browser with the same cookie (the same session), out of reach of the tab news.
+    const b = await open();
+    await b.context.addCookies([(await sessionCookie(a.context))!]);
+    await b.page.goto(app.origin + '/');
+    await signedIn(b.page);
+
+    mark = app.mark();
+    const logoutMark = mark;
+    await (await widgetFrame(a.page, 'auth-logout', 'main')).locator('[part~="button"]').click();
+    await loginFormShown(a.page);
+    // The second tab is told and reruns by itself (one `sync`), without anyone touching it.
+    await loginFormShown(second);
+    assert.equal(await second.getByText(PROTECTED).count(), 0);
+    const runs = await settledRuns(mark, 2);
+    const secondRuns = runs.filter((r) => r.tab === secondTab);
+    assert.deepEqual(secondRuns.map((r) => r.status), ['None'], 'one rerun of the second tab, signed out');
+    figures.runs_per_tab_news = secondRuns.length;
+    assert.doesNotMatch(app.output().slice(logoutMark), /malformed/, 'every message was one Python takes from that widget');
+
+    // The other browser got no news: its next rerun (any widget) checks the session and signs it out.
+    mark = app.mark();
+    await b.page.getByTestId('stSidebar').getByTestId('stSelectbox').click();
+    await b.page.getByRole('option', { name: 'en', exact: true }).click();
+    await loginFormShown(b.page);
+    const bRuns = await settledRuns(mark, 1);
+    assert.deepEqual(bRuns.map((r) => r.status), ['None']);
+    assert.equal(await b.page.getByText(PROTECTED).count(), 0);
+  });
+
   test('the widgets fit the sidebar: compact layout, no overflow, no scrollbar, and the frames take exactly their height', LIMIT, async () => {
     const { page } = await open();
     await page.goto(app.origin + '/');
