@@ -382,7 +382,12 @@ describe('the tour in a real Streamlit server', () => {
         await login(page, ADMIN, 'main');
         await signedIn(page);
         await (await widgetFrame(page, 'auth-status', 'sidebar')).getByText(ADMIN.name).waitFor();
-        for (const where of ['main', 'sidebar'] as const) await (await widgetFrame(page, 'auth-logout', where)).locator('[part~="button"]').waitFor();
+        // The logout buttons speak the page's language (no button_name given: the widget's own words).
+        for (const where of ['main', 'sidebar'] as const) {
+          const button = (await widgetFrame(page, 'auth-logout', where)).locator('[part~="button"]');
+          await button.waitFor();
+          assert.equal((await button.innerText()).trim(), locale === 'fr-FR' ? 'Se déconnecter' : 'Logout', `${scheme} ${locale} ${where}: the logout button`);
+        }
         await page.screenshot({ path: join(SHOTS, `tour-${scheme}-${locale}-signed-in.png`) });
       }
     }
