@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
 # builds, checks the size budget, and runs every test: core and components in Chromium, the server
-# against real SQLite files, and end-to-end runs in Chromium of the demo and of the kit against a real
-# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/), and the Streamlit package's
-# pytest suite against its built wheel (in .venv-st/).
+# against real SQLite files, and end-to-end runs in Chromium of the demo, of the kit against a real
+# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/) and of the Streamlit
+# package's examples in a real Streamlit server, and the Streamlit package's pytest suite against its
+# built wheel (in .venv-st/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --postgres --python
@@ -29,13 +30,17 @@ status=0
 npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$' || status=1
 wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1 || true)
 
-step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, Chromium)"
+# The Streamlit package's environment (.venv-st/, its built wheel) serves the Streamlit end-to-end
+# tests below and the pytest suite after them.
+step "Streamlit package environment (.venv-st/, the built wheel)"
+bash scripts/setup.sh --streamlit
+
+step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, real Streamlit, Chromium)"
 node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log" || status=1
 node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
 node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
 
 step "Streamlit package (pytest on the built wheel; real SQLite, real PostgreSQL, the server's store through Node)"
-bash scripts/setup.sh --streamlit
 (cd python && ../.venv-st/bin/python -m pytest -q) 2>&1 | tee "$logs/pytest.log" || status=1
 py_pass=$(grep -oE '[0-9]+ passed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)
 py_fail=$(grep -oE '[0-9]+ failed' "$logs/pytest.log" | tail -1 | awk '{print $1}' || true)

@@ -57,7 +57,7 @@ def cookie_key() -> str:
 def prepare() -> UsersDatabase:
     """The users database, with the demo accounts in it (created, and printed, the first time)."""
     users = UsersDatabase(database())
-    created = []
+    created: list[str] = []
     for username, password, name, email, roles in DEMO_ACCOUNTS:
         if users.find_user(username) is not None:
             continue
@@ -68,6 +68,8 @@ def prepare() -> UsersDatabase:
             pass  # another process made it just now
     if created:
         print_accounts(f"demo accounts created in {database()}:")
+    else:
+        print_accounts(f"demo accounts (in {database()}):")
     return users
 
 
@@ -97,4 +99,3 @@ def log_run(page: str) -> None:
 if __name__ == "__main__":
     prepare()
     cookie_key()
-    print_accounts()
