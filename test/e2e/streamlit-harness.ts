@@ -2,9 +2,9 @@
 // `scripts/setup.sh --streamlit` installed the package's built wheel) on a free loopback port, and a
 // real Chromium. Nothing is written outside a temporary directory (HOME, the working directory and
 // the examples' data live there), nothing leaves the machine (headless, no usage statistics, no file
-// watcher; the browser contexts made here record every request to another origin). `close()` stops
-// everything; the server also stops by itself when this process goes away (streamlit-launcher.py
-// exits when its standard input closes).
+// watcher; the browser contexts made here record every request to a host that is not loopback).
+// `close()` stops everything; the server also stops by itself when this process goes away
+// (streamlit-launcher.py exits when its standard input closes).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,9 +41,9 @@ export interface StreamlitApp {
   runs(since?: number): Run[];
   /** Wait until `count` runs were logged since `mark` (the script's last line is printed later than its widgets show). */
   waitForRuns(since: number, count: number): Promise<Run[]>;
-  /** A browser context that records requests leaving the app's origin (see `external`). */
+  /** A browser context that records requests leaving the machine (see `external`). */
   newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
-  /** Requests the contexts of `newContext` made to another origin (none expected). */
+  /** Requests the contexts of `newContext` made to a host that is not loopback (none expected). */
   external(): string[];
   close(): Promise<void>;
 }
@@ -55,6 +55,8 @@ export interface StartOptions {
   /** Share a Chromium already running (closed by its owner). */
   browser?: Browser;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 const RUN_LINE = /^demo-run tab=(\S+) run=(\d+) page=(\S+) authentication_status=(\S+)$/gm;
 
@@ -151,8 +153,10 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
     async newContext(contextOptions = {}) {
       const context = await browser.newContext(contextOptions);
       context.on('request', (request) => {
-        const url = request.url();
-        if (!url.startsWith(origin + '/') && !url.startsWith('data:') && !url.startsWith('blob:') && url !== 'about:blank') external.push(url);
+        const url = new URL(request.url());
+        if ((url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') && !LOOPBACK.has(url.hostname)) {
+          external.push(url.href);
+        }
       });
       return context;
     },

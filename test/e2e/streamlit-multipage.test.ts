@@ -29,9 +29,11 @@ afterEach(async () => {
 });
 
 after(async () => {
-  if (app) {
+  if (!app) return;
+  try {
     assert.deepEqual(app.external(), [], 'nothing leaves the machine');
     assert.doesNotMatch(app.output(), /Traceback|DuplicateWidgetID|malformed/);
+  } finally {
     await app.close();
   }
 });

@@ -4,6 +4,8 @@
 // Python decided, which these tests read to count runs and to see Python's view.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -44,11 +46,13 @@ afterEach(async () => {
 });
 
 after(async () => {
-  if (app) {
+  if (!app) return;
+  try {
     figures.external_requests = app.external().length;
     console.log(`streamlit e2e figures: ${JSON.stringify(figures)}`);
     assert.deepEqual(app.external(), [], 'nothing leaves the machine');
     assert.doesNotMatch(app.output(), /Traceback|DuplicateWidgetID/);
+  } finally {
     await app.close();
   }
 });
@@ -155,6 +159,20 @@ describe('the tour in a real Streamlit server', () => {
     assert.ok(watch.frames > 30, `animation frames checked: ${watch.frames}`);
     figures.frames_checked_on_reload = watch.frames;
     assert.deepEqual(await streamlitErrors(page), []);
+
+    // Arriving by a link from another site (the cookie is SameSite=Strict, so the page's own request
+    // goes without it): Python reads it from the page's websocket, same-site: signed in on the first run.
+    const other = createServer((_req, res) => res.end(`<a id="go" href="${app.origin}/">the app</a>`));
+    await new Promise<void>((resolve) => other.listen(0, 'localhost', resolve));
+    try {
+      await page.goto(`http://localhost:${(other.address() as AddressInfo).port}/`);
+      mark = app.mark();
+      await page.click('#go');
+      await signedIn(page);
+      assert.deepEqual((await settledRuns(mark, 1)).map((r) => r.status), ['True']);
+    } finally {
+      other.close();
+    }
     assert.deepEqual(errors, []);
   });
 
@@ -306,13 +324,16 @@ describe('the tour in a real Streamlit server', () => {
       ['a login through the session carrier', carrier, { v: 1, id: id(), op: 'login', input: { username: 'admin', password: ADMIN.password } }],
       ['protocol version 2', frame, { v: 2, id: id(), op: 'login', input: { username: 'admin', password: ADMIN.password } }],
     ];
+    const start = app.mark();
     for (const [what, target, value] of forgeries) {
       const mark = app.mark();
       await postFromFrame(target, value);
-      const runs = await settledRuns(mark, 1, 500);
-      assert.deepEqual(runs.map((r) => r.status), ['None'], `${what}: Streamlit reran once and Python stayed signed out`);
+      const runs = await app.waitForRuns(mark, 1);
+      assert.deepEqual(runs.map((r) => r.status), ['None'], `${what}: Streamlit reran and Python stayed signed out`);
       assert.equal(await page.getByText(PROTECTED).count(), 0, what);
     }
+    const all = await settledRuns(start, forgeries.length);
+    assert.deepEqual(all.map((r) => r.status), forgeries.map(() => 'None'), 'one run per forged value, each signed out');
     const log = app.output();
     assert.match(log, /ignored a malformed component value from the login widget/);
     assert.match(log, /ignored a malformed component value from the session widget: op 'login' is not one the 'session' widget sends/);
