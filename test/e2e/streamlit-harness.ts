@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Frame, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { freePort } from './harness.js';
@@ -64,7 +64,7 @@ function parseRuns(text: string): Run[] {
   return [...text.matchAll(RUN_LINE)].map((m) => ({ tab: m[1]!, run: Number(m[2]), page: m[3]!, status: m[4]! }));
 }
 
-/** Start `python/examples/<app>` in a real Streamlit server. */
+/** Start `python/examples/<app>` (or the app at an absolute path) in a real Streamlit server. */
 export async function startStreamlit(app: string, options: StartOptions = {}): Promise<StreamlitApp> {
   if (!existsSync(python)) {
     throw new Error(`${python} is missing: run \`npm run build && bash scripts/setup.sh --streamlit\` (npm test does it) first.`);
@@ -79,7 +79,7 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
     [
       join(root, 'test/e2e/streamlit-launcher.py'),
       'run',
-      join(EXAMPLES, app),
+      resolve(EXAMPLES, app),
       '--server.headless', 'true',
       '--server.address', '127.0.0.1',
       '--server.port', String(port),
@@ -108,6 +108,7 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
   );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
+  child.stdin!.on('error', () => {}); // EPIPE once it has exited
   const origin = `http://127.0.0.1:${port}`;
   const stop = async () => {
     child.stdin!.end();
@@ -121,9 +122,9 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`streamlit exited (${child.exitCode}):\n${output}`);
+      throw new Error(`streamlit exited (${child.exitCode ?? child.signalCode}):\n${output}`);
     }
     try {
       if ((await fetch(`${origin}/_stcore/health`)).ok) break;

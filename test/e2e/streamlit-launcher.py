@@ -10,7 +10,10 @@ from streamlit.web import cli
 
 
 def _stop_when_orphaned() -> None:
-    sys.stdin.buffer.read()  # returns at end of file
+    # The raw descriptor, not sys.stdin: a daemon thread blocked in a buffered read makes the
+    # interpreter abort when it exits first (streamlit refusing its arguments, say).
+    while os.read(0, 4096):
+        pass
     os.kill(os.getpid(), signal.SIGTERM)
 
 
