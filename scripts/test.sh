@@ -2,8 +2,9 @@
 # The one test command (`npm test`, and what .ci/run calls): installs what is missing, then type-checks,
 # builds, checks the size budget, and runs every test: core and components in Chromium, the server
 # against real SQLite files, and end-to-end runs in Chromium of the demo, of the kit against a real
-# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/) and of a real Streamlit app
-# in ASGI mode (the wheel in .venv-st/), and the Streamlit package's pytest suite against its built wheel.
+# Django REST framework SimpleJWT server (Python packages from PyPI in .venv/), of a real Streamlit app
+# in ASGI mode and of the Streamlit package's examples in a real Streamlit server, and the Streamlit
+# package's pytest suite against its built wheel (in .venv-st/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser --postgres --python
@@ -32,7 +33,7 @@ status=0
 npx web-test-runner 2>&1 | tee "$logs/wtr.log" | grep -vE 'nodedir|^\s*$' || status=1
 wtr=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$logs/wtr.log" | tail -1 || true)
 
-step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, Chromium)"
+step "server and end-to-end tests (node:test; real SQLite, real server, real SimpleJWT, real Streamlit, Chromium)"
 node --import tsx --test --test-concurrency=1 test/server/*.test.ts test/e2e/*.test.ts 2>&1 | tee "$logs/node.log" || status=1
 node_pass=$(grep -oE '^# pass [0-9]+' "$logs/node.log" | awk '{print $3}' || true)
 node_fail=$(grep -oE '^# fail [0-9]+' "$logs/node.log" | awk '{print $3}' || true)

@@ -12,7 +12,7 @@ import { AuthClient } from '../core/client.js';
 import { CookieWriter } from './cookie.js';
 import { HostBackend } from './host-backend.js';
 import { StreamlitFrame, WIDGETS, type RenderArgs } from './protocol.js';
-import { browserHostTabs } from './tabs.js';
+import { browserHostTabs, type HostTabs } from './tabs.js';
 import { applyTheme } from './theme.js';
 
 /** The other elements load when a widget first needs one (the page's first script stays small). */
@@ -42,11 +42,46 @@ function define(tag: string): Promise<unknown> {
 
 type Widget = HTMLElement & { fields: unknown; token?: string | undefined; updateComplete: Promise<unknown> };
 
+/**
+ * Streamlit puts the component's iframe inline in its element container: the line box adds a
+ * descender under every widget (8 px at Streamlit's 16 px font) and gives the invisible `session`
+ * carrier a line of its own (26 px, plus the column's gap): streamlit/streamlit#7159 and #6605. The
+ * frame element is ours to style (same origin, checked by the message layer): a block, and the
+ * carrier's container out of the layout (given back should Streamlit reuse it for something else).
+ */
+function fitFrame(carrier: boolean): void {
+  let iframe: HTMLElement | null = null;
+  try {
+    iframe = window.frameElement as HTMLElement | null;
+  } catch {
+    return;
+  }
+  if (!iframe) return;
+  iframe.style.display = 'block';
+  const container = carrier ? iframe.closest<HTMLElement>('.element-container') : null;
+  if (!container) return;
+  container.style.display = 'none';
+  addEventListener('pagehide', () => container.style.removeProperty('display'), { once: true });
+}
+
 const frame = new StreamlitFrame();
 const root = document.getElementById('root')!;
 
 if (frame.origin) {
-  const backend = new HostBackend({ send: (value) => frame.setComponentValue(value), origin: frame.origin, tabs: browserHostTabs() });
+  // The tab news (tabs.ts). Python renders the invisible `session` carrier in every run, and the
+  // carrier is the one widget that outlives a login or a logout: once signed in Python renders no
+  // login form, once signed out no logout button, so their iframes are gone before the run that
+  // answers reaches them. The carrier speaks for its tab: it tells the other tabs of every change of
+  // Python's session it sees, and it alone asks for a rerun (`sync`, the op Python takes from it)
+  // when news from another tab differs from what it shows. Known after the first render.
+  let carrier = false;
+  let shownUser: string | null = null;
+  const news = browserHostTabs();
+  const tabs: HostTabs | null = news && {
+    announce: (user) => news.announce(user),
+    listen: (differs, sync) => news.listen((user) => carrier && differs(user), sync),
+  };
+  const backend = new HostBackend({ send: (value) => frame.setComponentValue(value), origin: frame.origin, tabs });
   // Python is the authority and the tabs talk through it (HostTabs): no cross-tab client sync here.
   const client = new AuthClient({ backend, tabs: null });
   const provider = document.createElement('auth-provider') as AuthProvider;
@@ -118,8 +153,13 @@ if (frame.origin) {
     if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
     show(args);
     backend.render(args);
+    const user = args.session?.user.id ?? null;
+    if (first) carrier = args.widget === 'session';
+    else if (carrier && user !== shownUser) news?.announce(user);
+    shownUser = user;
     if (first) {
       first = false;
+      fitFrame(args.widget === 'session');
       void size(args);
     }
   });

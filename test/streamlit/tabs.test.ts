@@ -1,8 +1,9 @@
 /**
  * Two tabs of one Streamlit app: this page and a popup (another top-level tab, same origin), each
- * with component iframes of its own fake host. A login or logout in one tab makes exactly one iframe
- * of the other tab send `{op: 'sync'}` (its Python reruns and re-checks the session); the iframes of
- * the tab that signed in or out send none (their Python already reran).
+ * with component iframes of its own fake host. A login or logout in one tab makes the other tab's
+ * `session` carrier send `{op: 'sync'}` once (its Python reruns and re-checks the session); the
+ * iframes of the tab that signed in or out send none (their Python already reran). The carrier of
+ * the tab that signed in or out tells: it is the one iframe of that tab the answering run renders.
  */
 import { expect } from '@open-wc/testing';
 import { alice, FakeStreamlit, fill, ok, untilStatus, waitUntil, type Value } from './host.js';
@@ -34,11 +35,13 @@ describe('streamlit component: tabs', () => {
   let popup: Window | null = null;
   afterEach(() => popup?.close());
 
-  it('a login or logout in one tab makes one iframe of each other tab sync; its own tab stays quiet', async () => {
+  it('a login or logout in one tab: its session carrier tells the other tabs, whose carrier asks for one rerun; its own tab stays quiet', async () => {
     popup = await openTab('streamlit-other-tab');
-    // This tab: a login widget and a status widget. The other tab: a status widget and a login widget.
+    // As Python renders them: each tab has its invisible `session` carrier (every run renders it), this
+    // tab a login widget, the other tab a status widget and a login widget.
+    const carrier = await FakeStreamlit.start({ args: { widget: 'session' } });
     const login = await FakeStreamlit.start({ args: { widget: 'login' } });
-    const status = await FakeStreamlit.start({ args: { widget: 'status' } });
+    const otherCarrier = await FakeStreamlit.start({ args: { widget: 'session' }, win: popup! });
     const other = [
       await FakeStreamlit.start({ args: { widget: 'status' }, win: popup! }),
       await FakeStreamlit.start({ args: { widget: 'login' }, win: popup! }),
@@ -48,43 +51,56 @@ describe('streamlit component: tabs', () => {
 
     const news = nextNews();
     fill(el, { username: 'alice', password: 'the right password' });
-    const request = await login.value(0);
-    // The run that handled it renders this tab's widgets with the session.
-    login.render({ reply: ok(request.id), session: alice });
-    status.render({ session: alice });
+    await login.value(0);
+    // The run that handled it no longer renders the login widget (Streamlit drops its iframe): only
+    // the carrier (and the other widgets) get the session.
+    carrier.render({ session: alice });
     expect(await news).to.deep.include({ v: 1, user: 'u-1' });
-    await Promise.all([login.flush(), other[0]!.flush()]);
-    const sync = syncs(other);
+    await Promise.all([carrier.flush(), otherCarrier.flush()]);
+    expect(syncs(other)).to.deep.equal([], 'only the carrier asks for a rerun');
+    const sync = syncs([otherCarrier]);
     expect(sync).to.have.length(1);
     expect(sync[0]).to.deep.equal({ v: 1, id: sync[0]!.id, op: 'sync', input: {} } satisfies Value);
-    expect(syncs([login, status])).to.deep.equal([]);
+    expect(syncs([carrier, login])).to.deep.equal([]);
     expect(JSON.stringify(await news)).not.to.include('password');
 
-    // The other tab's Python re-checked: signed in there too. Then a logout in this tab.
-    for (const host of other) host.render({ session: alice });
+    // The other tab's Python re-checked: signed in there too. Then a logout in this tab, whose
+    // answering run renders no logout button: the carrier tells.
+    for (const host of [otherCarrier, ...other]) host.render({ session: alice });
     await untilStatus(other[1]!, 'auth-login', 'authenticated');
     const logout = await FakeStreamlit.start({ args: { widget: 'logout', session: alice } });
     const button = (await untilStatus(logout, 'auth-logout', 'authenticated')).shadowRoot!.querySelector<HTMLButtonElement>('[part=button]')!;
     const bye = nextNews();
     button.click();
-    const out = await logout.value(0);
-    logout.render({ reply: ok(out.id), session: null });
+    await logout.value(0);
+    carrier.render({ session: null });
     expect(await bye).to.deep.include({ v: 1, user: null });
-    await Promise.all([login.flush(), other[0]!.flush()]);
-    expect(syncs(other)).to.have.length(2);
-    expect(syncs([login, status, logout])).to.deep.equal([]);
+    await Promise.all([carrier.flush(), otherCarrier.flush()]);
+    expect(syncs([otherCarrier])).to.have.length(2);
+    expect(syncs([carrier, login, logout, ...other])).to.deep.equal([]);
+  });
+
+  it('the carrier tells nothing on its first render (a reload is no news)', async () => {
+    popup = await openTab('streamlit-other-tab-3');
+    const otherCarrier = await FakeStreamlit.start({ args: { widget: 'session' }, win: popup! });
+    const carrier = await FakeStreamlit.start({ args: { widget: 'session', session: alice } });
+    await Promise.all([carrier.flush(), otherCarrier.flush()]);
+    // A later render with the same session is no news either.
+    carrier.render({ session: alice });
+    await Promise.all([carrier.flush(), otherCarrier.flush()]);
+    expect(syncs([otherCarrier, carrier])).to.deep.equal([]);
   });
 
   it('news that matches what a tab shows asks for no rerun', async () => {
     popup = await openTab('streamlit-other-tab-2');
+    const carrier = await FakeStreamlit.start({ args: { widget: 'session' } });
     const login = await FakeStreamlit.start({ args: { widget: 'login' } });
-    const other = await FakeStreamlit.start({ args: { widget: 'status', session: alice }, win: popup! });
-    await untilStatus(other, 'auth-status', 'authenticated');
+    const other = await FakeStreamlit.start({ args: { widget: 'session', session: alice }, win: popup! });
     const el = await untilStatus(login, 'auth-login', 'anonymous');
     const news = nextNews();
     fill(el, { username: 'alice', password: 'the right password' });
-    const request = await login.value(0);
-    login.render({ reply: ok(request.id), session: alice });
+    await login.value(0);
+    carrier.render({ session: alice });
     await news;
     await other.flush();
     expect(other.values).to.deep.equal([]);

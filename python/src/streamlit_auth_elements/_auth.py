@@ -372,13 +372,14 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "logout",
-        button_name: str = "Logout",
+        button_name: str | None = None,
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         """The logout button, while someone is signed in. ``location="unrendered"`` signs out at
-        once (as Streamlit-Authenticator's does)."""
+        once (as Streamlit-Authenticator's does). ``button_name``: the button's text; by default
+        the widget's own, in the page's language ("Logout", "Se déconnecter")."""
         self._start(location, key, _WidgetCall(callback))
         if self._state().session is None:
             return
@@ -387,7 +388,8 @@ class Auth:
             if callback is not None and identity is not None:
                 callback(self._event_info("logout", key, identity))
             return
-        self._render("logout", key, location, fields=fields, lang=lang, options={"button_name": button_name})
+        options = {} if button_name is None else {"button_name": button_name}
+        self._render("logout", key, location, fields=fields, lang=lang, options=options)
 
     def status(
         self,
