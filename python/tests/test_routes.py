@@ -591,3 +591,61 @@ def test_an_auth_with_another_key_than_the_routes_stops_the_app(sqlite_users: Us
     b = Browser(APPS / "basic.py", app_secrets)
     with pytest.raises(AssertionError, match="another cookie_key"):
         b.run()
+
+
+class DictUsers:
+    """A backend without tables (the users of tests/apps/dict_backend.py): its sessions, throttle
+    and route codes live in the SessionDatabase given to Auth."""
+
+    def __init__(self) -> None:
+        from streamlit_auth_elements._passwords import hash_password
+
+        self.hash = hash_password(PASSWORD)
+
+    def check_password(self, username: str, password: str, now: int) -> Any:
+        from streamlit_auth_elements import Identity
+        from streamlit_auth_elements._passwords import verify_password_or_dummy
+
+        name = username.strip().lower()
+        ok = verify_password_or_dummy(self.hash if name == "alice" else None, password)
+        return Identity(id="yaml:alice", username="alice", name="Alice", roles=("member",), extra={"source": "dict"}) if ok else None
+
+    def record_login(self, identity: Any, now: int) -> None:
+        pass
+
+    def current_identity(self, identity: Any, now: int, *, session_id: str = "") -> Any:
+        return identity
+
+
+def test_asgi_mode_with_a_backend_without_tables_keeps_codes_and_sessions_in_the_session_database(database: str) -> None:
+    """The route signs in through a dict backend; its code is stored in the SessionDatabase (SQLite
+    or PostgreSQL) and redeemed by the app's own Auth (another SessionDatabase object on the same
+    database, as another process would have); a logout through the route revokes the session there."""
+    from streamlit_auth_elements import SessionDatabase
+
+    sessions = SessionDatabase(database)
+    auth = Auth(DictUsers(), sessions=sessions, cookie_key=COOKIE_KEY, cookie_name=COOKIE_NAME)
+    http = Served(Starlette(routes=routes(auth)))
+    _served.append(http)
+    secrets = {"sessions_db": database, "cookie_key": COOKIE_KEY, "cookie_name": COOKIE_NAME}
+    b = Browser(APPS / "dict_backend.py", secrets).run()
+    route = route_of(b)
+    wrong = http.post(route + "/login", {"username": "alice", "password": "not the password at all"})
+    assert wrong.status_code == 401 and set_cookies(wrong) == []
+    assert sessions.store.failure("account:alice").count == 1, "the route's failures count in the session database"
+    response = http.post(route + "/login", {"username": "ALICE", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token = token_of(response)
+    claims = verify_session_token(COOKIE_KEY.encode(), token, now=now_ms() // 1000)
+    assert claims is not None and claims.sub == "yaml:alice"
+    assert sessions.resume_session(claims.sid, "yaml:alice", now_ms()) is not None
+    b.send("login", redeem(response.json()["code"]))
+    assert b.state()["authentication_status"] is True and "hello Alice dict" in b.texts()
+    # A reload with the HttpOnly cookie: signed in on its first run, from the session database.
+    again = Browser(APPS / "dict_backend.py", secrets, FakeClient(cookies={COOKIE_NAME: token})).run()
+    assert again.state()["authentication_status"] is True
+    out = http.post(route + "/logout", {}, headers={"cookie": f"{COOKIE_NAME}={token}"})
+    assert out.status_code == 200
+    assert sessions.resume_session(claims.sid, "yaml:alice", now_ms()) is None, "revoked in the session database"
+    again.run()
+    assert again.state()["authentication_status"] is None, "the other browser's next run sees the revocation"
