@@ -388,18 +388,19 @@ class JwtApiBackend:
             exp = extra.get("exp")
             if isinstance(exp, int) and exp <= now:
                 logger.info("auth-elements: the API token of a session expired and cannot be refreshed; signed out")
-                return None
+                return self._revoked(session_id, now)
             if self.verify is not None:
                 try:
                     self._verified_claims(extra["token"], now)
                 except ServiceUnavailable:
                     pass  # the keys cannot be fetched now: the token was verified before and has not expired
                 except AuthError:
-                    return None
+                    return self._revoked(session_id, now)
             if self.verify_url is not None and now - int(extra.get("checked") or 0) >= self.verify_interval_ms:
                 verdict = self._check_with_verify_url(extra["token"])
                 if verdict is False:
-                    return None
+                    logger.info("auth-elements: %s refused the token of a session; signed out", _where(self.verify_url))
+                    return self._revoked(session_id, now)
                 if verdict is True:
                     identity = dataclasses.replace(identity, extra={**extra, "checked": now})
                     self._store(session_id, identity)
@@ -609,8 +610,13 @@ class JwtApiBackend:
             stored = self._sessions.resume_session(session_id, identity.id, now)
             if stored is not None and stored.extra.get("refresh") not in (None, used):
                 return stored
-            self._sessions.revoke_session(session_id, now)
+        self._revoked(session_id, now)
         return None
+
+    def _revoked(self, session_id: str, now: int) -> None:
+        """The API's token is no good any more: the session ends in the store, for every tab."""
+        if session_id and self._sessions is not None:
+            self._sessions.revoke_session(session_id, now)
 
     def _store(self, session_id: str, identity: Identity) -> None:
         if session_id and self._sessions is not None:
