@@ -37,9 +37,9 @@ import streamlit as st
 
 from .._auth import STATE_KEYS, Auth, Location
 from .._errors import AuthConfigError
-from .._tokens import HOW_TO_MAKE_ONE
 from .._jwt_api import BodyFormat, JwtApiBackend, TokenVerification, _with_path
 from .._session_database import SessionDatabase
+from .._tokens import HOW_TO_MAKE_ONE
 
 __all__ = ["Authenticator", "TokenVerification"]
 
@@ -136,7 +136,7 @@ class Authenticator:
             roles_claim=roles_claim,
             timeout=timeout,
         )
-        store = sessions if isinstance(sessions, SessionDatabase) else SessionDatabase(_sessions_location(sessions))
+        store = sessions if isinstance(sessions, SessionDatabase) else SessionDatabase(sessions)
         self.auth = Auth(
             self.backend,
             sessions=store,
@@ -197,12 +197,6 @@ def _in_script_run() -> bool:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     return get_script_run_ctx() is not None
-
-
-def _sessions_location(sessions: str | os.PathLike[str] | None) -> str:
-    if sessions is not None:
-        return os.fspath(sessions)
-    return os.environ.get("AUTH_SESSIONS_DATABASE_URL") or os.environ.get("AUTH_SESSIONS_DB") or "auth-sessions.db"
 
 
 def _secret_cookie_key() -> str | None:
