@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import REPO, TESTS, _free_port, _stop, _watchdog, reference_server
+from conftest import REPO, TESTS, _free_port, _stop, _watchdog, listening_process, reference_server
 
 from streamlit_auth_elements import UsersDatabase
 
@@ -148,25 +148,9 @@ class WordPressApi:
 
 @contextlib.contextmanager
 def wordpress_server(api_key: str = WORDPRESS_KEY) -> Iterator[WordPressApi]:
-    proc = subprocess.Popen(
-        [sys.executable, str(TESTS / "wordpress_fake.py"), api_key],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    watchdog = _watchdog(proc.pid)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().decode()
-        if not line.startswith("LISTENING "):
-            raise RuntimeError(f"the WordPress stand-in did not start: {line!r}")
-        yield WordPressApi(origin=f"http://127.0.0.1:{int(line.split()[1])}")
-    finally:
-        with contextlib.suppress(OSError):
-            assert proc.stdin is not None
-            proc.stdin.close()
-        _stop(proc, watchdog)
+    # The stand-in exits when its standard input closes.
+    with listening_process([sys.executable, str(TESTS / "wordpress_fake.py"), api_key], "the WordPress stand-in", stdin=subprocess.PIPE) as port:
+        yield WordPressApi(origin=f"http://127.0.0.1:{port}")
 
 
 @pytest.fixture

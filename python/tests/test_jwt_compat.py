@@ -64,7 +64,7 @@ def test_the_signature_is_the_originals() -> None:
         ("token_key", "access"),
         ("cookie_lifetime", timedelta(minutes=15)),
     ]
-    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[6:]), "what this layer adds is keyword-only"
+    assert all(p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD) for p in params[6:]), "what this layer adds is keyword-only"
     login, logout = inspect.signature(Authenticator.login), inspect.signature(Authenticator.logout)
     assert [(p.name, p.default) for p in list(login.parameters.values())[1:]] == [("location", "main")]
     assert [(p.name, p.default) for p in list(logout.parameters.values())[1:]] == [("location", "main"), ("button_name", "Logout"), ("key", None)]
@@ -148,6 +148,8 @@ def test_a_missing_cookie_key_stops_with_how_to_make_one(monkeypatch: pytest.Mon
     with pytest.raises(AuthConfigError, match="too short"):
         Authenticator("https://api.example.com/api/token/", sessions=str(tmp_path / "s.db"))
     monkeypatch.setenv("AUTH_COOKIE_KEY", COOKIE_KEY)
+    with pytest.raises(TypeError, match="refresh_ur"):  # a misspelt option of JwtApiBackend's
+        Authenticator("https://api.example.com/api/token/", sessions=str(tmp_path / "s.db"), refresh_ur="https://api.example.com/r")
     assert Authenticator("https://api.example.com/api/token/", sessions=str(tmp_path / "s.db")).auth.cookie_name == "jwt_auth_session"
 
 

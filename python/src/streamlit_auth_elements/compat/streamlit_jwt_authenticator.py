@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
 import requests
 import streamlit as st
@@ -51,7 +51,8 @@ LOGOUT_KEY = "jwt_logout"
 class Authenticator:
     """streamlit-jwt-authenticator's ``Authenticator``.
 
-    The original's arguments first, then (keyword-only) what this layer adds:
+    The original's arguments first, then (keyword-only) what this layer adds. Every keyword
+    option of ``JwtApiBackend`` is taken and passed on (``**api_options``), among them:
 
     - ``refresh_url``, ``refresh_key`` (``"refresh"``): renew the token before it expires
       (SimpleJWT's ``/api/token/refresh/``); without one the session ends when the token expires,
@@ -61,15 +62,18 @@ class Authenticator:
       the token (WordPress's ``/token/validate``, with the same ``headers``), at login and then every
       ``verify_interval`` seconds (0: every run, as the WordPress recipe did).
     - ``verify``: ``TokenVerification(jwks_url=..., issuer=..., audience=...)``, checked by Python.
+    - ``extra_body`` (the reference server: ``{"refresh_in_body": True}``); ``username_field`` /
+      ``password_field``; ``subject_claim`` … ``roles_claim``; ``timeout``.
+
+    And its own:
+
     - ``body_format``: ``"form"`` or ``"json"`` (default: JSON when ``headers`` has a JSON
-      ``Content-Type``, else form, as the original sent); ``extra_body`` (the reference server:
-      ``{"refresh_in_body": True}``); ``username_field`` / ``password_field``.
+      ``Content-Type``, else form, as the original sent).
     - ``cookie_key``: signs the session cookie (default: ``st.secrets["cookie_key"]``, else the
       ``AUTH_COOKIE_KEY`` environment variable; neither stops the app saying how to make one).
       ``cookie_name``; ``sessions``: a ``SessionDatabase`` or its path/URL (default:
       ``AUTH_SESSIONS_DATABASE_URL`` or ``AUTH_SESSIONS_DB``, else ``auth-sessions.db``).
-    - ``fields``, ``lang``: the login form's texts and language; ``subject_claim`` …
-      ``roles_claim``, ``timeout``: as ``JwtApiBackend``.
+    - ``fields``, ``lang``: the login form's texts and language.
     """
 
     def __init__(
@@ -81,29 +85,13 @@ class Authenticator:
         token_key: str = "access",
         cookie_lifetime: timedelta = timedelta(minutes=15),
         *,
-        refresh_url: str | None = None,
-        refresh_key: str = "refresh",
-        logout_url: str | None = None,
-        verify_url: str | None = None,
-        verify_method: str = "POST",
-        verify_token_in: Literal["header", "body"] = "header",
-        verify_interval: float = 60.0,
-        verify: TokenVerification | None = None,
         body_format: BodyFormat | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        username_field: str = "username",
-        password_field: str = "password",
-        subject_claim: str | None = None,
-        username_claim: str | None = None,
-        name_claim: str | None = None,
-        email_claim: str | None = None,
-        roles_claim: str | None = None,
-        timeout: float = 10.0,
         cookie_key: str | bytes | None = None,
         cookie_name: str = COOKIE_NAME,
         sessions: SessionDatabase | str | os.PathLike[str] | None = None,
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
+        **api_options: Any,
     ):
         lifetime = cookie_lifetime.total_seconds() if isinstance(cookie_lifetime, timedelta) else cookie_lifetime
         if not isinstance(lifetime, (int, float)) or isinstance(lifetime, bool) or lifetime <= 0:
@@ -116,25 +104,9 @@ class Authenticator:
             method=method,
             headers=headers,
             body_format=body_format,
-            username_field=username_field,
-            password_field=password_field,
-            extra_body=extra_body,
             response_handler=response_handler,
             token_key=token_key,
-            refresh_url=refresh_url,
-            refresh_key=refresh_key,
-            logout_url=logout_url,
-            verify=verify,
-            verify_url=verify_url,
-            verify_method=verify_method,
-            verify_token_in=verify_token_in,
-            verify_interval=verify_interval,
-            subject_claim=subject_claim,
-            username_claim=username_claim,
-            name_claim=name_claim,
-            email_claim=email_claim,
-            roles_claim=roles_claim,
-            timeout=timeout,
+            **api_options,
         )
         store = sessions if isinstance(sessions, SessionDatabase) else SessionDatabase(sessions)
         self.auth = Auth(
