@@ -454,3 +454,26 @@ def test_the_login_route_answers_an_unreachable_api_with_502(sessions_db: str) -
     response = served.post(login_path(new_binding()), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 502
     assert response.json() == {"error": "server_error", "error_description": "The sign-in service cannot be reached. Try again in a moment."}
+
+
+def test_the_routes_sign_in_through_the_api_and_their_logout_tells_it(reference_api: ReferenceApi, sessions_db: str) -> None:
+    """ASGI mode: the login route posts to the API (the tokens stay in the session store, the
+    browser gets only the HttpOnly cookie and a code); the logout route tells logout_url."""
+    from test_routes import _served, token_of
+
+    user = reference_api.user("roland")
+    backend = JwtApiBackend(reference_api.login_url, **reference_api.options())
+    auth = Auth(backend, sessions=SessionDatabase(sessions_db), cookie_key=COOKIE_KEY, cookie_name=COOKIE_NAME)
+    served = Served(Starlette(routes=routes(auth)))
+    _served.append(served)
+    login = served.post(login_path(new_binding()), {"username": user, "password": PASSWORD})
+    assert login.status_code == 200 and set(login.json()) == {"code"}
+    [identity] = stored(sessions_db)
+    access, refresh = identity.extra["token"], identity.extra["refresh"]
+    assert reference_api.session(access) == 200
+    for secret in (access, refresh):
+        assert secret not in login.text and secret not in json.dumps(dict(login.headers))
+    logout = served.post("/_auth/logout", {}, {"cookie": f"{COOKIE_NAME}={token_of(login)}"})
+    assert logout.status_code == 200
+    assert reference_api.session(access) == 401, "the API's session was revoked through logout_url"
+    assert stored(sessions_db) == []
