@@ -70,6 +70,16 @@ def test_the_signature_is_the_originals() -> None:
     assert [(p.name, p.default) for p in list(logout.parameters.values())[1:]] == [("location", "main"), ("button_name", "Logout"), ("key", None)]
 
 
+def test_the_body_is_form_encoded_unless_the_headers_say_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """As the original sent it (requests' data=); a JSON Content-Type header gets a JSON body
+    (the original sent a form body labelled JSON)."""
+    monkeypatch.setenv("AUTH_COOKIE_KEY", COOKIE_KEY)
+    url, sessions = "https://api.example.com/api/token/", str(tmp_path / "s.db")
+    assert Authenticator(url, sessions=sessions).backend.body_format == "form"
+    assert Authenticator(url, headers={"Content-Type": "application/json"}, sessions=sessions).backend.body_format == "json"
+    assert Authenticator(url, headers={"X-API-KEY": "k"}, sessions=sessions, body_format="json").backend.body_format == "json"
+
+
 def test_reference_server_login_reload_logout_with_the_answer_in_session_state(reference_api: ReferenceApi, sessions_db: str) -> None:
     user = reference_api.user("carla")
     b = compat_app(sessions_db, url=reference_api.login_url, headers={"X-API-KEY": WORDPRESS_KEY}, **reference_api.options())
@@ -105,7 +115,7 @@ def test_reference_server_login_reload_logout_with_the_answer_in_session_state(r
     assert b.run().state()["authentication_status"] is None
 
 
-def test_simplejwt_form_body_refresh_and_blacklist_with_the_current_tokens_in_session_state(simplejwt_api: SimpleJwtApi, sessions_db: str) -> None:
+def test_simplejwt_form_body_and_the_blacklist_at_logout(simplejwt_api: SimpleJwtApi, sessions_db: str) -> None:
     """The original's default: a form-encoded body to SimpleJWT's /api/token/ (token_key "access")."""
     b = compat_app(sessions_db, url=simplejwt_api.login_url, **simplejwt_api.options())
     b.send("jwt_login", login_request(*SIMPLEJWT_USER))
