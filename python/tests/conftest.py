@@ -414,25 +414,30 @@ class SmtpSink:
         return self.mails()
 
 
-@pytest.fixture
-def smtp_sink(tmp_path: Path) -> Iterator[SmtpSink]:
-    file = tmp_path / "mails.jsonl"
-    proc = subprocess.Popen(
-        ["node", "--import", "tsx", "test/server/smtp-sink.ts", str(file)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+@contextlib.contextmanager
+def listening_process(command: list[str], what: str, **popen: Any) -> Iterator[int]:
+    """A helper server process that prints ``LISTENING <port>`` once it listens: its port; stopped
+    at the end (its standard input closed first, when it has one: some exit on that)."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True, **popen)
     watchdog = _watchdog(proc.pid)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().decode()
         if not line.startswith("LISTENING "):
-            raise RuntimeError(f"the SMTP sink did not start: {line!r}")
-        yield SmtpSink(port=int(line.split()[1]), file=file)
+            raise RuntimeError(f"{what} did not start: {line!r}")
+        yield int(line.split()[1])
     finally:
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
         _stop(proc, watchdog)
+
+
+@pytest.fixture
+def smtp_sink(tmp_path: Path) -> Iterator[SmtpSink]:
+    file = tmp_path / "mails.jsonl"
+    with listening_process(["node", "--import", "tsx", "test/server/smtp-sink.ts", str(file)], "the SMTP sink", cwd=REPO) as port:
+        yield SmtpSink(port=port, file=file)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from ._backend import (
     UsernameReminder,
 )
 from ._errors import AuthConfigError, AuthError
+from ._jwt_api import JwtApiBackend, TokenVerification
 from ._mail import Mailer, MailMessage, SmtpMailer
 from ._policy import AccountSettings, RegisterRateLimit, password_problem
 from ._ratelimit import ACCOUNT_POLICY, ADDRESS_POLICY, RateLimitPolicy
@@ -52,6 +53,7 @@ __all__ = [
     "Credentials",
     "DuplicateUserError",
     "Identity",
+    "JwtApiBackend",
     "MailMessage",
     "Mailer",
     "NotAuthorizedError",
@@ -63,6 +65,7 @@ __all__ = [
     "SessionStore",
     "SmtpMailer",
     "TokenRecord",
+    "TokenVerification",
     "UserRecord",
     "UsernameReminder",
     "UsersAdmin",

@@ -326,6 +326,9 @@ class Auth:
             )
         self.backend = backend
         self.sessions: SessionStore = store
+        bind = getattr(backend, "bind_sessions", None)
+        if callable(bind):  # a backend that keeps data with its sessions (a JWT API's tokens)
+            bind(store)
         self.cookie_name = cookie_name
         self.cookie_expiry_seconds = max(1, int(cookie_expiry_days * 86400))
         self.account_policy = account_policy
@@ -547,9 +550,20 @@ class Auth:
         session = state.session
         if session is None:
             return None
-        self.sessions.revoke_session(session.sid, self._clock())
+        self.end_session(session.sid, session.identity, self._clock())
         self._forget_session(state)
         return session.identity
+
+    def end_session(self, sid: str, identity: Identity | None, now: int) -> None:
+        """Revoke a session in the store; a backend with an ``end_session`` hook (a JWT API's
+        logout URL) is told first. A failing hook is logged; the session ends regardless."""
+        hook = getattr(self.backend, "end_session", None)
+        if callable(hook) and identity is not None:
+            try:
+                hook(identity, now, session_id=sid)
+            except Exception:
+                logger.exception("auth-elements: the backend's end_session failed; the session ends here anyway")
+        self.sessions.revoke_session(sid, now)
 
     # ------------------------------------------------------------------ access control
 

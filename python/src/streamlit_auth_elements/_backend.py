@@ -237,7 +237,14 @@ def throttled_check(
     attempt = sessions.reserve_attempt(keys, now)
     if not attempt.ok:
         return None, retry_after_seconds(attempt.blocked_until or now, now)
-    result = check()
+    try:
+        result = check()
+    except AuthError:
+        # The backend says it could not judge the password (a JWT API's 429 or outage): the attempt
+        # counts on no key. (Any other exception leaves it counted.)
+        for reservation in attempt.reservations:
+            sessions.release_attempt(reservation)
+        raise
     if result is None:
         return None, None
     sessions.clear_failures(keys[0].key)

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from . import _codes
 from ._auth import INVALID_CREDENTIALS, RATE_LIMITED, SERVER_ERROR, UNSUPPORTED, Auth, attempt_login
+from ._errors import AuthError
 from ._protocol import OPS, input_problem
 from ._tokens import verify_session_token
 
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("streamlit_auth_elements")
 
+#: The HTTP status of an AuthError raised by a backend (others: 400).
+AUTH_ERROR_STATUS = {"rate_limited": 429, "server_error": 502, "invalid_credentials": 401, "unsupported": 404}
 #: The reference server's body limit.
 MAX_BODY_BYTES = 64 * 1024
 PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
@@ -126,7 +129,7 @@ def _logout(ctx: _Context, call: _Call) -> _Answer:
     now = auth._clock()
     claims = verify_session_token(auth._key, call.cookie, now=now // 1000) if call.cookie else None
     if claims is not None:
-        auth.sessions.revoke_session(claims.sid, now)
+        auth.end_session(claims.sid, auth.sessions.resume_session(claims.sid, claims.sub, now), now)
     return _Answer({}, cookie="")
 
 
@@ -314,6 +317,11 @@ class _Endpoint:
             answer = await run_in_threadpool(entry.handler, self.ctx, call)
         except _Refusal as refusal:
             return _json(refusal.status, {"error": refusal.error, "error_description": refusal.description}, refusal.headers)
+        except AuthError as err:
+            # From the credentials backend (a JWT API's 429 or outage), with its own message.
+            status = AUTH_ERROR_STATUS.get(err.code, 400)
+            headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else None
+            return _json(status, {"error": err.code, "error_description": err.message}, headers)
         except Exception:
             self.log.exception("auth-elements: the %s route failed", op)
             return _json(500, {"error": "server_error", "error_description": SERVER_ERROR})
