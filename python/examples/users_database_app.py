@@ -8,6 +8,9 @@ update details).
 The first superuser of a database of your own: ``python -m streamlit_auth_elements create-superuser``.
 Here the demo accounts are made on the first run (``admin`` is a superuser; see demo_setup.py).
 
+Registration is by invitation (the reference server's default): a superuser pre-authorizes the
+email on the Users page; ``AUTH_REGISTRATION=open`` opens it to anyone.
+
 Mail: with ``AUTH_SMTP_URL`` (and ``AUTH_APP_URL``, the address of this app's Account page, which the
 mailed links lead to) mail goes out by SMTP; without it, to the development outbox (a table of the
 database), which the "Mailbox" page shows. A real app never shows its mail to its visitors: the
@@ -55,6 +58,8 @@ def reports() -> None:
 
 
 def users_admin() -> None:
+    # The users table has nine columns: this page takes the whole width.
+    st.set_page_config(layout="wide")
     # Checks the superuser role itself (in the store, every run) before it draws anything.
     admin_page(auth)
 
@@ -68,6 +73,8 @@ def account() -> None:
         if auth.reset_password(where, key="change_password"):
             st.success("Your password was changed. Your other sessions have ended.")
         return
+    if users.settings.registration == "preauthorized":
+        st.caption("Registration is by invitation: an administrator pre-authorizes your email on the Users page first.")
     registered = auth.register_user(where, key="register")
     if registered is not None and not registered.verification_sent:
         st.success(f"Account {registered.username} created: sign in on the Home page.")
