@@ -527,6 +527,42 @@ describe('the users-database example in a real Streamlit server', () => {
   });
 });
 
+/** Drag the sidebar's edge to make it 250 px wide (a narrow sidebar, as users make it). */
+async function narrowSidebar(page: Page): Promise<void> {
+  const handle = await page.getByTestId('stSidebarResizeHandle').boundingBox();
+  assert.ok(handle, 'the sidebar can be resized');
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(250, handle.y + 200, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => Math.abs(document.querySelector('[data-testid="stSidebar"]')!.getBoundingClientRect().width - 250) <= 2);
+}
+
+/** Nothing in the sidebar's component frames is wider than its frame, and no frame scrolls. */
+async function fitsTheSidebar(page: Page, what: string): Promise<void> {
+  const sidebar = await page.getByTestId('stSidebar').boundingBox();
+  for (const frame of page.frames().filter((f) => f.url().includes('/component/streamlit_auth_elements'))) {
+    const box = await (await frame.frameElement()).boundingBox();
+    if (!box || box.height === 0 || box.x > sidebar!.x + sidebar!.width) continue;
+    const m = await frame.evaluate(() => {
+      const widget = document.querySelector('auth-provider > *');
+      const header = widget?.shadowRoot?.querySelector('[part~="header"]');
+      const style = header ? getComputedStyle(header) : null;
+      return {
+        widget: widget?.localName,
+        overflowX: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        widest: Math.max(0, ...[...document.querySelectorAll<HTMLElement>('auth-provider *')].map((el) => el.getBoundingClientRect().right)) - innerWidth,
+        title: header?.textContent?.trim(),
+        titleSize: style?.fontSize,
+        titleLines: header && style ? Math.round(header.getBoundingClientRect().height / parseFloat(style.lineHeight)) : 0,
+      };
+    });
+    assert.ok(m.overflowX <= 0 && m.widest <= 0, `${what}: <${m.widget}> fits a 250 px sidebar: ${JSON.stringify(m)}`);
+    // A form's title is a sidebar heading (Streamlit's st.sidebar.subheader is 18 px): at most two lines.
+    assert.ok(m.titleLines <= 2, `${what}: the title of <${m.widget}> takes ${m.titleLines} lines: ${JSON.stringify(m)}`);
+  }
+}
+
 /** The admin page's users table by username (read from the data grid's accessible table). */
 async function usersTable(page: Page): Promise<Record<string, Record<string, string>>> {
   await settle(page);
@@ -588,8 +624,10 @@ describe('the account widgets fit their frames, and look like Streamlit', () => 
       for (const locale of ['en-US', 'fr-FR']) {
         const lang = locale.slice(0, 2);
         for (const where of ['main', 'sidebar'] as const) {
-          const { page } = await open({ colorScheme: scheme, locale });
+          // Tall enough for the four forms in one picture.
+          const { page } = await open({ colorScheme: scheme, locale, viewport: { width: 1280, height: 2300 } });
           await accountPage(page, where);
+          if (where === 'sidebar') await narrowSidebar(page);
           const register = await formFrame(page, 'auth-register', where);
           await formFrame(page, 'auth-forgot[mode="username"]', where);
           // An error in the picture (found before sending, so no registration is counted): the
@@ -598,23 +636,26 @@ describe('the account widgets fit their frames, and look like Streamlit', () => 
           await submit(register);
           await register.locator('[role="alert"]').filter({ hasText: /./ }).waitFor();
           await page.mouse.move(0, 0);
-          await page.screenshot({ path: join(SHOTS, `account-${scheme}-${lang}-${where}.png`), fullPage: true });
+          if (where === 'sidebar') await fitsTheSidebar(page, `${scheme} ${lang}`);
+          await page.screenshot({ path: join(SHOTS, `account-${scheme}-${lang}-${where}.png`) });
         }
         // Signed in: update details and change password (sidebar), and the admin page.
-        const { page } = await open({ colorScheme: scheme, locale });
+        const { page } = await open({ colorScheme: scheme, locale, viewport: { width: 1600, height: 1400 } });
         await goto(page, '/reports');
         await login(page, ADMIN);
         await signedIn(page, PROTECTED);
         await accountPage(page, 'sidebar');
+        await narrowSidebar(page);
         await formFrame(page, 'auth-update-details', 'sidebar');
         await formFrame(page, 'auth-reset-password', 'sidebar');
         await page.mouse.move(0, 0);
-        await page.screenshot({ path: join(SHOTS, `account-signed-in-${scheme}-${lang}-sidebar.png`), fullPage: true });
+        await fitsTheSidebar(page, `${scheme} ${lang} signed in`);
+        await page.screenshot({ path: join(SHOTS, `account-signed-in-${scheme}-${lang}-sidebar.png`) });
         await nav(page).getByText('Users', { exact: true }).click();
         await page.getByRole('tab', { name: 'Manage a user' }).waitFor();
         await page.getByTestId('stDataFrame').waitFor();
         await page.mouse.move(0, 0);
-        await page.screenshot({ path: join(SHOTS, `admin-${scheme}-${lang}.png`), fullPage: true });
+        await page.screenshot({ path: join(SHOTS, `admin-${scheme}-${lang}.png`) });
       }
     }
   });
