@@ -72,20 +72,7 @@ async function runsOf(mark: number, count: number, tab?: string): Promise<Run[]>
   return runs;
 }
 
-/**
- * The runs since `mark`, after `count` came and the app stayed quiet for `quietMs` more (to see an
- * extra run, should one follow; on a slow machine a late extra run is missed, never invented).
- */
-async function settledRuns(mark: number, count: number, quietMs = 1000): Promise<Run[]> {
-  await app.waitForRuns(mark, count);
-  let seen = app.runs(mark).length;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, quietMs));
-    const now = app.runs(mark).length;
-    if (now === seen) return app.runs(mark);
-    seen = now;
-  }
-}
+const settledRuns = (mark: number, count: number, quietMs?: number): Promise<Run[]> => app.settledRuns(mark, count, quietMs);
 
 const signedIn = (page: Page) => page.getByText(PROTECTED).waitFor({ timeout: 20_000 });
 
