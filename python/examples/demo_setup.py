@@ -84,9 +84,11 @@ def _prepared() -> UsersDatabase:
     return prepare()
 
 
-def demo_auth() -> Auth:
-    """The examples' ``Auth``: the demo users database and cookie key (once per process)."""
-    return Auth(_prepared(), cookie_key=cookie_key(), cookie_name="ae_demo_session", cookie_expiry_days=7)
+def demo_auth(users: UsersDatabase | None = None) -> Auth:
+    """The examples' ``Auth``: the demo users database (or ``users``, the app's own
+    ``UsersDatabase`` on the same file, e.g. with mail) and cookie key, the demo accounts made."""
+    prepared = _prepared()
+    return Auth(users or prepared, cookie_key=cookie_key(), cookie_name="ae_demo_session", cookie_expiry_days=7)
 
 
 def log_run(page: str) -> None:

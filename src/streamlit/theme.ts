@@ -13,11 +13,16 @@ export function applyTheme(theme: StreamlitTheme | null, root: HTMLElement = doc
   const text = theme.textColor ?? (dark ? '#fafafa' : '#31333f');
   const primary = theme.primaryColor ?? '#ff4b4b';
   const faded = (percent: number) => `color-mix(in srgb, ${text} ${percent}%, transparent)`;
+  const fill = theme.secondaryBackgroundColor ?? (dark ? '#262730' : '#f0f2f6');
+  // Streamlit's widget and form borders (its theme's borderColor, which it does not send to
+  // components): the text colour, 15% over the fields' fill. Streamlit 1.67's own (#d7d3cf light,
+  // #4a4742 dark) come out within 3 of each channel.
+  const border = mix(text, fill, 0.15) ?? faded(20);
   const tokens: Record<string, string> = {
     '--auth-color-text': text,
     '--auth-color-muted': faded(60),
     '--auth-color-surface': theme.backgroundColor ?? (dark ? '#0e1117' : '#ffffff'),
-    '--auth-color-border': faded(20),
+    '--auth-color-border': border,
     '--auth-color-accent': primary,
     '--auth-color-on-accent': onColor(primary),
     // st.error's text and box; st.success's box.
@@ -26,7 +31,7 @@ export function applyTheme(theme: StreamlitTheme | null, root: HTMLElement = doc
     '--st-invalid': dark ? '#ff6c6c' : '#ff2b2b',
     '--st-success-color': dark ? '#dffde9' : '#177233',
     '--st-success-background': dark ? 'rgba(61, 213, 109, 0.2)' : 'rgba(33, 195, 84, 0.1)',
-    '--st-input-background': theme.secondaryBackgroundColor ?? (dark ? '#262730' : '#f0f2f6'),
+    '--st-input-background': fill,
   };
   if (theme.font) tokens['--auth-font'] = theme.font;
   for (const [name, value] of Object.entries(tokens)) root.style.setProperty(name, value);
@@ -41,17 +46,31 @@ export function applyTheme(theme: StreamlitTheme | null, root: HTMLElement = doc
  * that white would not reach 3:1; then the darkest of Streamlit's text colours.
  */
 function onColor(color: string): string {
-  const ctx = document.createElement('canvas').getContext('2d');
-  if (!ctx) return '#ffffff';
-  ctx.fillStyle = color;
-  const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle)?.[1];
-  if (!hex) return '#ffffff';
-  const [r, g, b] = [0, 2, 4].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+  const channels = rgbOf(color);
+  if (!channels) return '#ffffff';
+  const [r, g, b] = channels.map((v) => {
+    const c = v / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   }) as [number, number, number];
   const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   return 1.05 / (luminance + 0.05) >= 3 ? '#ffffff' : '#0e1117';
+}
+
+/** An opaque CSS colour's channels (0-255), read by the canvas; null for anything else. */
+function rgbOf(color: string): [number, number, number] | null {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return null;
+  ctx.fillStyle = color;
+  const hex = /^#([0-9a-f]{6})$/i.exec(ctx.fillStyle)?.[1];
+  return hex ? ([0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number]) : null;
+}
+
+/** `top` at `share` over `base`, as `rgb()` (a plain colour: what getComputedStyle gives back). */
+function mix(top: string, base: string, share: number): string | null {
+  const a = rgbOf(top);
+  const b = rgbOf(base);
+  if (!a || !b) return null;
+  return `rgb(${a.map((v, i) => Math.round(v * share + b[i]! * (1 - share))).join(', ')})`;
 }
 
 const adopted = new Set<string>();

@@ -41,6 +41,11 @@ export interface StreamlitApp {
   runs(since?: number): Run[];
   /** Wait until `count` runs were logged since `mark` (the script's last line is printed later than its widgets show). */
   waitForRuns(since: number, count: number): Promise<Run[]>;
+  /**
+   * The runs since `mark`, after `count` came and the app stayed quiet for `quietMs` more (to see an
+   * extra run, should one follow; on a slow machine a late extra run is missed, never invented).
+   */
+  settledRuns(since: number, count: number, quietMs?: number): Promise<Run[]>;
   /** A browser context that records requests leaving the machine (see `external`). */
   newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   /** Requests the contexts of `newContext` made to a host that is not loopback (none expected). */
@@ -140,16 +145,27 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
   const ownBrowser = !options.browser;
   const browser = options.browser ?? (await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs }));
   const external: string[] = [];
+  const waitForRuns = async (since: number, count: number): Promise<Run[]> => {
+    const until = Date.now() + 15_000;
+    while (parseRuns(output.slice(since)).length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    return parseRuns(output.slice(since));
+  };
   return {
     origin,
     browser,
     output: () => output,
     mark: () => output.length,
     runs: (since = 0) => parseRuns(output.slice(since)),
-    async waitForRuns(since, count) {
-      const until = Date.now() + 15_000;
-      while (parseRuns(output.slice(since)).length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      return parseRuns(output.slice(since));
+    waitForRuns,
+    async settledRuns(since, count, quietMs = 1000) {
+      await waitForRuns(since, count);
+      let seen = parseRuns(output.slice(since)).length;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, quietMs));
+        const now = parseRuns(output.slice(since)).length;
+        if (now === seen) return parseRuns(output.slice(since));
+        seen = now;
+      }
     },
     async newContext(contextOptions = {}) {
       const context = await browser.newContext(contextOptions);

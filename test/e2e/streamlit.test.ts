@@ -72,20 +72,7 @@ async function runsOf(mark: number, count: number, tab?: string): Promise<Run[]>
   return runs;
 }
 
-/**
- * The runs since `mark`, after `count` came and the app stayed quiet for `quietMs` more (to see an
- * extra run, should one follow; on a slow machine a late extra run is missed, never invented).
- */
-async function settledRuns(mark: number, count: number, quietMs = 1000): Promise<Run[]> {
-  await app.waitForRuns(mark, count);
-  let seen = app.runs(mark).length;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, quietMs));
-    const now = app.runs(mark).length;
-    if (now === seen) return app.runs(mark);
-    seen = now;
-  }
-}
+const settledRuns = (mark: number, count: number, quietMs?: number): Promise<Run[]> => app.settledRuns(mark, count, quietMs);
 
 const signedIn = (page: Page) => page.getByText(PROTECTED).waitFor({ timeout: 20_000 });
 
@@ -394,6 +381,25 @@ describe('the tour in a real Streamlit server', () => {
           if (host.text) assert.equal(inner.text, host.text, `${scheme} ${where}: Streamlit's text colour`);
           assert.match(inner.font, /Source Sans/, `${scheme} ${where}: Streamlit's font`);
         }
+        // The fields and the button as Streamlit draws its own widgets next to them (the sidebar's
+        // st.selectbox): the same fill, a border of (nearly) the same colour, the same text size.
+        const native = await page.evaluate(() => {
+          const select = document.querySelector('[data-testid="stSidebar"] [data-testid="stSelectbox"]')!;
+          const box = [...select.querySelectorAll('div')].find((el) => getComputedStyle(el).borderTopWidth === '1px')!;
+          const style = getComputedStyle(box);
+          return { fill: style.backgroundColor, border: style.borderTopColor, size: getComputedStyle(select.querySelector('input')!).fontSize };
+        });
+        const field = await side.evaluate(() => {
+          const input = getComputedStyle(document.querySelector('auth-login input[name="username"]')!);
+          const button = getComputedStyle(document.querySelector('auth-login [part~="submit-button"]')!);
+          return { fill: input.backgroundColor, border: input.borderTopColor, size: input.fontSize, button: button.fontSize };
+        });
+        assert.equal(field.fill, native.fill, `${scheme}: the field's fill is st.selectbox's`);
+        const channels = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number);
+        const off = Math.max(...channels(field.border).map((v, i) => Math.abs(v - channels(native.border)[i]!)));
+        assert.ok(off <= 12, `${scheme}: the field's border ${field.border} is st.selectbox's ${native.border}`);
+        assert.equal(field.size, native.size, `${scheme}: the field's text size is st.selectbox's`);
+        assert.equal(field.button, native.size, `${scheme}: the button's text size is Streamlit's widget text size`);
         await page.screenshot({ path: join(SHOTS, `tour-${scheme}-${locale}.png`) });
         // Signed in (as the admin: the roles are shown): status widgets and logout buttons.
         await login(page, ADMIN, 'main');
