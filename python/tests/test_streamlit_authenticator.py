@@ -292,3 +292,21 @@ def test_legacy_reset_and_details_calls(config: Path) -> None:
     assert b.widgets()["Reset password"]["fields"] == {"Form name": "Reset password"}
     b.send("Reset password", request("change_password", current_password="abc", new_password=NEW_PASSWORD))
     assert shown(b, "reset") is True
+
+
+def test_the_result_stays_through_the_ack_rerun_that_follows_a_request_with_a_password(config: Path) -> None:
+    """The iframe acks a reply to a request that carried a password (one more rerun, PROTOCOL.md):
+    that rerun is no user action, so the README's `if email_of_registered_user: st.success(...)`
+    must still see the registration there, or the message flashes and is gone."""
+    b = app(config, "dict")
+    sent = request("register", name="Mel Elsby", email="melsby@example.com", username="melsby", password=NEW_PASSWORD)
+    b.send("Register user", sent)
+    assert shown(b, "register") == ["melsby@example.com", "melsby", "Mel Elsby"]
+    events = len(b.at.session_state["events"])
+    b.send("Register user", request("ack", of=sent["id"]))
+    assert shown(b, "register") == ["melsby@example.com", "melsby", "Mel Elsby"], "the ack rerun still has the result"
+    assert len(b.at.session_state["events"]) == events, "the callback is not called again"
+    b.run()
+    assert shown(b, "register") == [None, None, None], "a later run has it no more"
+    b.send("Register user", request("ack", of=new_request_id()))
+    assert shown(b, "register") == [None, None, None], "an ack of another request carries nothing"

@@ -131,6 +131,9 @@ class _BrowserState:
     given: dict[str, str | None] = field(default_factory=dict)
     #: widget key -> a reset code shown under a forgot-password widget (``show_code=True``).
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: widget key -> (request id, what the widget's call returned for it): the ``ack`` rerun that
+    #: follows a reply to a request with a password returns it again (it is no user action).
+    results: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -740,6 +743,11 @@ class Auth:
             reply = error_reply(request.id, "server_error", SERVER_ERROR)
         if reply is not None:
             state.replies[key] = reply
+        if request.op != "ack":
+            if key in run.results:
+                state.results[key] = (request.id, run.results[key])
+            else:
+                state.results.pop(key, None)
 
     def _dispatch(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any] | None:
         if PASSWORD_FIELDS & request.input.keys() and _codes.mounted(self.cookie_name) is not None:
@@ -756,7 +764,11 @@ class Auth:
             return ok_reply(request.id)
         if request.op in ("ack", "sync"):
             # ack: the iframe replaced a value that carried a password; sync: another tab signed
-            # in or out. Nothing to do: this run re-checked the session already.
+            # in or out. Nothing to do: this run re-checked the session already. The ack's rerun
+            # returns the acknowledged request's result again (no callback: nothing happened).
+            last = state.results.get(key)
+            if request.op == "ack" and last is not None and last[0] == request.input.get("of"):
+                run.results[key] = last[1]
             return None
         if request.op in ACCOUNT_OPERATIONS:
             return self._account(state, run, key, request)
