@@ -149,3 +149,32 @@ def test_a_file_that_does_not_parse_is_never_written_over(tmp_path: Path) -> Non
     _out, err = fresh.communicate(timeout=120)
     assert fresh.returncode == 1 and b"is not valid YAML" in err, "a process that never read it refuses to start, saying why"
     assert path.read_text() == broken
+
+
+def test_a_reset_code_used_by_eight_concurrent_requests_resets_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from streamlit_auth_elements import AuthError
+
+    path = config_file(tmp_path / "config.yaml")
+    users = UsersFile(str(path), bcrypt_rounds=4, env={})
+    store = SessionDatabase(tmp_path / "sessions.db")
+    asked = users.request_password_reset(AccountContext(sessions=store, client="10.0.0.1", now=now_ms()), login="jsmith")
+    assert asked.username == "jsmith" and asked.code is not None
+    code = asked.code
+
+    def attempt(i: int) -> str:
+        ctx = AccountContext(sessions=store, client=f"10.0.{i}.1", now=now_ms())
+        try:
+            users.reset_password(ctx, token=code, password=f"new password number {i}")
+            return f"ok {i}"
+        except AuthError as err:
+            return err.code
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(attempt, range(8)))
+    winners = [o for o in outcomes if o.startswith("ok")]
+    assert len(winners) == 1 and outcomes.count("reset_token_invalid") == 7, outcomes
+    stored = yaml.safe_load(path.read_text())["credentials"]["usernames"]["jsmith"]["password"]
+    winner = int(winners[0].split()[1])
+    assert bcrypt.checkpw(f"new password number {winner}".encode(), stored.encode()), "the file has the winner's password"
