@@ -74,7 +74,7 @@ from ._accounts import DatabaseAccounts, invalid_input
 from ._backend import AccountContext, PasswordResetRequest, Registration, UsernameReminder, unsupported
 from ._errors import AuthConfigError, AuthError
 from ._identity import normalize_email, normalize_username, username_skeletons
-from ._mail import DEFAULT_MAIL_FROM, Mailer, MailQueue, SmtpMailer
+from ._mail import Mailer, MailQueue
 from ._passwords import hash_password, needs_rehash, verify_password
 from ._policy import AccountSettings, RegistrationMode, normalize_domains, settings_from_env
 from ._records import (
@@ -699,28 +699,15 @@ class _FileAccounts(DatabaseAccounts):
 
 
 def _mail_queue(mail: str | Mailer | None, mail_from: str | None, app_url: str | None, env: Mapping[str, str]) -> MailQueue | None:
-    from ._users_database import shared_mail_queue
+    from ._users_database import smtp_mail_queue
 
     if mail is None:
         mail = env.get("AUTH_SMTP_URL") or None
     if mail is None:
         return None
-    if isinstance(mail, str):
-        if mail == "outbox":
-            raise AuthConfigError(
-                "mail='outbox' is the users database's development outbox; a users file has none: "
-                "give an smtp:// URL or a Mailer"
-            )
-        if app_url is None:
-            raise AuthConfigError(
-                "mail needs app_url (AUTH_APP_URL): the page of your app that mailed links lead to, e.g. "
-                "'https://app.example.com/'. It is never taken from a request's Host header."
-            )
-        sender = mail_from or env.get("AUTH_MAIL_FROM") or DEFAULT_MAIL_FROM
-        return shared_mail_queue(("smtp", mail, sender), lambda: SmtpMailer(mail, sender))
-    if isinstance(mail, Mailer):
-        return shared_mail_queue(("mailer", mail), lambda: mail)
-    raise AuthConfigError("mail must be an smtp:// or smtps:// URL, a Mailer, or None")
+    if mail == "outbox":
+        raise AuthConfigError("mail='outbox' is the users database's development outbox; a users file has none: give an smtp:// URL or a Mailer")
+    return smtp_mail_queue(mail, mail_from, app_url, env, "an smtp:// or smtps:// URL, a Mailer, or None")
 
 
 _dummy_lock = threading.Lock()

@@ -177,6 +177,21 @@ class Authenticate:
             options["validator"] = self.validator
         return options
 
+    def _form_where(
+        self, location: Any, fields: Any, *, send_email: bool = False, owner: tuple[str | None, type[Exception], str] | None = None
+    ) -> tuple[str, Mapping[str, str] | None]:
+        """``(location, fields)`` of a form widget (``main`` or ``sidebar``), called today's way or
+        0.2's (``widget(form_name, location)``, which puts the location in the ``fields`` slot);
+        ``owner``: the widget is for that signed-in user only; ``send_email`` needs mail."""
+        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
+        if owner is not None:
+            self._own_username(*owner)
+        if location == "unrendered":
+            raise ValueError("Location must be one of 'main' or 'sidebar'")
+        if send_email and self.users.mail is None:
+            raise CloudError("send_email needs mail: give Authenticate(..., mail='smtp://...', app_url='https://your.app/') or set AUTH_SMTP_URL and AUTH_APP_URL")
+        return location, fields
+
     def _own_username(self, username: str | None, error: type[Exception], what: str) -> None:
         """The user a widget is for must be the one signed in (that library took any username)."""
         if not self._signed_in():
@@ -315,10 +330,7 @@ class Authenticate:
         it changed, else None. ``ResetError`` while nobody (or another user) is signed in. 0.2's
         ``reset_password(username, 'Reset password', 'main')`` too. A forgotten password is reset
         with the code of ``forgot_password``, in the form that widget shows under itself."""
-        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
-        self._own_username(username, ResetError, "reset password")
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
+        location, fields = self._form_where(location, fields, owner=(username, ResetError, "reset password"))
         changed = self.auth.reset_password(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         return True if changed else None
 
@@ -344,11 +356,7 @@ class Authenticate:
         (``mail=`` / ``AUTH_SMTP_URL``) the code and a link are mailed and the third item is None;
         ``send_email=True`` without mail raises ``CloudError``. ``captcha``,
         ``two_factor_auth``, ``clear_on_submit``: ignored."""
-        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
-        if send_email and self.users.mail is None:
-            raise CloudError("send_email needs mail: give Authenticate(..., mail='smtp://...', app_url='https://your.app/') or set AUTH_SMTP_URL and AUTH_APP_URL")
+        location, fields = self._form_where(location, fields, send_email=send_email)
         asked = self.auth.forgot_password(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         if not self._signed_in():
             self.auth.reset_password(location, key=f"{key} code", callback=callback, options=self._options())  # type: ignore[arg-type]
@@ -370,11 +378,7 @@ class Authenticate:
         """The forgot username widget: ``(username, email)`` in the run that found the account,
         else ``(None, None)`` (an unknown email too). With mail configured the username is mailed
         as well. ``captcha``, ``two_factor_auth``, ``clear_on_submit``: ignored."""
-        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
-        if send_email and self.users.mail is None:
-            raise CloudError("send_email needs mail: give Authenticate(..., mail='smtp://...', app_url='https://your.app/') or set AUTH_SMTP_URL and AUTH_APP_URL")
+        location, fields = self._form_where(location, fields, send_email=send_email)
         reminded = self.auth.forgot_username(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         if reminded is None or reminded.username is None:
             return None, None
@@ -392,10 +396,7 @@ class Authenticate:
         """Name and email of the signed-in user: True in the run they changed (``st.session_state``
         has them already), else None. ``UpdateError`` while nobody (or another user) is signed in.
         An email change asks for the current password."""
-        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
-        self._own_username(username, UpdateError, "update user details")
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
+        location, fields = self._form_where(location, fields, owner=(username, UpdateError, "update user details"))
         changed = self.auth.update_user_details(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         return True if changed else None
 
