@@ -239,6 +239,12 @@ def test_register_through_a_path_uses_the_files_list_and_saves_atomically(config
 
 def test_legacy_register_returns_a_bool(config: Path) -> None:
     b = app(config, "legacy")
+    widgets = b.widgets()
+    assert {k: (widgets[k]["fields"], widgets[k]["location"]) for k in ("Register user", "Forgot password", "Forgot username")} == {
+        "Register user": ({"Form name": "Register user"}, "main"),
+        "Forgot password": ({"Form name": "Forgot password"}, "sidebar"),
+        "Forgot username": ({"Form name": "Forgot username"}, "main"),
+    }, "0.2's form name, positional or form_name=, with location= as a keyword too"
     assert shown(b, "register") is False
     b.send("Register user", request("register", name="Mel Elsby", email="melsby@example.com", username="melsby", password=NEW_PASSWORD))
     assert shown(b, "register") is True
@@ -290,6 +296,7 @@ def test_reset_password_and_update_details_return_true_and_change_the_dict(confi
 def test_legacy_reset_and_details_calls(config: Path) -> None:
     b = signed_in(config, "legacy")
     assert b.widgets()["Reset password"]["fields"] == {"Form name": "Reset password"}
+    assert b.widgets()["Update user details"]["fields"] == {"Form name": "Update user details"}
     b.send("Reset password", request("change_password", current_password="abc", new_password=NEW_PASSWORD))
     assert shown(b, "reset") is True
 

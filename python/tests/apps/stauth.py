@@ -40,16 +40,16 @@ else:
 if st.session_state["authentication_status"]:
     authenticator.logout("Logout", "main", callback=events.append)
     if mode == "legacy":
-        show("reset", authenticator.reset_password(st.session_state["username"], "Reset password"))
-        show("details", authenticator.update_user_details(st.session_state["username"], "Update user details"))
+        show("reset", authenticator.reset_password(st.session_state["username"], "Reset password", location="main"))
+        show("details", authenticator.update_user_details(st.session_state["username"], "Update user details", "main"))
     else:
         show("reset", authenticator.reset_password(st.session_state["username"], callback=events.append))
         show("details", authenticator.update_user_details(st.session_state["username"], callback=events.append))
 else:
     if mode == "legacy":
         show("register", authenticator.register_user("Register user", preauthorization=True))
-        show("forgot", list(authenticator.forgot_password("Forgot password")))
-        show("forgot_username", list(authenticator.forgot_username("Forgot username")))
+        show("forgot", list(authenticator.forgot_password("Forgot password", location="sidebar")))
+        show("forgot_username", list(authenticator.forgot_username(form_name="Forgot username")))
     else:
         kwargs = {"pre_authorized": config["pre-authorized"]["emails"]} if config is not None else {}
         show("register", list(authenticator.register_user(roles=["viewer"], callback=events.append, **kwargs)))

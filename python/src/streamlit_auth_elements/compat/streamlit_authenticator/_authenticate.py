@@ -11,10 +11,11 @@ lists each, with the reason)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -53,18 +54,39 @@ def _note_ignored(what: str, why: str) -> None:
         logger.warning("auth-elements (Streamlit-Authenticator layer): %s is ignored: %s", what, why)
 
 
-def _where(location: Any, after: Any, fields: Mapping[str, str] | None) -> tuple[str, Mapping[str, str] | None, bool]:
-    """``(location, fields, legacy)`` of a widget call: today's ``widget(location, ...)``, or the
-    0.2 form ``widget(form_name, location, ...)`` whose first argument is the form's title (it goes
-    to ``fields['Form name']``) and whose second, when a string, is the location."""
-    if location in LOCATIONS:
-        return location, fields, False
-    if not isinstance(location, str):
-        raise ValueError(LOCATION_ERROR)
-    where = after if isinstance(after, str) else "main"
-    if where not in LOCATIONS:
-        raise ValueError(LOCATION_ERROR)
-    return where, {**(fields or {}), "Form name": location}, True
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _form_name_at(index: int) -> Callable[[F], F]:
+    """Accept 0.2's calls, whose argument ``index`` (after ``self``) is the form's title:
+    ``login('Login', 'main')``, ``login('Login', location='sidebar')``, ``login(form_name='Login')``,
+    ``reset_password(username, 'Reset password', 'main')``. The title is taken out before Python
+    binds the rest to today's parameters (so ``location`` lands where it belongs) and goes to
+    ``fields['Form name']``; the method learns of it by ``_form_name``. A value that is a location
+    ('main', 'sidebar', 'unrendered') is today's form."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            form_name = kwargs.pop("form_name", None)
+            if form_name is None and len(args) > index and isinstance(args[index], str) and args[index] not in LOCATIONS:
+                form_name, args = args[index], args[:index] + args[index + 1 :]
+            if form_name is not None:
+                fields = kwargs.get("fields")
+                kwargs["fields"] = {**(fields if isinstance(fields, Mapping) else {}), "Form name": str(form_name)}
+                kwargs["_form_name"] = str(form_name)
+            return method(self, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _form_location(location: Any, *, unrendered: bool = False) -> str:
+    allowed = LOCATIONS if unrendered else ("main", "sidebar")
+    if location not in allowed:
+        raise ValueError(LOCATION_ERROR if unrendered else "Location must be one of 'main' or 'sidebar'")
+    return str(location)
 
 
 def _preauthorized_list(value: Any) -> list[Any] | None:
@@ -177,20 +199,12 @@ class Authenticate:
             options["validator"] = self.validator
         return options
 
-    def _form_where(
-        self, location: Any, fields: Any, *, send_email: bool = False, owner: tuple[str | None, type[Exception], str] | None = None
-    ) -> tuple[str, Mapping[str, str] | None]:
-        """``(location, fields)`` of a form widget (``main`` or ``sidebar``), called today's way or
-        0.2's (``widget(form_name, location)``, which puts the location in the ``fields`` slot);
-        ``owner``: the widget is for that signed-in user only; ``send_email`` needs mail."""
-        location, fields, _legacy = _where(location, fields if isinstance(fields, str) else None, fields if isinstance(fields, Mapping) else None)
+    def _form_checks(self, *, send_email: bool = False, owner: tuple[str | None, type[Exception], str] | None = None) -> None:
+        """``owner``: the widget is for that signed-in user only; ``send_email`` needs mail."""
         if owner is not None:
             self._own_username(*owner)
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
         if send_email and self.users.mail is None:
             raise CloudError("send_email needs mail: give Authenticate(..., mail='smtp://...', app_url='https://your.app/') or set AUTH_SMTP_URL and AUTH_APP_URL")
-        return location, fields
 
     def _own_username(self, username: str | None, error: type[Exception], what: str) -> None:
         """The user a widget is for must be the one signed in (that library took any username)."""
@@ -202,6 +216,7 @@ class Authenticate:
 
     # ------------------------------------------------------------------ the widgets
 
+    @_form_name_at(0)
     def login(
         self,
         location: str = "main",
@@ -213,13 +228,14 @@ class Authenticate:
         clear_on_submit: bool = False,
         key: str = "Login",
         callback: Callable[[dict[str, Any]], None] | None = None,
+        _form_name: str | None = None,
     ) -> tuple[str | None, bool | None, str | None]:
         """The login widget; returns ``(name, authentication_status, username)`` whatever the
         location (0.2/0.3 returned it always, 0.4 only unrendered). ``login('Login', 'main')``:
         the 0.2 form (form name, location). ``max_concurrent_users``, ``max_login_attempts``,
         ``captcha``, ``single_session``, ``clear_on_submit``: ignored (failed logins are always
         throttled per account and per client)."""
-        location, fields, _legacy = _where(location, max_concurrent_users, fields)
+        location = _form_location(location, unrendered=True)
         self.auth.login(location, key=key, fields=fields, callback=callback)  # type: ignore[arg-type]
         ss = st.session_state
         return ss["name"], ss["authentication_status"], ss["username"]
@@ -240,6 +256,7 @@ class Authenticate:
             raise ValueError(LOCATION_ERROR)
         self.auth.logout(location, key=key or "Logout", button_name=button_name, callback=callback)  # type: ignore[arg-type]
 
+    @_form_name_at(0)
     def register_user(
         self,
         location: str = "main",
@@ -257,6 +274,7 @@ class Authenticate:
         *,
         preauthorization: bool | None = None,
         pre_authorization: bool | None = None,
+        _form_name: str | None = None,
     ) -> tuple[str | None, str | None, str | None] | bool:
         """The registration widget; ``(email, username, name)`` in the run that created the user,
         else ``(None, None, None)`` (also while a mailed link is awaited). 0.2's
@@ -268,19 +286,15 @@ class Authenticate:
         ``pre-authorized: emails:``, else anyone may register; False: anyone. ``domains``: allowed
         email domains. ``roles``: given to the new user. ``captcha``, ``merge_username_email``,
         ``password_hint``, ``two_factor_auth``, ``clear_on_submit``: ignored."""
+        legacy = _form_name is not None
         legacy_flag = preauthorization if preauthorization is not None else pre_authorization
-        second = pre_authorized
-        location, fields, legacy = _where(location, second if isinstance(second, str) else None, fields)
-        if legacy and isinstance(second, str):
-            pre_authorized = None
         if legacy_flag is not None:
             pre_authorized = legacy_flag
         elif legacy and pre_authorized is None:
             pre_authorized = True  # 0.2's default: pre-authorization on
         if roles is not None and not isinstance(roles, list):
             raise RegisterError("Roles must be provided as a list")
-        if location == "unrendered":
-            raise ValueError("Location must be one of 'main' or 'sidebar'")
+        location = _form_location(location)
         given: list[Any] | None = None
         mode: str | None = None
         if pre_authorized is False:
@@ -317,6 +331,7 @@ class Authenticate:
         assert registration is not None
         return registration.email, registration.username, registration.name
 
+    @_form_name_at(1)
     def reset_password(
         self,
         username: str,
@@ -325,15 +340,18 @@ class Authenticate:
         clear_on_submit: bool = False,
         key: str = "Reset password",
         callback: Callable[[dict[str, Any]], None] | None = None,
+        _form_name: str | None = None,
     ) -> bool | None:
         """The signed-in user changes their password (current password, new one): True in the run
         it changed, else None. ``ResetError`` while nobody (or another user) is signed in. 0.2's
         ``reset_password(username, 'Reset password', 'main')`` too. A forgotten password is reset
         with the code of ``forgot_password``, in the form that widget shows under itself."""
-        location, fields = self._form_where(location, fields, owner=(username, ResetError, "reset password"))
+        location = _form_location(location)
+        self._form_checks(owner=(username, ResetError, "reset password"))
         changed = self.auth.reset_password(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         return True if changed else None
 
+    @_form_name_at(0)
     def forgot_password(
         self,
         location: str = "main",
@@ -344,6 +362,7 @@ class Authenticate:
         clear_on_submit: bool = False,
         key: str = "Forgot password",
         callback: Callable[[dict[str, Any]], None] | None = None,
+        _form_name: str | None = None,
     ) -> tuple[str | None, str | None, str | None]:
         """The forgot password widget, and under it (while nobody is signed in) the form that
         takes a reset code and a new password. Returns ``(username, email, code)`` in the run that
@@ -356,7 +375,8 @@ class Authenticate:
         (``mail=`` / ``AUTH_SMTP_URL``) the code and a link are mailed and the third item is None;
         ``send_email=True`` without mail raises ``CloudError``. ``captcha``,
         ``two_factor_auth``, ``clear_on_submit``: ignored."""
-        location, fields = self._form_where(location, fields, send_email=send_email)
+        location = _form_location(location)
+        self._form_checks(send_email=send_email)
         asked = self.auth.forgot_password(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         if not self._signed_in():
             self.auth.reset_password(location, key=f"{key} code", callback=callback, options=self._options())  # type: ignore[arg-type]
@@ -364,6 +384,7 @@ class Authenticate:
             return None, None, None
         return asked.username, asked.email, asked.code
 
+    @_form_name_at(0)
     def forgot_username(
         self,
         location: str = "main",
@@ -374,16 +395,19 @@ class Authenticate:
         clear_on_submit: bool = False,
         key: str = "Forgot username",
         callback: Callable[[dict[str, Any]], None] | None = None,
+        _form_name: str | None = None,
     ) -> tuple[str | None, str | None]:
         """The forgot username widget: ``(username, email)`` in the run that found the account,
         else ``(None, None)`` (an unknown email too). With mail configured the username is mailed
         as well. ``captcha``, ``two_factor_auth``, ``clear_on_submit``: ignored."""
-        location, fields = self._form_where(location, fields, send_email=send_email)
+        location = _form_location(location)
+        self._form_checks(send_email=send_email)
         reminded = self.auth.forgot_username(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         if reminded is None or reminded.username is None:
             return None, None
         return reminded.username, reminded.email
 
+    @_form_name_at(1)
     def update_user_details(
         self,
         username: str,
@@ -392,11 +416,13 @@ class Authenticate:
         clear_on_submit: bool = False,
         key: str = "Update user details",
         callback: Callable[[dict[str, Any]], None] | None = None,
+        _form_name: str | None = None,
     ) -> bool | None:
         """Name and email of the signed-in user: True in the run they changed (``st.session_state``
         has them already), else None. ``UpdateError`` while nobody (or another user) is signed in.
         An email change asks for the current password."""
-        location, fields = self._form_where(location, fields, owner=(username, UpdateError, "update user details"))
+        location = _form_location(location)
+        self._form_checks(owner=(username, UpdateError, "update user details"))
         changed = self.auth.update_user_details(location, key=key, fields=fields, callback=callback, options=self._options())  # type: ignore[arg-type]
         return True if changed else None
 
