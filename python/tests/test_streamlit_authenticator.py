@@ -44,6 +44,16 @@ def write_config(path: Path, *, key: str = COOKIE_KEY) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _fresh_journals() -> Any:
+    """Each test starts with no remembered dict changes (the journal is per process, by cookie name)."""
+    from streamlit_auth_elements import _users_file
+
+    yield
+    _users_file._journals.clear()
+    _users_file._consumed.clear()
+
+
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AUTH_SESSIONS_DB", str(tmp_path / "sessions.db"))
@@ -317,3 +327,24 @@ def test_the_result_stays_through_the_ack_rerun_that_follows_a_request_with_a_pa
     assert shown(b, "register") == [None, None, None], "a later run has it no more"
     b.send("Register user", request("ack", of=new_request_id()))
     assert shown(b, "register") == [None, None, None], "an ack of another request carries nothing"
+
+
+def test_a_change_made_in_a_run_stopped_before_the_apps_save_is_in_the_next_runs_dict(config: Path) -> None:
+    """Streamlit stops a run at its next st call when a rerun is asked for (the iframe's ack follows
+    every reply to a request with a password at once), so the README's save at the end of the script
+    may never run in the run that registered a user or changed a password. The next run loads the
+    file as it was: the change must be applied to that run's dict again, which its save then keeps."""
+    b = app(config, "dict")
+    b.at.session_state["interrupted_run"] = True
+    b.send("Register user", request("register", name="Mel Elsby", email="melsby@example.com", username="melsby", password=NEW_PASSWORD))
+    assert "melsby" not in load(config)["credentials"]["usernames"], "the run that registered did not save"
+    b.run()
+    on_disk = load(config)
+    assert "melsby" in on_disk["credentials"]["usernames"], "the next run's dict has the new user, and the app saved it"
+    assert on_disk["pre-authorized"]["emails"] == [], "and the used pre-authorization"
+    signed = signed_in(config, "dict", "melsby", NEW_PASSWORD)
+    signed.at.session_state["interrupted_run"] = True
+    signed.send("Reset password", request("change_password", current_password=NEW_PASSWORD, new_password="the third long password"))
+    assert bcrypt.checkpw(NEW_PASSWORD.encode(), load(config)["credentials"]["usernames"]["melsby"]["password"].encode()), "not saved yet"
+    signed.run()
+    assert bcrypt.checkpw(b"the third long password", load(config)["credentials"]["usernames"]["melsby"]["password"].encode())

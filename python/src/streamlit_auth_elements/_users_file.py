@@ -298,21 +298,69 @@ def _index(doc: _Doc, where: str) -> _Snapshot:
 # ---------------------------------------------------------------------------------- sources
 
 
+#: What the app's credentials dicts were changed to, per journal (``UsersFile(dict, journal=...)``):
+#: journal -> key -> (the entry before, the entry after, when). See ``_DictSource``.
+_journals: dict[str, dict[str, tuple[Any, Any, float]]] = {}
+#: journal -> normalized email -> when its pre-authorization was used up.
+_consumed: dict[str, dict[str, float]] = {}
+#: How long a journal remembers a change that no loaded dict has shown yet.
+JOURNAL_SECONDS = 60.0
+
+
 class _DictSource:
-    """The app's own credentials dict, changed in place (the app saves it)."""
+    """The app's own credentials dict, changed in place (the app saves it).
+
+    With a ``journal`` name (an app that loads its config from a file in every run and saves it at
+    the end, as Streamlit-Authenticator's README does), each change is also remembered in the
+    process: Streamlit stops a run at its next ``st`` call when a rerun is asked for, so the run that
+    made a change may never reach the app's save, and the next run loads the file as it was. The
+    dict of a later run is given the change again while it still holds the entry as it was before
+    (not when it holds the change already, which ends the journal's entry, nor when it holds
+    something else: a newer change made elsewhere wins)."""
 
     path: str | None = None
 
-    def __init__(self, credentials: MutableMapping[str, Any], preauthorized: list[Any] | None):
+    def __init__(self, credentials: MutableMapping[str, Any], preauthorized: list[Any] | None, journal: str | None = None):
         self.credentials = credentials
         self.preauthorized = preauthorized
+        self.journal = journal
         self.where = "the credentials dict"
         with _memory_lock:
-            self._doc()  # fails now on a malformed dict, and starts `usernames: {}` as the library does
+            doc = self._doc()  # fails now on a malformed dict, and starts `usernames: {}` as the library does
+            self._replay(doc)
 
     def _doc(self) -> _Doc:
         credentials, holder = _credentials_of(self.credentials, self.where)
         return _doc_of(credentials, holder, self.preauthorized, self.where)
+
+    def _replay(self, doc: _Doc) -> None:
+        entries = _journals.get(self.journal or "")
+        if not entries:
+            return
+        now = time.monotonic()
+        for key, (before, after, at) in list(entries.items()):
+            current = doc.users.get(key)
+            if current == after or current != before or now - at > JOURNAL_SECONDS:
+                del entries[key]
+            elif after is None:
+                del doc.users[key]
+            else:
+                doc.users[key] = copy.deepcopy(after)
+
+    def consumed_emails(self) -> list[str]:
+        """The pre-authorized emails (normalized) this journal saw used up lately."""
+        now = time.monotonic()
+        with _memory_lock:
+            found = _consumed.get(self.journal or "", {})
+            for email, at in list(found.items()):
+                if now - at > JOURNAL_SECONDS:
+                    del found[email]
+            return list(found)
+
+    def note_consumed(self, normalized_email: str) -> None:
+        if self.journal is not None:
+            with _memory_lock:
+                _consumed.setdefault(self.journal, {})[normalized_email] = time.monotonic()
 
     def snapshot(self) -> _Snapshot:
         with _memory_lock:
@@ -320,7 +368,19 @@ class _DictSource:
 
     def update(self, change: Callable[[_Doc], T]) -> T:
         with _memory_lock:
-            return change(self._doc())
+            doc = self._doc()
+            if self.journal is None:
+                return change(doc)
+            before = copy.deepcopy(dict(doc.users))
+            result = change(doc)
+            entries = _journals.setdefault(self.journal, {})
+            now = time.monotonic()
+            for key in set(before) | set(doc.users):
+                after = doc.users.get(key)
+                if before.get(key) != after:
+                    earlier = entries.get(key)
+                    entries[key] = (earlier[0] if earlier is not None else before.get(key), copy.deepcopy(after), now)
+            return result
 
 
 @dataclass
@@ -581,6 +641,8 @@ class _FileStore:
             if consume_preauthorized_email is not None:
                 n = normalize_email(consume_preauthorized_email)
                 remove_email(self.preauthorized.given, n)
+                if isinstance(self.source, _DictSource):
+                    self.source.note_consumed(n)
                 if doc.preauthorized is not self.preauthorized.given:
                     remove_email(doc.preauthorized, n)
             first, last = split_name(row.name)
@@ -730,7 +792,10 @@ class UsersFile:
     ``allowed_domains``, ``password_min_length``, ``app_url``, ``mail``, ``mail_from``,
     ``settings``). ``hash_scheme``: ``bcrypt`` (default, readable by Streamlit-Authenticator) or
     ``argon2id``; ``bcrypt_rounds`` (12). ``auto_hash``: hash plain text passwords when loaded
-    (True, as Streamlit-Authenticator; a file is saved with the hashes).
+    (True, as Streamlit-Authenticator; a file is saved with the hashes). ``journal`` (a dict that the
+    app loads from its file in every run and saves at the run's end): a name under which changes
+    are remembered in the process and made again in a later run's dict when the run that made them
+    was stopped before its save (see ``_DictSource``).
 
     Per widget call, ``options=`` may carry ``pre_authorized`` (a list, used up in place),
     ``registration`` (a mode), ``domains`` (allowed email domains) and ``validator`` (an object
@@ -753,6 +818,7 @@ class UsersFile:
         hash_scheme: HashScheme = "bcrypt",
         bcrypt_rounds: int = BCRYPT_DEFAULT_ROUNDS,
         auto_hash: bool = True,
+        journal: str | None = None,
         env: Mapping[str, str] | None = None,
     ):
         env = os.environ if env is None else env
@@ -768,7 +834,7 @@ class UsersFile:
                 raise AuthConfigError("pre_authorized goes into the file (`pre-authorized: emails:`); pass it per call with options= instead")
             self.source = YamlSource(credentials, create=create)
         elif isinstance(credentials, MutableMapping):
-            self.source = _DictSource(credentials, pre_authorized)
+            self.source = _DictSource(credentials, pre_authorized, journal)
         else:
             raise AuthConfigError(
                 f"credentials must be a dict (Streamlit-Authenticator's config['credentials']) or the path of a YAML file, got {type(credentials).__name__}"
@@ -812,6 +878,11 @@ class UsersFile:
             return SessionDatabase()
         stem, ext = os.path.splitext(self.path)
         return SessionDatabase((stem if ext.lower() in (".yaml", ".yml") else self.path) + ".sessions.db")
+
+    def consumed_emails(self) -> list[str]:
+        """With a dict and a ``journal``: the pre-authorized emails (normalized) used up lately, for
+        a list the app loads again in every run (see ``_DictSource``)."""
+        return self.source.consumed_emails() if isinstance(self.source, _DictSource) else []
 
     def has_preauthorized_list(self) -> bool:
         """Whether there is a pre-authorized list: the app's (``pre_authorized=``) or the file's

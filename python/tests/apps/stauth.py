@@ -57,5 +57,7 @@ else:
         show("forgot_username", list(authenticator.forgot_username(callback=events.append)))
 
 if config is not None:
+    if st.session_state.pop("interrupted_run", False):
+        st.stop()  # a run Streamlit stopped before the README's save: the next rerun came first
     with open(st.secrets["config"], "w") as file:
         yaml.dump(config, file, default_flow_style=False, allow_unicode=True)

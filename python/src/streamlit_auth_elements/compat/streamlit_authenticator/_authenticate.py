@@ -172,7 +172,11 @@ class Authenticate:
                 self._preauthorized = _preauthorized_list(preauthorized)
             else:
                 self._preauthorized = _preauthorized_list(preauthorized)
-                self.users = UsersFile(credentials, pre_authorized=self._preauthorized, auto_hash=auto_hash, **options)
+                # The README loads config.yaml in every run and saves it at the end: the journal makes
+                # a change again in the next run's dict when its run was stopped before the save.
+                self.users = UsersFile(
+                    credentials, pre_authorized=self._preauthorized, auto_hash=auto_hash, journal=f"streamlit-authenticator:{cookie_name}", **options
+                )
             self.auth = Auth(
                 self.users,
                 cookie_key=cookie_key,
@@ -309,6 +313,9 @@ class Authenticate:
                 mode = "open"
         else:
             given = _preauthorized_list(pre_authorized)
+        for email in self.users.consumed_emails():  # used up in a run stopped before the app's save
+            for emails in (self._preauthorized, given):
+                remove_email(emails, email)
         registration = self.auth.register_user(
             location,  # type: ignore[arg-type]
             key=key,
