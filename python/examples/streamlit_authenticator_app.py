@@ -9,12 +9,15 @@ The README reads '../config.yaml'; this example reads a working copy of config.y
 data directory (``AUTH_ELEMENTS_DATA_DIR``, else ``.data/streamlit/``), made at its first start with a
 real cookie key (``AUTH_ELEMENTS_COOKIE_KEY``, else a random one kept in that directory): the
 committed file's key is a placeholder, which the package refuses. Everything below the preamble is
-the README's code. One difference you will see: ``forgot_password`` gives a single-use RESET CODE,
+the README's code, but for its last step (saving the config back), which is made atomic here (see
+there why). One difference you will see: ``forgot_password`` gives a single-use RESET CODE,
 not a new password; this demo "transfers it securely" by printing it in the terminal, and the user
 pastes it into the form under the widget.
 """
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -110,7 +113,13 @@ if st.session_state.get('authentication_status'):
     except Exception as e:
         st.error(e)
 
-with open(CONFIG, 'w') as file:
+# The README's save, made atomic: its `with open('../config.yaml', 'w')` empties the file first, and
+# Streamlit starts the next run before this one ends when a rerun is asked for meanwhile, which
+# then reads an empty or half-written file (the end-to-end test caught exactly that). A temporary
+# file renamed over the config is read whole or not at all. (Or give Authenticate the path:
+# the package then saves the file itself, atomically and under a lock.)
+with tempfile.NamedTemporaryFile('w', dir=CONFIG.parent, suffix='.saving', delete=False) as file:
     yaml.dump(config, file, default_flow_style=False, allow_unicode=True)
+os.replace(file.name, CONFIG)
 
 log_run("stauth")
