@@ -348,3 +348,15 @@ def test_a_change_made_in_a_run_stopped_before_the_apps_save_is_in_the_next_runs
     assert bcrypt.checkpw(NEW_PASSWORD.encode(), load(config)["credentials"]["usernames"]["melsby"]["password"].encode()), "not saved yet"
     signed.run()
     assert bcrypt.checkpw(b"the third long password", load(config)["credentials"]["usernames"]["melsby"]["password"].encode())
+
+
+def test_cookie_expiry_days_zero_sets_no_cookie_and_a_reload_signs_out(config: Path) -> None:
+    loaded = load(config)
+    loaded["cookie"]["expiry_days"] = 0
+    config.write_text(yaml.safe_dump(loaded))
+    b = signed_in(config, "path")
+    assert b.jar == {}, "no session cookie"
+    assert all(args.get("cookie") is None for args in b.widgets().values())
+    b.run()
+    assert b.state()["authentication_status"] is True, "signed in while the tab's session lasts"
+    assert shown(b.reload(), "login") == [None, None, None], "a reload is signed out"
