@@ -35,6 +35,7 @@ from ._routes import routes
 from ._session_database import SessionDatabase, TokenRecord
 from ._tokens import check_cookie_key
 from ._users_database import UsersDatabase
+from ._users_file import UsersFile, UsersFileError
 
 __version__ = "0.1.0"
 
@@ -70,6 +71,8 @@ __all__ = [
     "UsernameReminder",
     "UsersAdmin",
     "UsersDatabase",
+    "UsersFile",
+    "UsersFileError",
     "admin_page",
     "check_cookie_key",
     "has_access",

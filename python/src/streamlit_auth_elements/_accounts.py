@@ -122,6 +122,11 @@ class DatabaseAccounts:
     def _app_url(self) -> str:
         return self.settings.app_url or DEFAULT_APP_URL
 
+    def _hash_new_password(self, password: str) -> str:
+        """The hash a new password is stored as: the server's argon2id (a users file keeps
+        bcrypt by default, _users_file.py)."""
+        return hash_password(password)
+
     # ---- throttles ----
 
     def _count_forgot_request(self, ctx: AccountContext) -> None:
@@ -256,7 +261,7 @@ class DatabaseAccounts:
         if not domain_allowed(checked_email.value, self.settings.allowed_domains):
             raise registration_refused()
         # Hash before anything email-specific, so every email costs the same work.
-        password_hash = hash_password(password)
+        password_hash = self._hash_new_password(password)
         account = {"username": checked_username.value, "name": checked_name.value, "email": checked_email.value, "password_hash": password_hash}
         if self.mail_delivers:
             self._mail_registration(ctx, **account)
@@ -293,7 +298,7 @@ class DatabaseAccounts:
         # Policy first: a refusal here says nothing about the current password.
         enforce_password_policy(new_password, self.settings.password_min_length, username=user.username, email=user.email)
         self._check_current_password(ctx, user, current_password)
-        self.store.update_password_hash(user.id, hash_password(new_password), ctx.now)
+        self.store.update_password_hash(user.id, self._hash_new_password(new_password), ctx.now)
         # Every OTHER session ends now; this one stays.
         ctx.sessions.revoke_user_sessions(user.id, ctx.now, except_session=ctx.session_id)
         self._notify_password_changed(user, "changed")
@@ -343,7 +348,7 @@ class DatabaseAccounts:
         if user is None:
             raise self._wrong_token(ctx, invalid_reset_token())
         enforce_password_policy(password, self.settings.password_min_length, username=user.username, email=user.email)
-        password_hash = hash_password(password)
+        password_hash = self._hash_new_password(password)
         # Now use it up, atomically: of two concurrent resets with one token, one wins.
         if self.store.consume_reset_token(token_hash, ctx.now) != user.id:
             raise self._wrong_token(ctx, invalid_reset_token())

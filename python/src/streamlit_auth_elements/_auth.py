@@ -67,6 +67,9 @@ LOCATIONS = ("main", "sidebar", "unrendered")
 COOKIE_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,64}$")
 #: Browsers cap cookie lifetimes at 400 days.
 MAX_EXPIRY_DAYS = 400
+#: With ``cookie_expiry_days=0`` (no cookie, Streamlit-Authenticator's meaning) a session lasts at
+#: most this long, in the browser tab's Streamlit session only.
+TAB_SESSION_SECONDS = 24 * 3600
 #: How many handled request ids a browser session remembers (oldest forgotten first).
 MAX_HANDLED_IDS = 10_000
 
@@ -128,6 +131,9 @@ class _BrowserState:
     given: dict[str, str | None] = field(default_factory=dict)
     #: widget key -> a reset code shown under a forgot-password widget (``show_code=True``).
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: widget key -> (request id, what the widget's call returned for it): the ``ack`` rerun that
+    #: follows a reply to a request with a password returns it again (it is no user action).
+    results: dict[str, tuple[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -291,7 +297,9 @@ class Auth:
     ``UsersDatabase`` is its own session store); a backend without tables needs a
     ``SessionDatabase(...)``. ``cookie_name``: the session cookie's name. ``cookie_key``: the
     secret the session token is signed with (at least 32 random bytes; see ``check_cookie_key``).
-    ``cookie_expiry_days``: how long a login lasts (cookie and session; at most 400 days).
+    ``cookie_expiry_days``: how long a login lasts (cookie and session; at most 400 days); 0: no
+    cookie, the login lasts while the tab's Streamlit session does (at most a day; a reload signs
+    out), as in Streamlit-Authenticator.
     ``account_policy`` / ``address_policy``: login throttling (default: the reference server's).
     """
 
@@ -314,8 +322,10 @@ class Auth:
             )
         if not isinstance(cookie_expiry_days, (int, float)) or isinstance(cookie_expiry_days, bool):
             raise AuthConfigError("cookie_expiry_days must be a number of days")
-        if not 0 < cookie_expiry_days <= MAX_EXPIRY_DAYS:
-            raise AuthConfigError(f"cookie_expiry_days must be more than 0 and at most {MAX_EXPIRY_DAYS} (browsers keep cookies 400 days at most)")
+        if not 0 <= cookie_expiry_days <= MAX_EXPIRY_DAYS:
+            raise AuthConfigError(
+                f"cookie_expiry_days must be from 0 (no cookie: a reload signs out) to {MAX_EXPIRY_DAYS} (browsers keep cookies 400 days at most)"
+            )
         if not callable(getattr(backend, "check_password", None)):
             raise AuthConfigError(f"the backend ({type(backend).__name__}) has no check_password: it is not a credentials backend")
         store = sessions if sessions is not None else backend
@@ -330,7 +340,9 @@ class Auth:
         if callable(bind):  # a backend that keeps data with its sessions (a JWT API's tokens)
             bind(store)
         self.cookie_name = cookie_name
-        self.cookie_expiry_seconds = max(1, int(cookie_expiry_days * 86400))
+        #: False with cookie_expiry_days=0: no session cookie is set or read.
+        self.remember = cookie_expiry_days > 0
+        self.cookie_expiry_seconds = max(1, int(cookie_expiry_days * 86400)) if self.remember else TAB_SESSION_SECONDS
         self.account_policy = account_policy
         self.address_policy = address_policy
         self._clock = clock
@@ -689,7 +701,7 @@ class Auth:
             return None
 
     def _restore(self, state: _BrowserState, now: int) -> None:
-        token = request_cookie(self.cookie_name)
+        token = request_cookie(self.cookie_name) if self.remember else None
         if token is None:
             return
         claims = verify_session_token(self._key, token, now=now // 1000)
@@ -745,6 +757,11 @@ class Auth:
             reply = error_reply(request.id, "server_error", SERVER_ERROR)
         if reply is not None:
             state.replies[key] = reply
+        if request.op != "ack":
+            if key in run.results:
+                state.results[key] = (request.id, run.results[key])
+            else:
+                state.results.pop(key, None)
 
     def _dispatch(self, state: _BrowserState, run: _RunState, key: str, request: Request) -> dict[str, Any] | None:
         if PASSWORD_FIELDS & request.input.keys() and _codes.mounted(self.cookie_name) is not None:
@@ -761,7 +778,11 @@ class Auth:
             return ok_reply(request.id)
         if request.op in ("ack", "sync"):
             # ack: the iframe replaced a value that carried a password; sync: another tab signed
-            # in or out. Nothing to do: this run re-checked the session already.
+            # in or out. Nothing to do: this run re-checked the session already. The ack's rerun
+            # returns the acknowledged request's result again (no callback: nothing happened).
+            last = state.results.get(key)
+            if request.op == "ack" and last is not None and last[0] == request.input.get("of"):
+                run.results[key] = last[1]
             return None
         if request.op in ACCOUNT_OPERATIONS:
             return self._account(state, run, key, request)
@@ -787,7 +808,8 @@ class Auth:
             return error_reply(request.id, "invalid_credentials", INVALID_CREDENTIALS)
         state.session, token = self._open_session(identity, now, replaces=state.session.sid if state.session is not None else None)
         state.failed = False
-        state.pending_cookie = {"name": self.cookie_name, "value": token, "max_age": self.cookie_expiry_seconds, "secure": page_is_https()}
+        if self.remember:
+            state.pending_cookie = {"name": self.cookie_name, "value": token, "max_age": self.cookie_expiry_seconds, "secure": page_is_https()}
         run.events.append((key, self._event_info("login", key, identity)))
         return ok_reply(request.id)
 

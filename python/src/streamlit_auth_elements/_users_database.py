@@ -184,16 +184,7 @@ class UsersDatabase(DatabaseAccounts):
         if isinstance(mail, str):
             if mail == "outbox":
                 return shared_mail_queue(("outbox", self.store), lambda: OutboxMailer(self.store.add_outbox_message, now_ms))
-            if self.settings.app_url is None:
-                raise AuthConfigError(
-                    "mail needs app_url (AUTH_APP_URL): the page of your app that mailed links lead to, e.g. "
-                    "'https://app.example.com/'. It is never taken from a request's Host header."
-                )
-            sender = mail_from or env.get("AUTH_MAIL_FROM") or DEFAULT_MAIL_FROM
-            return shared_mail_queue(("smtp", mail, sender), lambda: SmtpMailer(mail, sender))
-        if isinstance(mail, Mailer):
-            return shared_mail_queue(("mailer", mail), lambda: mail)
-        raise AuthConfigError("mail must be an smtp:// or smtps:// URL, 'outbox', a Mailer, or None")
+        return smtp_mail_queue(mail, mail_from, self.settings.app_url, env, "an smtp:// or smtps:// URL, 'outbox', a Mailer, or None")
 
     # ---- the credentials (used by Auth) ----
 
@@ -379,6 +370,22 @@ class UsersDatabase(DatabaseAccounts):
 ROLE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 _queues: dict[object, MailQueue] = {}
+
+
+def smtp_mail_queue(mail: str | Mailer, mail_from: str | None, app_url: str | None, env: Mapping[str, str], choices: str) -> MailQueue:
+    """The shared queue of an smtp:// URL (which needs ``app_url``: mailed links lead there) or of
+    a ``Mailer``; any other value is refused, naming the ``choices``."""
+    if isinstance(mail, str):
+        if app_url is None:
+            raise AuthConfigError(
+                "mail needs app_url (AUTH_APP_URL): the page of your app that mailed links lead to, e.g. "
+                "'https://app.example.com/'. It is never taken from a request's Host header."
+            )
+        sender = mail_from or env.get("AUTH_MAIL_FROM") or DEFAULT_MAIL_FROM
+        return shared_mail_queue(("smtp", mail, sender), lambda: SmtpMailer(mail, sender))
+    if isinstance(mail, Mailer):
+        return shared_mail_queue(("mailer", mail), lambda: mail)
+    raise AuthConfigError(f"mail must be {choices}")
 
 
 def shared_mail_queue(key: object, make: Callable[[], Mailer]) -> MailQueue:

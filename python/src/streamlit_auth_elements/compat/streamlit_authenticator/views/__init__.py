@@ -1,0 +1,5 @@
+"""``streamlit_authenticator.views``: ``Authenticate``."""
+
+from .._authenticate import Authenticate
+
+__all__ = ["Authenticate"]
