@@ -173,8 +173,11 @@ describe('the tour in a real Streamlit server', () => {
     assert.equal(await frame.locator('input[name="password"]').inputValue(), '', 'the password field is emptied');
     assert.equal(await frame.locator('input[name="username"]').inputValue(), 'alice');
     const runs = await settledRuns(mark, 1);
-    // The reply, then the ack that takes the password out of widget state.
-    assert.deepEqual(runs.map((r) => r.status), ['False', 'False'], 'the attempt and its ack');
+    // The reply, then the ack that takes the password out of widget state. Under load the ack's rerun
+    // can interrupt the reply's run before it logs (Streamlit stops a run when a rerun is asked), so
+    // one logged run is as right as two; every one of them is signed out.
+    assert.ok(runs.length >= 1 && runs.length <= 2, `the attempt and its ack: ${runs.length} runs`);
+    assert.ok(runs.every((r) => r.status === 'False'), `authentication_status False in every run: ${runs.map((r) => r.status)}`);
     figures.runs_per_failed_login = runs.length;
     assert.equal(await page.getByText(PROTECTED).count(), 0);
     assert.deepEqual(errors, []);
