@@ -443,7 +443,7 @@ describe('the users-database example in a real Streamlit server', () => {
     await page.getByText(`${henry.username} is enabled.`).waitFor();
     await page.getByRole('button', { name: 'Disable', exact: true }).click();
     await page.getByText(`${henry.username} disabled.`).waitFor();
-    table = await usersTable(page);
+    table = await usersTableUntil(page, (t) => t.henry?.disabled === 'true');
     assert.deepEqual([table.henry?.disabled, table.henry?.logins_count, table.henry?.roles], ['true', '1', 'member'], 'henry: disabled, one login');
     mark = app.mark();
     await other.page.getByRole('button', { name: 'Refresh' }).click();
@@ -461,7 +461,7 @@ describe('the users-database example in a real Streamlit server', () => {
     await roles.fill('member, analyst');
     await page.getByRole('button', { name: 'Save roles', exact: true }).click();
     await page.getByText(`Roles of ${henry.username} saved.`).waitFor();
-    assert.equal((await usersTable(page)).henry?.roles, 'member, analyst');
+    assert.equal((await usersTableUntil(page, (t) => t.henry?.roles === 'member, analyst')).henry?.roles, 'member, analyst');
 
     // Reset a password: a single-use code, mailed (mail is configured); the password stays until it is used.
     const gina = await open();
@@ -563,6 +563,19 @@ async function usersTable(page: Page): Promise<Record<string, Record<string, str
   );
   const [head = [], ...body] = rows;
   return Object.fromEntries(body.map((cells) => [cells[0]!, Object.fromEntries(head.map((name, i) => [name, cells[i] ?? '']))]));
+}
+
+/**
+ * The users table once it shows what the test waits for (or after 20 s, for the assertion to say what
+ * it shows): under load the page can look settled before the rerun that redraws the table started.
+ */
+async function usersTableUntil(page: Page, done: (table: Record<string, Record<string, string>>) => boolean): Promise<Record<string, Record<string, string>>> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const table = await usersTable(page);
+    if (done(table) || Date.now() > deadline) return table;
+    await page.waitForTimeout(200);
+  }
 }
 
 /**
