@@ -1,0 +1,28 @@
+"""One line on stderr when a script run starts and one when it reaches its end, for the benchmark
+driver (bench/streamlit.ts) to count runs, like python/examples/demo_setup.py's ``demo-run`` line.
+
+The start line counts every run, also one that Streamlit interrupts (a rerun requested while the
+script runs stops it at its next widget call) or that ``st.rerun()`` ends early; the end line says
+what the run decided.
+"""
+
+import secrets
+import sys
+
+import streamlit as st
+
+
+def _line(app: str, phase: str, **extra: object) -> None:
+    tab = st.session_state.setdefault("bench_tab", secrets.token_hex(3))
+    run = st.session_state.get("bench_runs", 0)
+    fields = " ".join(f"{k}={v}" for k, v in extra.items())
+    print(f"bench-run app={app} tab={tab} run={run} phase={phase} {fields}".rstrip(), file=sys.stderr, flush=True)
+
+
+def run_started(app: str) -> None:
+    st.session_state["bench_runs"] = st.session_state.get("bench_runs", 0) + 1
+    _line(app, "start")
+
+
+def run_ended(app: str) -> None:
+    _line(app, "end", authentication_status=st.session_state.get("authentication_status"))
