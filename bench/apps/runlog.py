@@ -3,11 +3,13 @@ driver (bench/streamlit.ts) to count runs, like python/examples/demo_setup.py's 
 
 The start line counts every run, also one that Streamlit interrupts (a rerun requested while the
 script runs stops it at its next widget call) or that ``st.rerun()`` ends early; the end line says
-what the run decided.
+what the run decided. ``t`` is the time (ms since the epoch), for the driver to place each run
+between the click (or the navigation start) and the protected text.
 """
 
 import secrets
 import sys
+import time
 
 import streamlit as st
 
@@ -16,7 +18,8 @@ def _line(app: str, phase: str, **extra: object) -> None:
     tab = st.session_state.setdefault("bench_tab", secrets.token_hex(3))
     run = st.session_state.get("bench_runs", 0)
     fields = " ".join(f"{k}={v}" for k, v in extra.items())
-    print(f"bench-run app={app} tab={tab} run={run} phase={phase} {fields}".rstrip(), file=sys.stderr, flush=True)
+    at = f"{time.time() * 1000:.1f}"  # ms since the epoch: the driver sets it against the page's clock
+    print(f"bench-run app={app} tab={tab} run={run} phase={phase} t={at} {fields}".rstrip(), file=sys.stderr, flush=True)
 
 
 def run_started(app: str) -> None:
