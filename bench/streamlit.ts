@@ -316,6 +316,9 @@ async function iteration(system: System, app: StreamlitApp, browser: Browser): P
     const network: [number, string][] = [];
     if (args.verbose) {
       page.on('websocket', (ws) => ws.on('framereceived', (frame) => network.push([Date.now(), `ws frame in (network) ${frame.payload.length} B`])));
+      const file = (url: string) => url.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '').slice(-60);
+      page.on('request', (request) => network.push([Date.now(), `request ${file(request.url())}`]));
+      page.on('requestfinished', (request) => network.push([Date.now(), `request done ${file(request.url())}`]));
     }
 
     // The first visit: the login form, and whatever runs the app makes by itself first.
