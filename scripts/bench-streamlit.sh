@@ -20,14 +20,17 @@ if ! { [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.bench-installed" 2>/dev/nul
   echo "bench: creating $venv with $streamlit_pin and $stauth from PyPI (once)" >&2
   python3 -m venv --clear "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -c "$req" \
-    "$streamlit_pin" "$stauth" hatchling argon2-cffi PyJWT bcrypt
+    "$streamlit_pin" "$stauth" hatchling argon2-cffi PyJWT bcrypt >&2
   echo "$wanted" >"$venv/.bench-installed"
 fi
 
-npm run --silent build
-rm -rf "$venv/dist"
-"$venv/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w "$venv/dist" ./python
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps --force-reinstall "$venv"/dist/streamlit_auth_elements-*.whl
-"$venv/bin/python" -m pip check --disable-pip-version-check >/dev/null
+# Everything before the benchmark prints on stderr: with --json, stdout is the figures alone.
+{
+  npm run --silent build
+  rm -rf "$venv/dist"
+  "$venv/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation -w "$venv/dist" ./python
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --no-deps --force-reinstall "$venv"/dist/streamlit_auth_elements-*.whl
+  "$venv/bin/python" -m pip check --disable-pip-version-check >/dev/null
+} >&2
 
 STREAMLIT_VENV="$PWD/$venv" exec node --import tsx bench/streamlit.ts "$@"
