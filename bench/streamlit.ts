@@ -172,16 +172,16 @@ interface RunLine {
   app: string;
   tab: string;
   run: number;
-  phase: 'start' | 'end';
+  phase: 'start' | 'content' | 'end';
   /** ms since the epoch, the server's clock (the same machine as the browser's). */
   t: number;
   status: string | undefined;
 }
 
-const RUN_LINE = /^bench-run app=(\S+) tab=(\S+) run=(\d+) phase=(start|end) t=([\d.]+)(?: authentication_status=(\S+))?$/gm;
+const RUN_LINE = /^bench-run app=(\S+) tab=(\S+) run=(\d+) phase=(start|content|end) t=([\d.]+)(?: authentication_status=(\S+))?$/gm;
 
 function runLines(text: string): RunLine[] {
-  return [...text.matchAll(RUN_LINE)].map((m) => ({ app: m[1]!, tab: m[2]!, run: Number(m[3]), phase: m[4] as 'start' | 'end', t: Number(m[5]), status: m[6] }));
+  return [...text.matchAll(RUN_LINE)].map((m) => ({ app: m[1]!, tab: m[2]!, run: Number(m[3]), phase: m[4] as RunLine['phase'], t: Number(m[5]), status: m[6] }));
 }
 
 /**
@@ -277,8 +277,9 @@ interface Step {
   statuses: string[];
   /**
    * Where the time went: until the first run started (the click's way to the server; for a reload
-   * Streamlit's own page load and websocket), from then to the end of the last run that ended before
-   * the text showed (the script runs), and from that end to the text (deltas sent, drawn).
+   * Streamlit's own page load and websocket), from then until a run handed the protected text to
+   * Streamlit (the script runs: the app's `content` line), and from there to the text in the page
+   * (deltas sent, drawn).
    */
   phases: { untilRun: number; runs: number; afterRun: number };
   /** "ms what": the runs (tab#run; a new tab id is a new session) and, with --verbose, the page's events. */
@@ -292,14 +293,14 @@ interface Sample {
 
 function step(zero: number, contentAt: number, paintedAt: number, runs: Awaited<ReturnType<typeof settledRuns>>, events: [number, string][]): Step {
   const first = runs.lines.find((l) => l.phase === 'start');
-  const lastEnd = runs.lines.filter((l) => l.phase === 'end' && l.t <= contentAt).at(-1);
-  if (!first || !lastEnd) throw new Error(`no run started and ended before the protected text:\n${timeline(runs.lines, zero).join('\n')}`);
+  const written = runs.lines.find((l) => l.phase === 'content');
+  if (!first || !written) throw new Error(`no run started, or none wrote the protected text:\n${timeline(runs.lines, zero).join('\n')}`);
   return {
     ms: contentAt - zero,
     paintMs: paintedAt - zero,
     runs: runs.started,
     statuses: runs.statuses,
-    phases: { untilRun: first.t - zero, runs: lastEnd.t - first.t, afterRun: contentAt - lastEnd.t },
+    phases: { untilRun: first.t - zero, runs: written.t - first.t, afterRun: contentAt - written.t },
     timeline: timeline(runs.lines, zero, events),
   };
 }
@@ -430,10 +431,10 @@ function table(result: Record<string, Summary>, labels: Record<string, string>):
   return columns(rows);
 }
 
-/** Where the time goes, medians: until the first run, the runs, after the last run. */
+/** Where the time goes, medians: until the first run, the runs until the text is written, from there until it shows. */
 function phaseTable(result: Record<string, Summary>, labels: Record<string, string>): string[] {
   const cell = (s: Stats | null) => (s ? s.median.toFixed(0) : '-');
-  const rows = [['medians, ms', 'login: click->run', 'runs', 'run end->text', 'reload: nav->run', 'runs', 'run end->text']];
+  const rows = [['medians, ms', 'login: click->run', 'runs', 'written->shown', 'reload: nav->run', 'runs', 'written->shown']];
   for (const [id, r] of Object.entries(result)) {
     rows.push([labels[id]!, cell(r.login.until_run_ms), cell(r.login.runs_ms), cell(r.login.after_run_ms), cell(r.reload.until_run_ms), cell(r.reload.runs_ms), cell(r.reload.after_run_ms)]);
   }
@@ -523,7 +524,7 @@ async function main(): Promise<void> {
         login_ms: 'page-side: performance.timeOrigin+performance.now() in a capturing click listener of the frame holding the button, to a MutationObserver of the top document seeing the protected text',
         reload_ms: "page-side: the reloaded document's performance.now() (ms since its navigation start) when a MutationObserver sees the protected text",
         runs: `script runs started (a line at the top of the script), counted after the server stayed quiet ${QUIET_MS} ms`,
-        phases: 'until_run: to the first run start (server clock, same machine); runs: to the end of the last run that ended before the text; after_run: from there to the text',
+        phases: "until_run: to the first run's start (the server's clock, the same machine's); runs: from there to the app's line right after its st.write of the protected text; after_run: from that line to the text in the page",
         login_form_seen: 'a visible password field in the page or a visible same-origin iframe, checked every animation frame of the reloaded page',
       },
       hashes,

@@ -1,6 +1,6 @@
 """The benchmark's streamlit-auth-elements app: the same app as authenticator_app.py (the same user,
 login in the main area, the same protected content after it) on the package's core ``Auth`` API with
-a ``UsersDatabase`` (SQLite) made by bench/apps/prepare.py. Only the two run-log lines and the data
+a ``UsersDatabase`` (SQLite) made by bench/apps/prepare.py. Only the run-log lines and the data
 paths (given by the driver) are added.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from streamlit_auth_elements import Auth, UsersDatabase
-from runlog import run_ended, run_started
+from runlog import content_written, run_ended, run_started
 
 run_started("auth-elements")
 
@@ -27,6 +27,7 @@ auth.login(key="login")
 if st.session_state.get("authentication_status"):
     auth.logout(key="logout")
     st.write(f'Welcome *{st.session_state.get("name")}*: this is the protected content.')
+    content_written("auth-elements")
     st.title("Some content")
 elif st.session_state.get("authentication_status") is False:
     st.error("Username/password is incorrect")

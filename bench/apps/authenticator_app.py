@@ -1,6 +1,6 @@
 """The benchmark's Streamlit-Authenticator 0.4.2 app, written the way that library's README writes
 it: config.yaml (the same user as the other app, a bcrypt hash made by its own Hasher), login in the
-main area, the protected content after it. Only the two run-log lines and the config path (given by
+main area, the protected content after it. Only the run-log lines and the config path (given by
 the driver) are added.
 """
 
@@ -11,7 +11,7 @@ import streamlit_authenticator as stauth
 import yaml
 from yaml.loader import SafeLoader
 
-from runlog import run_ended, run_started
+from runlog import content_written, run_ended, run_started
 
 run_started("streamlit-authenticator")
 
@@ -33,6 +33,7 @@ except Exception as e:
 if st.session_state.get("authentication_status"):
     authenticator.logout()
     st.write(f'Welcome *{st.session_state.get("name")}*: this is the protected content.')
+    content_written("streamlit-authenticator")
     st.title("Some content")
 elif st.session_state.get("authentication_status") is False:
     st.error("Username/password is incorrect")

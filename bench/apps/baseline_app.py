@@ -4,11 +4,12 @@ can be read. Not part of the comparison or the goal."""
 
 import streamlit as st
 
-from runlog import run_ended, run_started
+from runlog import content_written, run_ended, run_started
 
 run_started("baseline")
 
 st.write("Welcome *John Smith*: this is the protected content.")
+content_written("baseline")
 st.title("Some content")
 
 run_ended("baseline")

@@ -3,7 +3,8 @@ driver (bench/streamlit.ts) to count runs, like python/examples/demo_setup.py's 
 
 The start line counts every run, also one that Streamlit interrupts (a rerun requested while the
 script runs stops it at its next widget call) or that ``st.rerun()`` ends early; the end line says
-what the run decided. ``t`` is the time (ms since the epoch), for the driver to place each run
+what the run decided; the content line, written right after the protected text, is when the
+script handed that text to Streamlit. ``t`` is the time (ms since the epoch), for the driver to place each run
 between the click (or the navigation start) and the protected text.
 """
 
@@ -25,6 +26,11 @@ def _line(app: str, phase: str, **extra: object) -> None:
 def run_started(app: str) -> None:
     st.session_state["bench_runs"] = st.session_state.get("bench_runs", 0) + 1
     _line(app, "start")
+
+
+def content_written(app: str) -> None:
+    """Right after the protected content's ``st.write``: its delta is on its way to the browser."""
+    _line(app, "content")
 
 
 def run_ended(app: str) -> None:
