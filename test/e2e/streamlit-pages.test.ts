@@ -3,57 +3,24 @@
 // making its own widget calls) in a real Streamlit server and Chromium. Python's view of every run
 // comes from the line the example prints per run (demo_setup.log_run).
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
   ALICE,
   animationFrames,
   login,
   loginFormWatch,
-  startStreamlit,
   streamlitErrors,
+  streamlitSuite,
   watchForLoginForm,
   widgetFrame,
   type Run,
-  type StreamlitApp,
 } from './streamlit-harness.js';
 
 const LIMIT = { timeout: 120_000 };
 const REPORT = `Protected report for ${ALICE.name}`;
-let app: StreamlitApp;
-const contexts: BrowserContext[] = [];
-/** The figures of the report (runs, frames), printed at the end. */
-const figures: Record<string, unknown> = {};
-
-before(async () => {
-  app = await startStreamlit('pages_app/Home.py');
-});
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => {})));
-});
-
-after(async () => {
-  if (!app) return;
-  try {
-    console.log(`streamlit pages/ figures: ${JSON.stringify(figures)}`);
-    assert.deepEqual(app.external(), [], 'nothing leaves the machine');
-    assert.doesNotMatch(app.output(), /Traceback|DuplicateWidgetID|malformed/);
-  } finally {
-    await app.close();
-  }
-});
-
-async function open(context?: BrowserContext): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  if (!context) {
-    context = await app.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-    contexts.push(context);
-  }
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
-  return { context, page, errors };
-}
+const suite = streamlitSuite('pages_app/Home.py', 'streamlit pages/ figures');
+const { figures, open } = suite;
 
 /** The pages as Streamlit lists them (from the file names of pages/) and where each lives. */
 const PAGES = {
@@ -73,17 +40,17 @@ async function loginFormShown(page: Page): Promise<void> {
 /** The runs of one tab since `mark`, after `count` of them came and the app stayed quiet. */
 async function tabRuns(mark: number, count: number, tab: string): Promise<Run[]> {
   for (let tries = 0; ; tries++) {
-    const runs = (await app.settledRuns(mark, count)).filter((r) => r.tab === tab);
+    const runs = (await suite.app.settledRuns(mark, count)).filter((r) => r.tab === tab);
     if (runs.length >= count || tries === 5) return runs;
   }
 }
 
 /** Open the app on `name` in a new tab; returns the tab's id (from its first run's line). */
 async function first(page: Page, name: PageName): Promise<string> {
-  const mark = app.mark();
-  await page.goto(app.origin + PAGES[name].path);
+  const mark = suite.app.mark();
+  await page.goto(suite.app.origin + PAGES[name].path);
   await heading(page, name);
-  const runs = await app.waitForRuns(mark, 1);
+  const runs = await suite.app.waitForRuns(mark, 1);
   const run = runs.find((r) => r.page === PAGES[name].run);
   assert.ok(run, `a run of ${name}: ${JSON.stringify(runs)}`);
   return run.tab;
@@ -91,10 +58,10 @@ async function first(page: Page, name: PageName): Promise<string> {
 
 /** Click `name` in Streamlit's page list in the sidebar; returns that tab's runs (one expected). */
 async function go(page: Page, tab: string, name: PageName): Promise<Run[]> {
-  const mark = app.mark();
+  const mark = suite.app.mark();
   await page.getByTestId('stSidebarNav').getByRole('link', { name, exact: true }).click();
   await heading(page, name);
-  await page.waitForURL(app.origin + PAGES[name].path);
+  await page.waitForURL(suite.app.origin + PAGES[name].path);
   const runs = await tabRuns(mark, 1, tab);
   assert.deepEqual(
     runs.map((r) => r.page),
@@ -146,7 +113,7 @@ describe('a pages/ directory app in a real Streamlit server', () => {
       assert.equal(await page.getByTestId('stSidebarNav').getByRole('link', { name, exact: true }).count(), 1, `${name} listed`);
     }
 
-    let mark = app.mark();
+    let mark = suite.app.mark();
     await login(page, ALICE, 'sidebar');
     await page.getByText(`Hello ${ALICE.name}`).waitFor();
     const loginRuns = await tabRuns(mark, 1, tab);
@@ -162,13 +129,13 @@ describe('a pages/ directory app in a real Streamlit server', () => {
     }
 
     for (const name of ['Reports', 'Account'] as const) {
-      if (page.url() !== app.origin + PAGES[name].path) await go(page, tab, name);
-      mark = app.mark();
+      if (page.url() !== suite.app.origin + PAGES[name].path) await go(page, tab, name);
+      mark = suite.app.mark();
       await page.reload();
       await heading(page, name);
       await showsSignedIn(page, name);
-      assert.equal(page.url(), app.origin + PAGES[name].path, `the reload stays on ${name}`);
-      const runs = await app.settledRuns(mark, 1);
+      assert.equal(page.url(), suite.app.origin + PAGES[name].path, `the reload stays on ${name}`);
+      const runs = await suite.app.settledRuns(mark, 1);
       assert.deepEqual(runs.map((r) => [r.page, r.status]), [[PAGES[name].run, 'True']], `${name}: one run, on the subpage, signed in`);
       tab = runs[0]!.tab; // a reload is a new browser session
       await animationFrames(page, 30);
@@ -187,13 +154,13 @@ describe('a pages/ directory app in a real Streamlit server', () => {
 
   test('signed out, every page shows none of the protected content (the Account page only checks)', LIMIT, async () => {
     const { page, errors } = await open();
-    const mark = app.mark();
+    const mark = suite.app.mark();
     for (const name of ['Account', 'Reports', 'Home'] as const) {
-      await page.goto(app.origin + PAGES[name].path);
+      await page.goto(suite.app.origin + PAGES[name].path);
       await heading(page, name);
       await showsSignedOut(page, name);
     }
-    const runs = await app.waitForRuns(mark, 3);
+    const runs = await suite.app.waitForRuns(mark, 3);
     assert.ok(runs.length >= 3 && runs.every((r) => r.status === 'None'), JSON.stringify(runs));
     assert.equal(await page.getByText('Protected report').count(), 0);
     assert.deepEqual(await streamlitErrors(page), []);
@@ -209,7 +176,7 @@ describe('a pages/ directory app in a real Streamlit server', () => {
     await showsSignedIn(page, 'Account');
     assert.equal((await (await logoutButton(page, 'main')).innerText()).trim(), 'Sign out of every page');
 
-    const mark = app.mark();
+    const mark = suite.app.mark();
     await (await logoutButton(page, 'sidebar')).click();
     await showsSignedOut(page, 'Account');
     const runs = await tabRuns(mark, 1, tab);
@@ -228,7 +195,7 @@ describe('a pages/ directory app in a real Streamlit server', () => {
     const { context, page, errors } = await open();
     const tab = await first(page, 'Reports');
     await loginFormShown(page);
-    let mark = app.mark();
+    let mark = suite.app.mark();
     await login(page, ALICE, 'sidebar');
     await page.getByText(REPORT).waitFor();
     assert.deepEqual((await tabRuns(mark, 1, tab)).map((r) => [r.page, r.status]), [['reports', 'True']], 'a login on a subpage takes one rerun');
@@ -239,7 +206,7 @@ describe('a pages/ directory app in a real Streamlit server', () => {
     await other.page.getByText(REPORT).waitFor();
 
     await go(page, tab, 'Account');
-    mark = app.mark();
+    mark = suite.app.mark();
     await (await logoutButton(page, 'main')).click();
     await showsSignedOut(page, 'Account');
     assert.deepEqual((await tabRuns(mark, 1, tab)).map((r) => [r.page, r.status]), [['account', 'None']]);
