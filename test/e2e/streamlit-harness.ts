@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, afterEach, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Frame, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { freePort } from './harness.js';
@@ -181,6 +183,63 @@ export async function startStreamlit(app: string, options: StartOptions = {}): P
     async close() {
       if (ownBrowser) await browser.close().catch(() => {});
       await stop();
+    },
+  };
+}
+
+/** A test file's app (see `streamlitSuite`). */
+export interface StreamlitSuite {
+  /** The running app (from the file's `before` on). */
+  readonly app: StreamlitApp;
+  /** Figures for the report, printed after the last test. */
+  readonly figures: Record<string, unknown>;
+  /** A new tab: in a new browser context (closed after the test), or in `context`. */
+  open(context?: BrowserContext): Promise<{ context: BrowserContext; page: Page; errors: string[] }>;
+}
+
+/**
+ * One app for the tests of a file: started before them, the browser contexts `open()` made closed
+ * after each, and after the last: `figures` printed under `label`, nothing sent off the machine, no
+ * traceback, DuplicateWidgetID or malformed component value in the server's output; then stopped.
+ */
+export function streamlitSuite(app: string, label: string, options: StartOptions = {}): StreamlitSuite {
+  let running: StreamlitApp | undefined;
+  const contexts: BrowserContext[] = [];
+  const figures: Record<string, unknown> = {};
+  before(async () => {
+    running = await startStreamlit(app, options);
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => {})));
+  });
+  after(async () => {
+    if (!running) return;
+    try {
+      console.log(`${label}: ${JSON.stringify(figures)}`);
+      assert.deepEqual(running.external(), [], 'nothing leaves the machine');
+      assert.doesNotMatch(running.output(), /Traceback|DuplicateWidgetID|malformed/);
+    } finally {
+      await running.close();
+    }
+  });
+  const current = (): StreamlitApp => {
+    if (!running) throw new Error(`${app} is not running (yet)`);
+    return running;
+  };
+  return {
+    get app() {
+      return current();
+    },
+    figures,
+    async open(context) {
+      if (!context) {
+        context = await current().newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+        contexts.push(context);
+      }
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(String(err)));
+      return { context, page, errors };
     },
   };
 }

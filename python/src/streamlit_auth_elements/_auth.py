@@ -145,6 +145,8 @@ class _RunState:
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     #: widget key -> what the widget's call returns in this run (the result of its request).
     results: dict[str, Any] = field(default_factory=dict)
+    #: widget key -> widget name, for the widgets rendered in this run.
+    rendered: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1004,9 +1006,16 @@ class Auth:
         if not isinstance(key, str) or key == "" or key.startswith("_auth_elements:"):
             raise ValueError(f"key must be a non-empty string of your choosing, got {key!r}")
         state = self._state()
-        known = state.widgets.get(key)
-        if known is not None and known != widget:
-            raise ValueError(f"key {key!r} is the key of a {known} widget already; give the {widget} widget its own key")
+        # One key, one widget per run (page). Across runs a key may change widget: the pages of a
+        # multipage app are scripts of their own, and Streamlit keeps their elements apart.
+        rendered = _this_run(self.cookie_name)[0].rendered
+        known = rendered.get(key)
+        if known is not None:
+            raise ValueError(
+                f"key {key!r} is given to two widgets on this page (a {known} widget and a {widget} widget): "
+                f"give each its own key, e.g. key={key + '_sidebar'!r}"
+            )
+        rendered[key] = widget
         state.widgets[key] = widget
         args = render_args(
             widget=widget,
