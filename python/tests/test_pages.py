@@ -49,3 +49,13 @@ def test_two_widgets_of_one_page_with_one_key_are_refused_in_plain_words(db: Use
     b.at.switch_page("pages/1_Account.py")
     with pytest.raises(AssertionError, match=r"key 'status' is given to two widgets on this page .*status widget.*own key"):
         b.run()
+
+
+def test_one_key_changing_kind_on_one_page_is_refused(db: UsersDatabase, app_secrets: dict[str, Any]) -> None:
+    """On one page, a key given to the login while signed out and to the logout once signed in
+    would hand the logout button the login's widget value: refused in plain words."""
+    b = Browser(APPS / "same_key_swap.py", app_secrets).run()
+    assert b.widgets()["box"]["widget"] == "login"
+    with pytest.raises(AssertionError, match=r"key 'box' was a login widget on this page in an earlier run; give the logout widget its own key"):
+        b.send("box", login_request("alice", PASSWORD))
+        b.run()  # the run after the login reads the status first, then calls logout(key="box")

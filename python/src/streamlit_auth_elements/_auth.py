@@ -123,6 +123,8 @@ class _BrowserState:
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: widget key -> widget name, for every widget rendered so far.
     widgets: dict[str, str] = field(default_factory=dict)
+    #: (page, widget key) -> widget name: on one page a key keeps its kind for the browser session.
+    page_widgets: dict[tuple[str, str], str] = field(default_factory=dict)
     #: A cookie instruction the next carrier render takes to the browser.
     pending_cookie: dict[str, Any] | None = None
     #: widget key -> a link token (reset or registration) Python holds for that widget.
@@ -172,6 +174,15 @@ def _session_id() -> str:
 
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else ""
+
+
+def _page_id() -> str:
+    """The page this run is of (its script hash; one id outside Streamlit's pages manager)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None) if ctx is not None else None
+    return str(getattr(manager, "current_page_script_hash", "") or "")
 
 
 def _this_run(cookie_name: str) -> tuple[_RunState, bool]:
@@ -1016,6 +1027,15 @@ class Auth:
                 f"give each its own key, e.g. key={key + '_sidebar'!r}"
             )
         rendered[key] = widget
+        # On one page a key keeps its kind from run to run: Streamlit would hand the new widget the
+        # old one's value (a login's request to a logout button), so that is refused too.
+        page = (_page_id(), key)
+        before = state.page_widgets.get(page)
+        if before is not None and before != widget:
+            raise ValueError(
+                f"key {key!r} was a {before} widget on this page in an earlier run; give the {widget} widget its own key"
+            )
+        state.page_widgets[page] = widget
         state.widgets[key] = widget
         args = render_args(
             widget=widget,
