@@ -171,7 +171,9 @@ describe("a Streamlit-Authenticator README app with only its import line changed
     await fill(register, { name: NEW_USER.name, email: NEW_USER.email, username: NEW_USER.username, password: NEW_USER.password, 'password-repeat': NEW_USER.password });
     await page.getByText('User registered successfully').waitFor({ timeout: 20_000 });
     // The reply, then the iframe's ack (the request carried a password): the message is still there.
-    assert.deepEqual((await app.waitForRuns(mark, 2)).map((r) => r.status), ['None', 'None']);
+    // Under load the ack's rerun may interrupt the reply's run before it logs: one or two runs.
+    const runs = await app.settledRuns(mark, 1);
+    assert.ok(runs.length >= 1 && runs.length <= 2 && runs.every((r) => r.status === 'None'), `the reply and its ack, signed out: ${runs.map((r) => r.status)}`);
     await animationFrames(page, 10);
     assert.equal(await page.getByText('User registered successfully').count(), 1, 'the success stays through the ack rerun');
     const saved = usersOnDisk({ melsby: NEW_USER.password });
