@@ -13,7 +13,7 @@ from typing import Any
 import bcrypt
 import pytest
 import yaml
-from conftest import APPS, COOKIE_KEY, Browser, login_request, new_request_id
+from conftest import APPS, COOKIE_KEY, Browser, FakeClient, login_request, new_request_id
 
 import streamlit_auth_elements.compat.streamlit_authenticator as stauth
 from streamlit_auth_elements import AuthConfigError
@@ -360,3 +360,45 @@ def test_cookie_expiry_days_zero_sets_no_cookie_and_a_reload_signs_out(config: P
     b.run()
     assert b.state()["authentication_status"] is True, "signed in while the tab's session lasts"
     assert shown(b.reload(), "login") == [None, None, None], "a reload is signed out"
+
+
+def test_asgi_mode_through_the_layer_the_route_signs_in_and_the_app_redeems_its_code(config: Path) -> None:
+    """Production (st.App): routes(authenticator.auth) serves the login; the README app, unchanged,
+    gets the HttpOnly cookie's session by redeeming the route's one-time code in one run, with the
+    login tuple and the state keys as in plain mode; no script writes a cookie."""
+    from starlette.applications import Starlette
+    from test_routes import Served, _served, redeem, token_of
+
+    from streamlit_auth_elements import routes
+
+    authenticator = stauth.Authenticate(str(config))
+    _served.append(http := Served(Starlette(routes=routes(authenticator.auth))))
+    try:
+        b = app(config, "path")
+        route = route_of_login(b)
+        assert route.startswith("/_auth/")
+        wrong = http.post(route + "/login", {"username": "jsmith", "password": "not it"})
+        assert wrong.status_code == 401
+        response = http.post(route + "/login", {"username": "jsmith", "password": "abc"})
+        assert response.status_code == 200, response.text
+        runs = b.runs
+        b.send("Login", redeem(response.json()["code"]))
+        assert b.runs == runs + 1
+        assert shown(b, "login") == ["John Smith", True, "jsmith"]
+        assert b.state()["authentication_status"] is True
+        assert all(a["cookie"] is None for a in b.widgets().values()), "the HttpOnly cookie is the route's"
+        again = Browser(APPS / "stauth.py", {"config": str(config), "mode": "path"}, FakeClient(cookies={"stauth_test": token_of(response)})).run()
+        assert shown(again, "login") == ["John Smith", True, "jsmith"], "a reload with the route's cookie is signed in on its first run"
+    finally:
+        while _served:
+            _served.pop().stop()
+        from streamlit_auth_elements import _codes
+
+        _codes.unmount_all()
+        _codes.close_code_stores()
+
+
+def route_of_login(b: Browser) -> str:
+    route = b.widgets()["Login"]["route"]
+    assert isinstance(route, str)
+    return route
