@@ -134,11 +134,15 @@ describe("a Streamlit-Authenticator README app with only its import line changed
     assert.equal(first.verified.alice, true, "the plain text demo password was hashed (bcrypt) in the app's dict, which the app saved");
     assert.match(String(first.users.alice!.password), /^\$2b\$12\$/);
 
+    let mark = app.mark();
     await login(page, { username: 'alice', password: 'not-the-password' });
     await frame.locator('[role="alert"]').getByText('Invalid username or password.').waitFor();
     await page.getByText('Username/password is incorrect').waitFor(); // the README's own branch: status False
+    // The failure's runs (the reply, then the ack) are over before the login is counted: under load the
+    // ack's run came after the message and was counted as the login's.
+    assert.ok((await settledRuns(mark, 1)).every((r) => r.status === 'False'));
 
-    let mark = app.mark();
+    mark = app.mark();
     await login(page, ALICE);
     await page.getByText(WELCOME(ALICE.name)).waitFor({ timeout: 20_000 });
     await page.getByText('Some content').waitFor();
