@@ -1,10 +1,10 @@
 import { css } from 'lit';
 import { colorScheme, token } from '../styles/tokens.js';
 
+// No color-scheme on the host: it would recolour the page's own content inside the provider (its
+// links, form controls, system colours). The theme reaches the elements as a variable.
 export default [
   css`
-    /* No color-scheme on the host: it would recolour the page's own content inside the provider
-       (its links, form controls, system colours). The theme reaches the elements as a variable. */
     :host {
       display: contents;
     }
