@@ -79,6 +79,14 @@ describe('colour scheme: the elements follow the page', () => {
     expect(contrast(figures.link, page.page())).to.be.greaterThan(4.5);
   });
 
+  for (const os of ['light', 'dark'] as const) {
+    it(`a light page with a ${os} OS passes axe (the page's own link and text included)`, async () => {
+      await emulateMedia({ colorScheme: os });
+      const page = await mountPage();
+      await expect(page.provider.parentElement).to.be.accessible();
+    });
+  }
+
   it('a page that declares `color-scheme: light dark` gets dark cards on a dark OS, light ones on a light OS', async () => {
     document.documentElement.style.colorScheme = 'light dark';
     await emulateMedia({ colorScheme: 'dark' });
