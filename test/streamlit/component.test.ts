@@ -525,6 +525,9 @@ describe('streamlit component: theme and frame height', () => {
     // canvas behind it (a box of another colour around the card). The scheme is set below the root.
     const scheme = () => [rgb(host.document.documentElement, 'color-scheme'), rgb(host.document.body, 'color-scheme')];
     expect(scheme()).to.deep.equal(['normal', 'light']);
+    // The widget takes the body's scheme (Streamlit's theme), not the OS's: native parts (caret, autofill,
+    // scrollbars) match the card.
+    expect(rgb(login, 'color-scheme'), 'light theme: the widget').to.equal('light');
     host.render({}, DARK);
     await waitUntil(() => rgb(card, 'background-color') === 'rgb(14, 17, 23)', 'dark card');
     expectColours('dark', {
@@ -535,6 +538,7 @@ describe('streamlit component: theme and frame height', () => {
       label: [label, 'color', 'rgb(250, 250, 250)'],
     });
     expect(scheme()).to.deep.equal(['normal', 'dark']);
+    expect(rgb(login, 'color-scheme'), 'dark theme on a light OS: the widget').to.equal('dark');
     // The sidebar's theme (backgrounds swapped): the card takes the sidebar's grey, inputs white.
     host.render({ location: 'sidebar' }, LIGHT_SIDEBAR);
     await waitUntil(() => rgb(card, 'background-color') === 'rgb(240, 242, 246)', 'sidebar card');

@@ -1,5 +1,5 @@
 import { ContextProvider } from '@lit/context';
-import { html, nothing, type PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import {
   AuthClient,
   AuthConfigError,
@@ -15,12 +15,16 @@ import { AuthLogoutEvent } from '../events/auth-logout.js';
 import { AuthStateChangeEvent } from '../events/auth-state-change.js';
 import { languageOf, loadTranslation } from '../localize.js';
 import styles from './auth-provider.styles.js';
+import { warnOnce } from '../warn.js';
 
 /**
  * Properties that are not copied as they are into the configuration: every other declared property is
  * a backend option (or the client's `name`) under its own name.
  */
-const NOT_COPIED = ['backend', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError'];
+const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError'];
+
+/** The values of `theme`; anything else follows the page, with a console warning. */
+const THEMES: readonly string[] = ['light', 'dark', 'auto'];
 
 /** Client options that are not backend options. */
 interface ClientConfig {
@@ -58,6 +62,8 @@ interface ClientConfig {
  * @csspart error - The configuration error message (role=alert).
  *
  * @cssproperty --auth-color-danger - Colour of the configuration error.
+ * @cssproperty --auth-color-scheme - Set on the host by `theme` (`light`, `dark`, `light dark`); the
+ *   elements inside take it as their `color-scheme`.
  *
  * @cssstate unknown - No client yet, or the session is being restored.
  * @cssstate anonymous - Nobody is signed in.
@@ -65,6 +71,9 @@ interface ClientConfig {
  * @cssstate authenticated - A user is signed in.
  * @cssstate error - The session could not be checked (e.g. the server is unreachable).
  *
+ * @attr theme - Colour scheme of the auth elements inside: `light`, `dark`, or `auto` (the OS's
+ *   preference). Unset (default): the page's own `color-scheme` (a page that declares none is light).
+ *   The page's own content inside the provider is never recoloured.
  * @attr backend - Backend kind. Default `jwt` (the only one so far).
  * @attr base-url - The reference server's base path (e.g. `/api/auth`): every URL not given is derived
  *   from it (`/login`, `/refresh`, `/logout`, `/register`, `/password`, `/password/forgot`,
@@ -102,6 +111,7 @@ export class AuthProvider extends AuthElement {
   static override styles = styles;
 
   static override properties: PropertyDeclarations = {
+    theme: { reflect: true },
     backend: {},
     baseUrl: { attribute: 'base-url' },
     url: {},
@@ -132,6 +142,8 @@ export class AuthProvider extends AuthElement {
     configError: { state: true },
   };
 
+  /** `light`, `dark` or `auto`; unset follows the page's `color-scheme`. Reflected to `theme`. */
+  declare theme: 'light' | 'dark' | 'auto' | undefined;
   declare backend: string;
   declare baseUrl: string | undefined;
   declare url: string | undefined;
@@ -220,8 +232,11 @@ export class AuthProvider extends AuthElement {
     });
   }
 
-  protected override willUpdate(): void {
+  protected override willUpdate(changed: PropertyValues<this>): void {
     this.setStatusState(this.state.status);
+    if (changed.has('theme') && this.theme != null && !THEMES.includes(this.theme)) {
+      warnOnce('theme', `<auth-provider theme="${this.theme}"> is not light, dark or auto: the elements follow the page's color-scheme.`);
+    }
   }
 
   protected override render() {

@@ -1,16 +1,28 @@
 import { css } from 'lit';
-import { token, tokenBase } from '../styles/tokens.js';
+import { colorScheme, token } from '../styles/tokens.js';
 
+// No color-scheme on the host: it would recolour the page's own content inside the provider (its
+// links, form controls, system colours). The theme reaches the elements as a variable.
 export default [
-  tokenBase,
   css`
     :host {
       display: contents;
+    }
+    :host([theme='light']) {
+      --auth-color-scheme: light;
+    }
+    :host([theme='dark']) {
+      --auth-color-scheme: dark;
+    }
+    :host([theme='auto']) {
+      --auth-color-scheme: light dark;
     }
     :host([hidden]) {
       display: none;
     }
     [part='error'] {
+      ${colorScheme}
+      font-family: ${token('--auth-font')};
       display: block;
       margin: 0 0 ${token('--auth-spacing')};
       padding: calc(${token('--auth-spacing')} * 0.75);

@@ -3,8 +3,10 @@ import { css, unsafeCSS, type CSSResult } from 'lit';
 /**
  * The kit tokens. Pages set them anywhere above the elements (`:root { --auth-color-accent: … }`);
  * the elements read them with these defaults, so nothing here overrides an inherited value.
- * Colours follow the colour scheme through `light-dark()`; elements declare `color-scheme: light dark`
- * (a page that is always light writes `auth-login { color-scheme: light }`).
+ * Colours follow the colour scheme through `light-dark()`. The elements declare no scheme of their own:
+ * they take the page's (`color-scheme` is inherited; a page that declares none is light), unless
+ * `--auth-color-scheme` is set above them (`<auth-provider theme>` sets it). A page rule such as
+ * `auth-login { color-scheme: dark }` still wins for one element.
  */
 const defaults = {
   '--auth-font': 'inherit',
@@ -34,10 +36,17 @@ export function tokenText(name: TokenName): string {
   return `var(${name}, ${defaults[name]})`;
 }
 
+/**
+ * The elements' colour scheme: `--auth-color-scheme` when something above sets it (`light`, `dark`,
+ * or `light dark` for the OS's), else, the variable being unset, the inherited scheme: the page's.
+ * Never on `<auth-provider>`'s host: it is `display: contents` around the page's own content.
+ */
+export const colorScheme = unsafeCSS('color-scheme: var(--auth-color-scheme);');
+
 /** Colour scheme and font shared by every visual element. */
 export const tokenBase = css`
   :host {
-    color-scheme: light dark;
+    ${colorScheme}
     font-family: ${token('--auth-font')};
   }
 `;
