@@ -136,6 +136,8 @@ describe('auth-login', () => {
     await submit(login, 'ada', 'secret');
     await waitUntil(() => !part(login, 'error')!.hidden);
     expect(part(login, 'error')!.textContent).to.equal('Too many attempts. Please wait a moment and try again.');
+    // The password was not the problem: it stays for the next try.
+    expect(inputs(login).password.value).to.equal('secret');
   });
 
   it('disables the form while pending and shows the busy label', async () => {

@@ -153,7 +153,8 @@ describe('auth-register', () => {
     expect(error.getAttribute('role')).to.equal('alert');
     expect(error.hidden).to.be.false;
     expect(error.textContent).to.equal('The passwords do not match.');
-    expect(field(el, 'password').value).to.equal('');
+    // Only the repetition was the problem: the first password stays, the repetition is emptied.
+    expect(field(el, 'password').value).to.equal(GOOD);
     expect(field(el, 'password-repeat').value).to.equal('');
     expect(field(el, 'username').value).to.equal('grace');
     expect(field(el, 'password-repeat').getAttribute('aria-invalid')).to.equal('true');
@@ -184,8 +185,9 @@ describe('auth-register', () => {
       expect(partText(el, 'success')).to.equal('');
       const marked = [...el.querySelectorAll('[aria-invalid="true"]')].map((i) => (i as HTMLInputElement).name);
       expect(marked).to.deep.equal(invalid ? [invalid] : []);
-      // The passwords never stay in the form after an attempt; the rest does.
-      expect(field(el, 'password').value).to.equal('');
+      // The passwords were not the problem: both stay, with the rest.
+      expect(field(el, 'password').value).to.equal(GOOD);
+      expect(field(el, 'password-repeat').value).to.equal(GOOD);
       expect(field(el, 'email').value).to.equal('grace@example.com');
       if (invalid) await waitUntil(() => document.activeElement === field(el, invalid), `${invalid} not focused`);
     });
@@ -201,6 +203,10 @@ describe('auth-register', () => {
       'This password does not meet the password rules. This password is too common; it appears in lists of leaked passwords.',
     );
     expect(field(el, 'password').getAttribute('aria-invalid')).to.equal('true');
+    // The password was the problem: it and its repetition are emptied, the rest stays.
+    expect(field(el, 'password').value).to.equal('');
+    expect(field(el, 'password-repeat').value).to.equal('');
+    expect(field(el, 'username').value).to.equal('grace');
     await waitUntil(() => document.activeElement === field(el, 'password'));
 
     backend.options.accountError = { code: 'invalid_input', description: '<img src=x onerror=alert(1)> is not a valid username.' };

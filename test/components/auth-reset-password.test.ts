@@ -142,7 +142,10 @@ describe('auth-reset-password', () => {
     expect(part(el, 'error')!.textContent).to.equal('The current password is wrong.');
     expect(field(el, 'current-password').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'current-password'));
-    for (const input of el.querySelectorAll('input')) expect(input.value, input.name).to.equal('');
+    // Only the current password was wrong: the new one and its repetition stay.
+    expect(field(el, 'current-password').value).to.equal('');
+    expect(field(el, 'password').value).to.equal(NEW);
+    expect(field(el, 'password-repeat').value).to.equal(NEW);
   });
 
   it('shows session_expired during a change', async () => {

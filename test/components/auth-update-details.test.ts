@@ -104,7 +104,8 @@ describe('auth-update-details', () => {
       expect(part(el, 'error')!.textContent).to.equal(text);
       const marked = [...el.querySelectorAll('[aria-invalid="true"]')].map((i) => (i as HTMLInputElement).name);
       expect(marked).to.deep.equal(invalid ? [invalid] : []);
-      expect(field(el, 'current-password').value).to.equal('');
+      // The current password is emptied only when it was wrong.
+      expect(field(el, 'current-password').value).to.equal(code === 'invalid_credentials' ? '' : 'pw');
       expect(field(el, 'email').value).to.equal('ada@lovelace.org');
     });
   }

@@ -25,6 +25,11 @@ export interface FieldSpec {
   readonly strength?: boolean;
   /** Error codes that mark this field `aria-invalid` (the last such field gets the focus). */
   readonly errors?: readonly string[];
+  /**
+   * A password field: the error codes that empty it (it was the problem). Default its `errors`;
+   * any other failure keeps what was typed.
+   */
+  readonly clearOn?: readonly string[];
 }
 
 /** What a form shows in `part="error"`: an AuthError, or a check made before sending. */
@@ -81,8 +86,8 @@ function passwordLength(value: string): number {
  * when it is shown (`visible()`). The base reads the values from the form (FormData) at submit time,
  * cancels the request when the element leaves the page, disables the form while busy, shows errors
  * (translated by code; for `weak_password` and `invalid_input` also the server's description, as
- * text) and the success message, dispatches `auth-error`, and clears password fields after every
- * attempt.
+ * text) and the success message, dispatches `auth-error`, and clears the password fields after a
+ * success, but after a failure only those that were the problem (`clearOn`).
  */
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
@@ -351,19 +356,28 @@ export abstract class AuthForm extends AuthElement {
     }
   }
 
-  /** Show and dispatch an error, clear the passwords, and focus the (last) field it concerns. */
+  /** Show and dispatch an error, clear the passwords at fault, and focus the (last) field it concerns. */
   async #fail(shown: FormError, dispatched: unknown): Promise<void> {
     this.operationError = shown;
     this.dispatchAuthError(dispatched, this.operation);
-    this.#clearPasswords();
+    this.#clearPasswords(shown.code);
     await this.updateComplete;
     const invalid = [...(this.#form?.querySelectorAll<HTMLInputElement>('[aria-invalid="true"]') ?? [])].pop();
     if (invalid && this.isConnected) invalid.focus();
   }
 
-  #clearPasswords(): void {
-    for (const input of this.#form?.querySelectorAll<HTMLInputElement>('input[type="password"]') ?? []) input.value = '';
-    for (const name of Object.keys(this.#lengths)) this.#lengths[name] = 0;
+  /**
+   * Empty the password fields and their strength readings: all of them, or after the error `code`
+   * only those it concerns (`clearOn`, else `errors`).
+   */
+  #clearPasswords(code?: string): void {
+    const specs = new Map(this.inputs().map((spec) => [spec.name, spec]));
+    for (const input of this.#form?.querySelectorAll<HTMLInputElement>('input[type="password"]') ?? []) {
+      const spec = specs.get(input.name);
+      if (code !== undefined && spec && !(spec.clearOn ?? spec.errors ?? []).includes(code)) continue;
+      input.value = '';
+      if (input.name in this.#lengths) this.#lengths[input.name] = 0;
+    }
     this.requestUpdate();
   }
 }
