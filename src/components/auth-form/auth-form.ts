@@ -23,7 +23,10 @@ export interface FieldSpec {
   readonly verbatim?: boolean;
   /** The new password: the policy hint and the live strength indicator. */
   readonly strength?: boolean;
-  /** Error codes that mark this field `aria-invalid` (the last such field gets the focus). */
+  /**
+   * Error codes that mark this field `aria-invalid` and describe it with the message (shown after the
+   * last such field, which gets the focus).
+   */
   readonly errors?: readonly string[];
   /**
    * A password field: the error codes that empty it (it was the problem). Default its `errors`;
@@ -86,7 +89,8 @@ function passwordLength(value: string): number {
  * when it is shown (`visible()`). The base reads the values from the form (FormData) at submit time,
  * cancels the request when the element leaves the page, disables the form while busy, shows errors
  * (translated by code; for `weak_password` and `invalid_input` also the server's description, as
- * text) and the success message, dispatches `auth-error`, and clears the password fields after a
+ * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
+ * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
  * success, but after a failure only those that were the problem (`clearOn`).
  */
 export abstract class AuthForm extends AuthElement {
@@ -228,15 +232,23 @@ export abstract class AuthForm extends AuthElement {
     this.setStatusState(this.auth.state.status);
   }
 
-  protected override render() {
+  /** The current error's message ('' for none), and the fields it concerns (none: the form-level alert). */
+  #errorFor(specs: FieldSpec[]): { message: string; fields: FieldSpec[] } {
     const error = this.currentError();
+    if (!error) return { message: '', fields: [] };
     // On the account forms, wrong credentials can only mean the current password.
-    const code = error?.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error?.code;
-    let message = code ? this.localize.errorMessage(code) : '';
+    let message = this.localize.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
     // The policy and field checks say which rule failed: show it too (as text, like all strings).
-    if (error?.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
+    if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
       message += ` ${error.description}`;
     }
+    return { message, fields: specs.filter((spec) => spec.errors?.includes(error.code)) };
+  }
+
+  protected override render() {
+    const error = this.#errorFor(this.inputs());
+    // An error of some field is shown next to it (see #formTemplate); the others here.
+    const message = error.fields.length ? '' : error.message;
     return html`
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
         ${this.visible(this.auth.state.status) && this.localize.ready()
@@ -274,13 +286,16 @@ export abstract class AuthForm extends AuthElement {
 
   #formTemplate(specs: FieldSpec[]) {
     const busy = this.isBusy();
-    const code = this.currentError()?.code ?? '';
+    const error = this.#errorFor(specs);
+    const errorId = `${this.#id}-error`;
     const t = (key: TranslationKey, values?: Record<string, string>) => this.localize.term(key, values);
     const min = String(this.minLength);
     return html`${specs.map((spec) => {
         const id = `${this.#id}-${spec.name}`;
         const fresh = spec.autocomplete === 'new-password';
         const hint = spec.strength ? t('passwordHint', { min }) : spec.hint ? t(spec.hint) : '';
+        const invalid = error.fields.includes(spec);
+        const described = [invalid && errorId, hint && `${id}-hint`].filter(Boolean).join(' ');
         const length = this.#lengths[spec.name] ?? 0;
         let strength = '';
         if (length) {
@@ -302,10 +317,12 @@ export abstract class AuthForm extends AuthElement {
             minlength=${fresh ? min : nothing}
             maxlength=${fresh ? MAX_LENGTH : nothing}
             ?required=${spec.required !== false}
-            aria-describedby=${hint ? `${id}-hint` : nothing}
-            aria-invalid=${spec.errors?.includes(code) ? 'true' : nothing}
+            aria-describedby=${described || nothing}
+            aria-invalid=${invalid ? 'true' : nothing}
+            aria-errormessage=${invalid ? errorId : nothing}
             ?disabled=${busy}
           />
+          ${spec === error.fields.at(-1) ? html`<div part="field-error" id=${errorId} role="alert">${error.message}</div>` : nothing}
           ${hint ? html`<div part="hint" id="${id}-hint">${hint}</div>` : nothing}
           ${spec.strength ? html`<div part="strength" aria-live="polite">${strength || nothing}</div>` : nothing}
         `;
