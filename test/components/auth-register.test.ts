@@ -156,6 +156,7 @@ describe('auth-register', () => {
     // Only the repetition was the problem: the first password stays, the repetition is emptied.
     expect(field(el, 'password').value).to.equal(GOOD);
     expect(field(el, 'password-repeat').value).to.equal('');
+    expect(el.querySelector('[part~="strength"]')!.textContent).to.equal('Strong');
     expect(field(el, 'username').value).to.equal('grace');
     expect(field(el, 'password-repeat').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'password-repeat'), 'repeat field not focused');
@@ -239,6 +240,7 @@ describe('auth-register', () => {
     // The password was the problem: it and its repetition are emptied, the rest stays.
     expect(field(el, 'password').value).to.equal('');
     expect(field(el, 'password-repeat').value).to.equal('');
+    expect(el.querySelector('[part~="strength"]')!.textContent).to.equal('');
     expect(field(el, 'username').value).to.equal('grace');
     await waitUntil(() => document.activeElement === field(el, 'password'));
 
