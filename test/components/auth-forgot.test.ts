@@ -3,7 +3,7 @@ import '../../src/components/index.js';
 import { loadTranslation, type AuthForgot } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
-import { describeFields, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, untilStatus } from './helpers.js';
+import { describeFields, errorText, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, untilStatus } from './helpers.js';
 
 const mount = (options: FakeBackendOptions = {}, attrs = '') => mountForm<AuthForgot>('auth-forgot', options, attrs);
 
@@ -81,7 +81,7 @@ describe('auth-forgot', () => {
       expect(event.detail.operation).to.equal('forgot-username');
       await el.updateComplete;
       expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
-      expect(part(el, 'error')!.textContent).to.equal(text);
+      expect(errorText(el)).to.equal(text);
       expect(partText(el, 'success')).to.equal('');
       // Not a password: the value stays for another try.
       expect(field(el, 'email').value).to.equal('ada@example.com');

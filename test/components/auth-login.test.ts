@@ -3,7 +3,7 @@ import '../../src/components/index.js';
 import { loadTranslation, type AuthLogin, type AuthProvider } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, fakeClient, type FakeBackendOptions } from './fake-backend.js';
-import { isShown, part, untilStatus } from './helpers.js';
+import { describedBy, errorText, isShown, part, untilStatus } from './helpers.js';
 
 async function mount(options: FakeBackendOptions = {}, attrs = '') {
   const { client, backend } = fakeClient(options);
@@ -109,7 +109,7 @@ describe('auth-login', () => {
     expect(password.value).to.equal('');
   });
 
-  it('shows a wrong password in part=error (role=alert), clears the password and focuses it', async () => {
+  it('shows a wrong password next to the fields (role=alert), clears the password and focuses it', async () => {
     const { login } = await mount();
     const errorEvent = oneEvent(login, 'auth-error') as Promise<AuthErrorEvent>;
     await submit(login, 'ada', 'wrong-password');
@@ -119,9 +119,8 @@ describe('auth-login', () => {
     expect(event.detail.operation).to.equal('login');
     expect(event.bubbles && event.composed).to.be.true;
     expect(JSON.stringify(event.detail)).not.to.contain('wrong-password');
-    const error = part(login, 'error')!;
+    const error = login.querySelector('[part~="field-error"]')!;
     expect(error.getAttribute('role')).to.equal('alert');
-    expect(error.hidden).to.be.false;
     expect(error.textContent).to.equal('Invalid username or password.');
     const { username, password } = inputs(login);
     expect(username.value).to.equal('ada');
@@ -131,11 +130,29 @@ describe('auth-login', () => {
     expect(login.matches(':state(anonymous)')).to.be.true;
   });
 
+  it('ties wrong credentials to both fields: one message after the password, named by both', async () => {
+    const { login } = await mount();
+    await submit(login, 'ada', 'wrong-password');
+    const { username, password } = inputs(login);
+    await waitUntil(() => password.getAttribute('aria-invalid') === 'true');
+    const described = { texts: ['Invalid username or password.'], errormessage: true };
+    expect(describedBy(username)).to.deep.equal(described);
+    expect(describedBy(password)).to.deep.equal(described);
+    expect(username.getAttribute('aria-describedby')).to.equal(password.getAttribute('aria-describedby'));
+    const message = login.querySelector('[part~="field-error"]')!;
+    expect(message.previousElementSibling).to.equal(password);
+    expect(isShown(message)).to.be.true;
+    expect(part(login, 'error')!.hidden).to.be.true;
+    await expect(login).to.be.accessible();
+  });
+
   it('translates other error codes', async () => {
     const { login } = await mount({ loginError: 'rate_limited' });
     await submit(login, 'ada', 'secret');
-    await waitUntil(() => !part(login, 'error')!.hidden);
-    expect(part(login, 'error')!.textContent).to.equal('Too many attempts. Please wait a moment and try again.');
+    await waitUntil(() => errorText(login) !== '');
+    expect(errorText(login)).to.equal('Too many attempts. Please wait a moment and try again.');
+    // The password was not the problem: it stays for the next try.
+    expect(inputs(login).password.value).to.equal('secret');
   });
 
   it('disables the form while pending and shows the busy label', async () => {
@@ -173,7 +190,7 @@ describe('auth-login', () => {
 
   it('shows a session-level error (session expired) while signed out', async () => {
     const { login } = await mount({ restore: 'session_expired' });
-    expect(part(login, 'error')!.textContent).to.equal('Your session has ended. Please log in again.');
+    expect(errorText(login)).to.equal('Your session has ended. Please log in again.');
   });
 
   it('applies `fields` overrides, including Streamlit-Authenticator names', async () => {
@@ -186,7 +203,7 @@ describe('auth-login', () => {
     await login.updateComplete;
     expect(part(login, 'header')!.textContent).to.equal('Welcome');
     await submit(login, 'ada', 'bad');
-    await waitUntil(() => part(login, 'error')!.textContent === 'Nope.');
+    await waitUntil(() => errorText(login) === 'Nope.');
   });
 
   it('speaks French with lang="fr"', async () => {
@@ -197,7 +214,7 @@ describe('auth-login', () => {
     expect(labels).to.deep.equal(["Nom d'utilisateur", 'Mot de passe']);
     expect(inputs(login).button.textContent?.trim()).to.equal('Se connecter');
     await submit(login, 'ada', 'bad');
-    await waitUntil(() => part(login, 'error')!.textContent === "Nom d'utilisateur ou mot de passe incorrect.");
+    await waitUntil(() => errorText(login) === "Nom d'utilisateur ou mot de passe incorrect.");
   });
 
   it('inherits the language of an ancestor and follows its changes', async () => {
@@ -266,6 +283,6 @@ describe('auth-login', () => {
     const { login } = await mount({ restore: 'network_error' });
     expect(login.matches(':state(error)')).to.be.true;
     expect(isShown(inputs(login).form)).to.be.true;
-    expect(part(login, 'error')!.textContent).to.contain('could not be reached');
+    expect(errorText(login)).to.contain('could not be reached');
   });
 });

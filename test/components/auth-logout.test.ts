@@ -4,7 +4,7 @@ import { loadTranslation, type AuthLogout, type AuthProvider } from '../../src/c
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import type { AuthStateStatus } from '../../src/core/state.js';
 import { ada, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
-import { part, untilStatus } from './helpers.js';
+import { errorText, part, untilStatus } from './helpers.js';
 
 async function mount(options: FakeBackendOptions = { restore: session(ada) }, attrs = '', status: AuthStateStatus = 'authenticated') {
   const { client, backend } = fakeClient(options);
@@ -63,7 +63,7 @@ describe('auth-logout', () => {
     const { detail } = await event;
     expect(detail.code).to.equal('logout_incomplete');
     expect(detail.operation).to.equal('logout');
-    await waitUntil(() => part(logout, 'error') && !part(logout, 'error')!.hidden);
+    await waitUntil(() => part(logout, 'error') && errorText(logout) !== '');
     const error = part(logout, 'error')!;
     expect(error.getAttribute('role')).to.equal('alert');
     expect(error.textContent).to.equal('You are signed out here, but the server could not be told.');

@@ -4,7 +4,7 @@ import { loadTranslation, type AuthForgot, type AuthLogin, type AuthProvider, ty
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { JwtApiBackend } from '../../src/core/jwt-api.js';
 import { ada, fakeClient, session } from './fake-backend.js';
-import { captureWarnings, part, untilStatus } from './helpers.js';
+import { captureWarnings, errorText, part, untilStatus } from './helpers.js';
 import { makeIssuer } from '../core/helpers.js';
 
 function b64u(text: string): string {
@@ -220,7 +220,7 @@ describe('auth-provider', () => {
       expect((await event).detail.message).to.contain('not valid JSON');
       const provider = div.querySelector('auth-provider') as AuthProvider;
       await provider.updateComplete;
-      expect(part(provider, 'error')!.textContent).to.equal("La connexion n'est pas disponible\u00a0: la configuration est invalide.");
+      expect(errorText(provider)).to.equal("La connexion n'est pas disponible\u00a0: la configuration est invalide.");
     } finally {
       warnings.restore();
     }
@@ -380,7 +380,7 @@ describe('auth-provider', () => {
         await loginThroughForm(login, 'alice', 'pw');
         if (warning) {
           await waitUntil(() => part(login, 'error')?.textContent !== '', 'no error shown', { timeout: 3000 });
-          expect(part(login, 'error')!.textContent).to.equal('The sign-in could not be verified.');
+          expect(errorText(login)).to.equal('The sign-in could not be verified.');
           expect(warnings.messages.some((m) => m.includes(warning)), warnings.messages.join('\n')).to.equal(true);
         } else {
           await untilStatus(login, 'authenticated');

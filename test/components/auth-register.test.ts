@@ -5,7 +5,7 @@ import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import type { AuthRegisteredEvent } from '../../src/components/events/auth-registered.js';
 import type { AuthErrorCode } from '../../src/core/errors.js';
 import { ada, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
-import { captureWarnings, describeFields, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
+import { captureWarnings, describedBy, describeFields, errorText, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
 
 const registerIn = (wrapper: Element) => wrapper.querySelector('auth-register') as AuthRegister;
 const mount = (options: FakeBackendOptions = {}, attrs = '') => mountForm<AuthRegister>('auth-register', options, attrs);
@@ -24,7 +24,7 @@ describe('auth-register', () => {
     const { el, backend } = await mount();
     backend.options.accountError = { code: 'weak_password', description: 'Use at least 15 characters.' };
     await fillAndSubmit(el, VALUES);
-    await waitUntil(() => partText(el, 'error') !== '');
+    await waitUntil(() => errorText(el) !== '');
     type(field(el, 'password'), 'short one');
     await el.updateComplete;
     await expect(el).to.be.accessible();
@@ -149,15 +149,50 @@ describe('auth-register', () => {
     expect(JSON.stringify(event.detail)).not.to.contain(GOOD);
     expect(backend.accountCalls).to.have.length(0);
     await el.updateComplete;
-    const error = part(el, 'error')!;
+    // Next to the repeated password (see the test below), announced as an alert.
+    const error = el.querySelector('[part~="field-error"]')!;
     expect(error.getAttribute('role')).to.equal('alert');
-    expect(error.hidden).to.be.false;
     expect(error.textContent).to.equal('The passwords do not match.');
-    expect(field(el, 'password').value).to.equal('');
+    // Only the repetition was the problem: the first password stays, the repetition is emptied.
+    expect(field(el, 'password').value).to.equal(GOOD);
     expect(field(el, 'password-repeat').value).to.equal('');
+    expect(el.querySelector('[part~="strength"]')!.textContent).to.equal('Strong');
     expect(field(el, 'username').value).to.equal('grace');
     expect(field(el, 'password-repeat').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'password-repeat'), 'repeat field not focused');
+  });
+
+  it('ties a field error to its field: shown next to it, named by aria-describedby and aria-errormessage', async () => {
+    const { el, backend } = await mount();
+    await fillAndSubmit(el, { ...VALUES, 'password-repeat': `${GOOD}!` });
+    await waitUntil(() => field(el, 'password-repeat').getAttribute('aria-invalid') === 'true');
+    const repeat = field(el, 'password-repeat');
+    expect(describedBy(repeat)).to.deep.equal({ texts: ['The passwords do not match.'], errormessage: true });
+    const message = document.getElementById(repeat.getAttribute('aria-errormessage')!)!;
+    expect(message.getAttribute('part')).to.equal('field-error');
+    expect(message.previousElementSibling).to.equal(repeat);
+    // Shown next to the field, not twice: the form-level alert stays for the errors of no field.
+    expect(isShown(message)).to.be.true;
+    expect(part(el, 'error')!.hidden).to.be.true;
+    expect(describedBy(field(el, 'username'))).to.deep.equal({ texts: [], errormessage: false });
+    await expect(el).to.be.accessible();
+
+    // The policy's refusal: the reason first, then the hint, on the password field.
+    backend.options.accountError = { code: 'weak_password', description: 'This password is too common.' };
+    await fillAndSubmit(el, { password: GOOD, 'password-repeat': GOOD });
+    await waitUntil(() => field(el, 'password').getAttribute('aria-invalid') === 'true');
+    expect(describedBy(field(el, 'password'))).to.deep.equal({
+      texts: ['This password does not meet the password rules. This password is too common.', 'Use at least 15 characters. Length matters more than symbols.'],
+      errormessage: true,
+    });
+    expect(describedBy(field(el, 'password-repeat')).texts).to.deep.equal([]);
+    expect(el.querySelectorAll('[part~="field-error"]')).to.have.length(1);
+
+    // A server error of no field: the form-level alert, no field error.
+    backend.options.accountError = 'server_error';
+    await fillAndSubmit(el, { password: GOOD, 'password-repeat': GOOD });
+    await waitUntil(() => errorText(el) !== '');
+    expect(el.querySelectorAll('[part~="field-error"]')).to.have.length(0);
   });
 
   const cases: Array<[AuthErrorCode, string, string | null]> = [
@@ -170,7 +205,7 @@ describe('auth-register', () => {
     ['unsupported', 'This operation is not available.', null],
   ];
   for (const [code, text, invalid] of cases) {
-    it(`shows ${code} as text in part=error (role=alert) and dispatches it`, async () => {
+    it(`shows ${code} as text (role=alert), next to the field it concerns, and dispatches it`, async () => {
       const { el, backend } = await mount({ accountError: code });
       const errorEvent = oneEvent(el, 'auth-error') as Promise<AuthErrorEvent>;
       await fillAndSubmit(el, VALUES);
@@ -180,12 +215,13 @@ describe('auth-register', () => {
       expect(JSON.stringify(event.detail)).not.to.contain(GOOD);
       await el.updateComplete;
       expect(backend.accountCalls).to.have.length(1);
-      expect(part(el, 'error')!.textContent).to.equal(text);
+      expect(errorText(el)).to.equal(text);
       expect(partText(el, 'success')).to.equal('');
       const marked = [...el.querySelectorAll('[aria-invalid="true"]')].map((i) => (i as HTMLInputElement).name);
       expect(marked).to.deep.equal(invalid ? [invalid] : []);
-      // The passwords never stay in the form after an attempt; the rest does.
-      expect(field(el, 'password').value).to.equal('');
+      // The passwords were not the problem: both stay, with the rest.
+      expect(field(el, 'password').value).to.equal(GOOD);
+      expect(field(el, 'password-repeat').value).to.equal(GOOD);
       expect(field(el, 'email').value).to.equal('grace@example.com');
       if (invalid) await waitUntil(() => document.activeElement === field(el, invalid), `${invalid} not focused`);
     });
@@ -196,17 +232,22 @@ describe('auth-register', () => {
       accountError: { code: 'weak_password', description: 'This password is too common; it appears in lists of leaked passwords.' },
     });
     await fillAndSubmit(el, VALUES);
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal(
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal(
       'This password does not meet the password rules. This password is too common; it appears in lists of leaked passwords.',
     );
     expect(field(el, 'password').getAttribute('aria-invalid')).to.equal('true');
+    // The password was the problem: it and its repetition are emptied, the rest stays.
+    expect(field(el, 'password').value).to.equal('');
+    expect(field(el, 'password-repeat').value).to.equal('');
+    expect(el.querySelector('[part~="strength"]')!.textContent).to.equal('');
+    expect(field(el, 'username').value).to.equal('grace');
     await waitUntil(() => document.activeElement === field(el, 'password'));
 
     backend.options.accountError = { code: 'invalid_input', description: '<img src=x onerror=alert(1)> is not a valid username.' };
     await fillAndSubmit(el, VALUES);
-    await waitUntil(() => part(el, 'error')!.textContent!.includes('valid username'));
-    expect(part(el, 'error')!.textContent).to.equal(
+    await waitUntil(() => errorText(el)!.includes('valid username'));
+    expect(errorText(el)).to.equal(
       'Some of the information is missing or not valid. <img src=x onerror=alert(1)> is not a valid username.',
     );
     expect(el.shadowRoot!.querySelector('img')).to.equal(null);
@@ -216,14 +257,14 @@ describe('auth-register', () => {
   it('does not show the description of other codes', async () => {
     const { el } = await mount({ accountError: { code: 'username_taken', description: 'grace belongs to user 42' } });
     await fillAndSubmit(el, VALUES);
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('This username is already taken.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('This username is already taken.');
   });
 
   it('clears the error on the next attempt and shows the success then', async () => {
     const { el, backend } = await mount({ accountError: 'username_taken' });
     await fillAndSubmit(el, VALUES);
-    await waitUntil(() => !part(el, 'error')!.hidden);
+    await waitUntil(() => errorText(el) !== '');
     backend.options.accountError = null;
     await fillAndSubmit(el, { ...VALUES, username: 'grace2' });
     await waitUntil(() => partText(el, 'success') !== '');
@@ -311,8 +352,8 @@ describe('auth-register', () => {
     await waitUntil(() => partText(el, 'success') !== '');
     expect(partText(el, 'success')).to.equal('Votre compte a été créé. Vous pouvez maintenant vous connecter.');
     await fillAndSubmit(el, { ...VALUES, 'password-repeat': 'x' });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('Les mots de passe ne correspondent pas.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('Les mots de passe ne correspondent pas.');
   });
 
   it('applies `fields`, including bare names and Streamlit-Authenticator names', async () => {
@@ -344,7 +385,7 @@ describe('auth-register', () => {
     await el.updateComplete;
     expect(partText(el, 'header')).to.equal('Join');
     await fillAndSubmit(el, { ...VALUES, 'password-repeat': 'x' });
-    await waitUntil(() => part(el, 'error')!.textContent === 'Not the same.');
+    await waitUntil(() => errorText(el) === 'Not the same.');
   });
 
   it('renders field texts as text, never HTML', async () => {
@@ -418,7 +459,7 @@ describe('auth-register', () => {
       await fillAndSubmit(el, { 'verify-code': 'wrong' });
       expect((await errorEvent).detail).to.include({ code: 'verification_token_invalid', operation: 'verify-registration' });
       await el.updateComplete;
-      expect(part(el, 'error')!.textContent).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
+      expect(errorText(el)).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
       expect(field(el, 'verify-code').getAttribute('aria-invalid')).to.equal('true');
       await waitUntil(() => document.activeElement === field(el, 'verify-code'));
     });
@@ -437,8 +478,8 @@ describe('auth-register', () => {
     it('a stale link shows the code field and the error', async () => {
       history.replaceState(history.state, '', `${location.pathname}?verify_token=stale`);
       const { el } = await mount({ accountError: 'verification_token_invalid' });
-      await waitUntil(() => !part(el, 'error')!.hidden, 'no error shown');
-      expect(part(el, 'error')!.textContent).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
+      await waitUntil(() => errorText(el) !== '', 'no error shown');
+      expect(errorText(el)).to.equal('This code is wrong, already used or expired. Register again to get a new one.');
       expect(describeFields(el).map((f) => f.name)).to.deep.equal(['verify-code']);
       expect(field(el, 'verify-code').getAttribute('aria-invalid')).to.equal('true');
     });

@@ -3,7 +3,7 @@ import '../../src/components/index.js';
 import { loadTranslation, type AuthResetPassword } from '../../src/components/index.js';
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
-import { describeFields, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
+import { describeFields, errorText, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
 
 const mount = (options: FakeBackendOptions = {}, attrs = '') => mountForm<AuthResetPassword>('auth-reset-password', options, attrs);
 
@@ -21,7 +21,7 @@ describe('auth-reset-password', () => {
   it('is accessible in reset mode with a code field, a strength reading and an error', async () => {
     const { el } = await mount({ accountError: 'reset_token_invalid' });
     await fillAndSubmit(el, { 'reset-code': 'ABC123', password: NEW, 'password-repeat': NEW });
-    await waitUntil(() => !part(el, 'error')!.hidden);
+    await waitUntil(() => errorText(el) !== '');
     type(field(el, 'password'), 'short');
     await el.updateComplete;
     await expect(el).to.be.accessible();
@@ -89,7 +89,7 @@ describe('auth-reset-password', () => {
     expect(event.detail.operation).to.equal('reset-password');
     expect(JSON.stringify(event.detail)).not.to.contain('old').and.not.to.contain(NEW);
     await waitUntil(() => el.querySelector('input[name="reset-code"]') !== null);
-    expect(part(el, 'error')!.textContent).to.equal('This reset code is wrong, already used or expired. Request a new one.');
+    expect(errorText(el)).to.equal('This reset code is wrong, already used or expired. Request a new one.');
     expect(field(el, 'reset-code').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'reset-code'), 'code field not focused');
     // New inputs for the new set of fields: no typed value moved into another field.
@@ -99,8 +99,8 @@ describe('auth-reset-password', () => {
   it('refuses two different new passwords before sending anything', async () => {
     const { el, backend } = await mount();
     await fillAndSubmit(el, { 'reset-code': 'ABC', password: NEW, 'password-repeat': 'other' });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('The passwords do not match.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('The passwords do not match.');
     expect(backend.accountCalls).to.have.length(0);
     expect(field(el, 'reset-code').value).to.equal('ABC');
   });
@@ -108,8 +108,8 @@ describe('auth-reset-password', () => {
   it('shows the server reason of weak_password, as text', async () => {
     const { el } = await mount({ accountError: { code: 'weak_password', description: 'Use at least 15 characters. <b>x</b>' } });
     await fillAndSubmit(el, { 'reset-code': 'ABC', password: NEW, 'password-repeat': NEW });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('This password does not meet the password rules. Use at least 15 characters. <b>x</b>');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('This password does not meet the password rules. Use at least 15 characters. <b>x</b>');
     expect(el.shadowRoot!.querySelector('b')).to.equal(null);
   });
 
@@ -139,17 +139,20 @@ describe('auth-reset-password', () => {
     expect(event.detail.code).to.equal('invalid_credentials');
     expect(event.detail.operation).to.equal('change-password');
     await el.updateComplete;
-    expect(part(el, 'error')!.textContent).to.equal('The current password is wrong.');
+    expect(errorText(el)).to.equal('The current password is wrong.');
     expect(field(el, 'current-password').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'current-password'));
-    for (const input of el.querySelectorAll('input')) expect(input.value, input.name).to.equal('');
+    // Only the current password was wrong: the new one and its repetition stay.
+    expect(field(el, 'current-password').value).to.equal('');
+    expect(field(el, 'password').value).to.equal(NEW);
+    expect(field(el, 'password-repeat').value).to.equal(NEW);
   });
 
   it('shows session_expired during a change', async () => {
     const { el } = await mount({ restore: session(ada), accountError: 'session_expired' });
     await fillAndSubmit(el, { 'current-password': 'x', password: NEW, 'password-repeat': NEW });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('Your session has ended. Please log in again.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('Your session has ended. Please log in again.');
   });
 
   it('a reset link wins over the signed-in mode', async () => {

@@ -4,7 +4,7 @@ import { loadTranslation, type AuthUpdateDetails } from '../../src/components/in
 import type { AuthErrorEvent } from '../../src/components/events/auth-error.js';
 import { makeUser } from '../../src/core/state.js';
 import { ada, session, type FakeBackendOptions } from './fake-backend.js';
-import { describeFields, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
+import { describeFields, errorText, expectFitsSidebar, field, fillAndSubmit, isShown, mountForm, part, partText, submitButton, type, untilStatus } from './helpers.js';
 
 const mount = (options: FakeBackendOptions = { restore: session(ada) }, attrs = '') =>
   mountForm<AuthUpdateDetails>('auth-update-details', options, attrs);
@@ -80,7 +80,7 @@ describe('auth-update-details', () => {
     expect(event.detail.operation).to.equal('update-details');
     expect(backend.accountCalls).to.have.length(0);
     await el.updateComplete;
-    expect(part(el, 'error')!.textContent).to.equal('Enter your current password to change your email address.');
+    expect(errorText(el)).to.equal('Enter your current password to change your email address.');
     expect(field(el, 'current-password').getAttribute('aria-invalid')).to.equal('true');
     await waitUntil(() => document.activeElement === field(el, 'current-password'));
     // What the user typed stays.
@@ -92,7 +92,7 @@ describe('auth-update-details', () => {
     ['email_taken', 'This email address is already used by another account.', 'email'],
     ['session_expired', 'Your session has ended. Please log in again.', null],
   ] as const) {
-    it(`shows ${code} in part=error (role=alert)`, async () => {
+    it(`shows ${code} (role=alert), next to the field it concerns`, async () => {
       const { el } = await mount({ restore: session(ada), accountError: code });
       const errorEvent = oneEvent(el, 'auth-error') as Promise<AuthErrorEvent>;
       await fillAndSubmit(el, { email: 'ada@lovelace.org', 'current-password': 'pw' });
@@ -101,10 +101,11 @@ describe('auth-update-details', () => {
       expect(JSON.stringify(event.detail)).not.to.contain('"pw"');
       await el.updateComplete;
       expect(part(el, 'error')!.getAttribute('role')).to.equal('alert');
-      expect(part(el, 'error')!.textContent).to.equal(text);
+      expect(errorText(el)).to.equal(text);
       const marked = [...el.querySelectorAll('[aria-invalid="true"]')].map((i) => (i as HTMLInputElement).name);
       expect(marked).to.deep.equal(invalid ? [invalid] : []);
-      expect(field(el, 'current-password').value).to.equal('');
+      // The current password is emptied only when it was wrong.
+      expect(field(el, 'current-password').value).to.equal(code === 'invalid_credentials' ? '' : 'pw');
       expect(field(el, 'email').value).to.equal('ada@lovelace.org');
     });
   }
@@ -112,8 +113,8 @@ describe('auth-update-details', () => {
   it('shows the server reason of invalid_input, as text', async () => {
     const { el } = await mount({ restore: session(ada), accountError: { code: 'invalid_input', description: 'The name is too long.' } });
     await fillAndSubmit(el, { name: 'x'.repeat(300) });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('Some of the information is missing or not valid. The name is too long.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('Some of the information is missing or not valid. The name is too long.');
   });
 
   it('never overwrites what the user is typing', async () => {
@@ -181,8 +182,8 @@ describe('auth-update-details', () => {
     expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Nom', 'Adresse e-mail', 'Mot de passe actuel']);
     expect(el.querySelector('[part~="hint"]')!.textContent).to.equal('Nécessaire pour changer votre adresse e-mail.');
     await fillAndSubmit(el, { email: 'ada@lovelace.org' });
-    await waitUntil(() => !part(el, 'error')!.hidden);
-    expect(part(el, 'error')!.textContent).to.equal('Saisissez votre mot de passe actuel pour changer votre adresse e-mail.');
+    await waitUntil(() => errorText(el) !== '');
+    expect(errorText(el)).to.equal('Saisissez votre mot de passe actuel pour changer votre adresse e-mail.');
   });
 
   it('applies `fields`, including Streamlit-Authenticator names', async () => {

@@ -86,6 +86,30 @@ export function describeFields(el: Element) {
   }));
 }
 
+/**
+ * The texts an input's `aria-describedby` points at, in order (each id must name an element), and
+ * whether its `aria-errormessage` names the first of them.
+ */
+export function describedBy(input: HTMLInputElement): { texts: string[]; errormessage: boolean } {
+  const ids = (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+  const texts = ids.map((id) => {
+    const target = input.ownerDocument.getElementById(id);
+    if (!target) throw new Error(`aria-describedby of ${input.name} names a missing id ${id}`);
+    return target.textContent?.trim() ?? '';
+  });
+  return { texts, errormessage: !!ids[0] && input.getAttribute('aria-errormessage') === ids[0] };
+}
+
+/**
+ * The error message shown (role=alert): the form-level `part="error"` when shown, else the one next
+ * to a field (`part="field-error"`); '' for none.
+ */
+export function errorText(el: Element): string {
+  const alert = part(el, 'error');
+  if (alert && !alert.hidden) return alert.textContent ?? '';
+  return el.querySelector('[part~="field-error"]')?.textContent ?? '';
+}
+
 /** Text of a shadow part, trimmed; '' when absent. */
 export function partText(el: Element, name: string): string {
   return part(el, name)?.textContent?.trim() ?? '';

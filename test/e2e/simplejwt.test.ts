@@ -161,7 +161,8 @@ async function login(tab: Tab): Promise<SeenState> {
   await tab.page.locator('auth-login input[name="username"]').fill(ALICE.username);
   await tab.page.locator('auth-login input[name="password"]').fill(ALICE.password);
   await tab.page.locator('auth-login [part~="submit-button"]').click();
-  const shownError = tab.page.locator('auth-login [part="error"]:not([hidden])');
+  // An error of no field (form-level alert), or of the fields (wrong credentials, next to them).
+  const shownError = tab.page.locator('auth-login [part="error"]:not([hidden]), auth-login [part~="field-error"]');
   const failed = shownError.waitFor({ timeout: 20_000 }).then(
     async () => {
       throw new Error(`the login failed: "${await shownError.textContent()}" ${JSON.stringify(await stateOf(tab))}`);

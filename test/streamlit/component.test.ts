@@ -8,6 +8,7 @@ import { expect } from '@open-wc/testing';
 import {
   alice,
   DARK,
+  errorText,
   FakeStreamlit,
   fill,
   LIGHT,
@@ -207,8 +208,9 @@ describe('streamlit component: requests to Python', () => {
     ] as const) {
       const { host, login, value } = await loginSent({ lang });
       host.render({ reply: refused(value.id, 'invalid_credentials') });
-      await waitUntil(() => partText(login, 'error') === message, `the ${lang} message (is "${partText(login, 'error')}")`);
-      expect(login.shadowRoot!.querySelector('[part=error]')!.getAttribute('role')).to.equal('alert');
+      await waitUntil(() => errorText(login) === message, `the ${lang} message (is "${errorText(login)}")`);
+      // Wrong credentials are shown next to the fields, as an alert.
+      expect(login.querySelector('[part~="field-error"]')!.getAttribute('role')).to.equal('alert');
       expect(login.querySelector<HTMLInputElement>('input[name=username]')!.value).to.equal('alice');
       expect(login.querySelector<HTMLInputElement>('input[name=password]')!.value).to.equal('');
       const ack = await host.value(1);
@@ -226,7 +228,7 @@ describe('streamlit component: requests to Python', () => {
   it('shows rate limits and the reason Python gives for a weak password', async () => {
     const { host, login, value } = await loginSent();
     host.render({ reply: refused(value.id, 'rate_limited', { retry_after: 30 }) });
-    await waitUntil(() => partText(login, 'error') === 'Too many attempts. Please wait a moment and try again.', 'rate limit');
+    await waitUntil(() => errorText(login) === 'Too many attempts. Please wait a moment and try again.', 'rate limit');
     const reg = await FakeStreamlit.start({ args: { widget: 'register' } });
     const el = await untilStatus(reg, 'auth-register', 'anonymous');
     fill(el, { name: 'Bo', email: 'bo@example.com', username: 'bo', password: 'password password', 'password-repeat': 'password password' });
@@ -238,7 +240,7 @@ describe('streamlit component: requests to Python', () => {
       input: { name: 'Bo', email: 'bo@example.com', username: 'bo', password: 'password password' },
     });
     reg.render({ reply: refused(request.id, 'weak_password', { description: 'This password is too common.' }) });
-    await waitUntil(() => partText(el, 'error').endsWith('This password is too common.'), 'the reason');
+    await waitUntil(() => errorText(el).endsWith('This password is too common.'), 'the reason');
     expect((await reg.value(1)).op).to.equal('ack');
   });
 
@@ -248,7 +250,7 @@ describe('streamlit component: requests to Python', () => {
     await host.handled();
     await host.flush();
     expect(login.state.status).to.equal('pending');
-    expect(partText(login, 'error')).to.equal('');
+    expect(errorText(login)).to.equal('');
     expect(host.values).to.have.length(1);
     host.render({ reply: refused(value.id, 'invalid_credentials') });
     await untilStatus(host, 'auth-login', 'anonymous');
@@ -343,9 +345,9 @@ describe('streamlit component: requests to Python', () => {
     const host = await FakeStreamlit.start({ args: { widget: 'login', route } });
     const login = await untilStatus(host, 'auth-login', 'anonymous');
     fill(login, { username: 'alice', password: 'not it' });
-    await waitUntil(() => partText(login, 'error') === 'Invalid username or password.', 'the error');
+    await waitUntil(() => errorText(login) === 'Invalid username or password.', 'the error');
     fill(login, { username: 'flood', password: 'again' });
-    await waitUntil(() => partText(login, 'error') === 'Too many attempts. Please wait a moment and try again.', 'rate limited');
+    await waitUntil(() => errorText(login) === 'Too many attempts. Please wait a moment and try again.', 'rate limited');
     await host.flush();
     expect(host.values).to.deep.equal([]);
     expect((await (await fetch(`${route}/log`)).json()).map((r: { op: string }) => r.op)).to.deep.equal(['login', 'login']);
@@ -364,7 +366,7 @@ describe('streamlit component: who may talk to it', () => {
     sibling.remove();
     // The parent's answer still counts.
     host.render({ reply: refused(value.id, 'invalid_credentials') });
-    await waitUntil(() => partText(login, 'error') === 'Invalid username or password.', 'the real reply');
+    await waitUntil(() => errorText(login) === 'Invalid username or password.', 'the real reply');
   });
 
   it('a render from another origin (a sibling frame, or a parent on another origin) is ignored', async () => {
@@ -585,7 +587,7 @@ describe('streamlit component: theme and frame height', () => {
     fill(login, { username: 'alice', password: 'wrong' });
     const value = await host.value(0);
     host.render({ reply: refused(value.id, 'invalid_credentials') });
-    await waitUntil(() => partText(login, 'error') !== '', 'the error');
+    await waitUntil(() => errorText(login) !== '', 'the error');
     await waitUntil(() => host.heights.at(-1) === content(), 'the frame follows the error');
     expect(host.heights.at(-1)).to.be.above(host.heights[0]!);
     fits();

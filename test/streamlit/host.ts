@@ -291,6 +291,13 @@ export function partText(el: Element, name: string): string {
   return el.shadowRoot?.querySelector(`[part~="${name}"]`)?.textContent?.trim() ?? '';
 }
 
+/** The error message shown: the form-level `part="error"` when shown, else the one next to a field. */
+export function errorText(el: Element): string {
+  const alert = el.shadowRoot?.querySelector<HTMLElement>('[part~="error"]');
+  if (alert && !alert.hidden) return alert.textContent?.trim() ?? '';
+  return el.querySelector('[part~="field-error"]')?.textContent?.trim() ?? '';
+}
+
 export function ok(id: string, result: Record<string, unknown> = {}) {
   return { id, ok: true, result };
 }

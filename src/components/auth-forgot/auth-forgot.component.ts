@@ -31,7 +31,7 @@ import styles from './auth-forgot.styles.js';
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Forgot password" or "Forgot username").
- * @csspart error - The error message (role=alert); hidden when empty.
+ * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The confirmation (role=status); empty until the request was accepted.
  * @csspart placeholder - The empty box shown while the session is being restored.
  * @csspart form - (light DOM, select with `auth-forgot [part~="form"]`) the `<form>`.
@@ -39,6 +39,8 @@ import styles from './auth-forgot.styles.js';
  * @csspart input - (light DOM) the `<input>`.
  * @csspart login-input - (light DOM) the username-or-email input (`mode="password"`).
  * @csspart email-input - (light DOM) the email input (`mode="username"`).
+ * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
+ * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.

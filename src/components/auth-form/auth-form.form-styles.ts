@@ -42,6 +42,11 @@ const rules = `
     & [part~='input'][aria-invalid='true'] {
       border-color: var(--_danger);
     }
+    & [part~='field-error'] {
+      font-size: 0.875em;
+      color: var(--_danger);
+      overflow-wrap: anywhere;
+    }
     & [part~='input']:disabled {
       opacity: 0.7;
     }

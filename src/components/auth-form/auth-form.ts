@@ -23,8 +23,16 @@ export interface FieldSpec {
   readonly verbatim?: boolean;
   /** The new password: the policy hint and the live strength indicator. */
   readonly strength?: boolean;
-  /** Error codes that mark this field `aria-invalid` (the last such field gets the focus). */
+  /**
+   * Error codes that mark this field `aria-invalid` and describe it with the message (shown after the
+   * last such field, which gets the focus).
+   */
   readonly errors?: readonly string[];
+  /**
+   * A password field: the error codes that empty it (it was the problem). Default its `errors`;
+   * any other failure keeps what was typed.
+   */
+  readonly clearOn?: readonly string[];
 }
 
 /** What a form shows in `part="error"`: an AuthError, or a check made before sending. */
@@ -81,8 +89,9 @@ function passwordLength(value: string): number {
  * when it is shown (`visible()`). The base reads the values from the form (FormData) at submit time,
  * cancels the request when the element leaves the page, disables the form while busy, shows errors
  * (translated by code; for `weak_password` and `invalid_input` also the server's description, as
- * text) and the success message, dispatches `auth-error`, and clears password fields after every
- * attempt.
+ * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
+ * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
+ * success, but after a failure only those that were the problem (`clearOn`).
  */
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
@@ -223,15 +232,23 @@ export abstract class AuthForm extends AuthElement {
     this.setStatusState(this.auth.state.status);
   }
 
-  protected override render() {
+  /** The current error's message ('' for none), and the fields it concerns (none: the form-level alert). */
+  #errorFor(specs: FieldSpec[]): { message: string; fields: FieldSpec[] } {
     const error = this.currentError();
+    if (!error) return { message: '', fields: [] };
     // On the account forms, wrong credentials can only mean the current password.
-    const code = error?.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error?.code;
-    let message = code ? this.localize.errorMessage(code) : '';
+    let message = this.localize.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
     // The policy and field checks say which rule failed: show it too (as text, like all strings).
-    if (error?.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
+    if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
       message += ` ${error.description}`;
     }
+    return { message, fields: specs.filter((spec) => spec.errors?.includes(error.code)) };
+  }
+
+  protected override render() {
+    const error = this.#errorFor(this.inputs());
+    // An error of some field is shown next to it (see #formTemplate); the others here.
+    const message = error.fields.length ? '' : error.message;
     return html`
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
         ${this.visible(this.auth.state.status) && this.localize.ready()
@@ -269,13 +286,16 @@ export abstract class AuthForm extends AuthElement {
 
   #formTemplate(specs: FieldSpec[]) {
     const busy = this.isBusy();
-    const code = this.currentError()?.code ?? '';
+    const error = this.#errorFor(specs);
+    const errorId = `${this.#id}-error`;
     const t = (key: TranslationKey, values?: Record<string, string>) => this.localize.term(key, values);
     const min = String(this.minLength);
     return html`${specs.map((spec) => {
         const id = `${this.#id}-${spec.name}`;
         const fresh = spec.autocomplete === 'new-password';
         const hint = spec.strength ? t('passwordHint', { min }) : spec.hint ? t(spec.hint) : '';
+        const invalid = error.fields.includes(spec);
+        const described = [invalid && errorId, hint && `${id}-hint`].filter(Boolean).join(' ');
         const length = this.#lengths[spec.name] ?? 0;
         let strength = '';
         if (length) {
@@ -297,10 +317,12 @@ export abstract class AuthForm extends AuthElement {
             minlength=${fresh ? min : nothing}
             maxlength=${fresh ? MAX_LENGTH : nothing}
             ?required=${spec.required !== false}
-            aria-describedby=${hint ? `${id}-hint` : nothing}
-            aria-invalid=${spec.errors?.includes(code) ? 'true' : nothing}
+            aria-describedby=${described || nothing}
+            aria-invalid=${invalid ? 'true' : nothing}
+            aria-errormessage=${invalid ? errorId : nothing}
             ?disabled=${busy}
           />
+          ${spec === error.fields.at(-1) ? html`<div part="field-error" id=${errorId} role="alert">${error.message}</div>` : nothing}
           ${hint ? html`<div part="hint" id="${id}-hint">${hint}</div>` : nothing}
           ${spec.strength ? html`<div part="strength" aria-live="polite">${strength || nothing}</div>` : nothing}
         `;
@@ -351,19 +373,28 @@ export abstract class AuthForm extends AuthElement {
     }
   }
 
-  /** Show and dispatch an error, clear the passwords, and focus the (last) field it concerns. */
+  /** Show and dispatch an error, clear the passwords at fault, and focus the (last) field it concerns. */
   async #fail(shown: FormError, dispatched: unknown): Promise<void> {
     this.operationError = shown;
     this.dispatchAuthError(dispatched, this.operation);
-    this.#clearPasswords();
+    this.#clearPasswords(shown.code);
     await this.updateComplete;
     const invalid = [...(this.#form?.querySelectorAll<HTMLInputElement>('[aria-invalid="true"]') ?? [])].pop();
     if (invalid && this.isConnected) invalid.focus();
   }
 
-  #clearPasswords(): void {
-    for (const input of this.#form?.querySelectorAll<HTMLInputElement>('input[type="password"]') ?? []) input.value = '';
-    for (const name of Object.keys(this.#lengths)) this.#lengths[name] = 0;
+  /**
+   * Empty the password fields and their strength readings: all of them, or after the error `code`
+   * only those it concerns (`clearOn`, else `errors`).
+   */
+  #clearPasswords(code?: string): void {
+    const specs = new Map(this.inputs().map((spec) => [spec.name, spec]));
+    for (const input of this.#form?.querySelectorAll<HTMLInputElement>('input[type="password"]') ?? []) {
+      const spec = specs.get(input.name);
+      if (code !== undefined && spec && !(spec.clearOn ?? spec.errors ?? []).includes(code)) continue;
+      input.value = '';
+      if (input.name in this.#lengths) this.#lengths[input.name] = 0;
+    }
     this.requestUpdate();
   }
 }

@@ -21,8 +21,18 @@ export const currentPassword: FieldSpec = {
   errors: ['invalid_credentials', 'password_required_for_email'],
 };
 
-/** A new password (with the policy hint and the strength indicator) and its repetition. */
+/**
+ * A new password (with the policy hint and the strength indicator) and its repetition. A refused
+ * password empties both; a mismatch empties only the repetition.
+ */
 export const newPassword = (label: 'password' | 'newPassword'): FieldSpec[] => [
   { name: 'password', label, autocomplete: 'new-password', type: 'password', strength: true, errors: ['weak_password'] },
-  { name: 'password-repeat', label: 'passwordRepeat', autocomplete: 'new-password', type: 'password', errors: ['password_mismatch'] },
+  {
+    name: 'password-repeat',
+    label: 'passwordRepeat',
+    autocomplete: 'new-password',
+    type: 'password',
+    errors: ['password_mismatch'],
+    clearOn: ['password_mismatch', 'weak_password'],
+  },
 ];

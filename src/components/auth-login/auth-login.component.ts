@@ -32,7 +32,7 @@ const CREDENTIALS = ['invalid_credentials'];
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Login").
- * @csspart error - The error message (role=alert); hidden when empty.
+ * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - A status message (role=status); always empty on this element.
  * @csspart placeholder - The empty box shown while the session is being restored.
  * @csspart form - (light DOM, select with `auth-login [part~="form"]`) the `<form>`.
@@ -40,6 +40,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * @csspart input - (light DOM) each `<input>`.
  * @csspart username-input - (light DOM) the username input.
  * @csspart password-input - (light DOM) the password input.
+ * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
+ * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssproperty --auth-login-color - Text colour. Default `--auth-form-color`, else `--auth-color-text`.

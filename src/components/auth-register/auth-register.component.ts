@@ -45,7 +45,7 @@ const PARAM = 'verify_token';
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Register").
- * @csspart error - The error message (role=alert); hidden when empty.
+ * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the account is created.
  * @csspart placeholder - The empty box shown while the session is being restored.
  * @csspart form - (light DOM, select with `auth-register [part~="form"]`) the `<form>`.
@@ -59,6 +59,8 @@ const PARAM = 'verify_token';
  * @csspart verify-code-input - (light DOM) the code from the registration mail (after it was sent).
  * @csspart hint - (light DOM) the password policy hint.
  * @csspart strength - (light DOM) the live strength indicator (aria-live=polite).
+ * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
+ * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.

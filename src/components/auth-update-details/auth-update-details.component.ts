@@ -25,7 +25,7 @@ import styles from './auth-update-details.styles.js';
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Update details").
- * @csspart error - The error message (role=alert); hidden when empty.
+ * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the details were saved.
  * @csspart placeholder - The empty box shown while the session is being restored.
  * @csspart form - (light DOM, select with `auth-update-details [part~="form"]`) the `<form>`.
@@ -35,6 +35,8 @@ import styles from './auth-update-details.styles.js';
  * @csspart email-input - (light DOM) the email input.
  * @csspart current-password-input - (light DOM) the current password input.
  * @csspart hint - (light DOM) the hint under the current password.
+ * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
+ * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
