@@ -1,10 +1,13 @@
 /**
- * The script-tag bundle's account forms, defined on first use: each loads (a small chunk next to the
- * bundle) when its tag first appears in the document, so a page with only a login form never
- * downloads them. Tags inside other components' shadow roots are not seen: call
+ * The script-tag bundle's other elements (logout, status and the account forms), defined on first
+ * use: each loads (a small chunk next to the bundle) when its tag first appears in the document, so
+ * a page with only a login form never downloads them. A tag already in the page starts loading when
+ * the bundle runs, alongside the session restore, so it is ready as soon as there is a state to show. Tags inside other components' shadow roots are not seen: call
  * `defineAccountElements()` for those.
  */
 const loaders: Record<string, () => Promise<unknown>> = {
+  'auth-logout': () => import('./auth-logout/auth-logout.js'),
+  'auth-status': () => import('./auth-status/auth-status.js'),
   'auth-register': () => import('./auth-register/auth-register.js'),
   'auth-reset-password': () => import('./auth-reset-password/auth-reset-password.js'),
   'auth-forgot': () => import('./auth-forgot/auth-forgot.js'),
@@ -24,7 +27,7 @@ function load(tag: string): Promise<unknown> {
   return promise;
 }
 
-/** Load and define every account form now (e.g. before using them inside a shadow root). */
+/** Load and define every on-demand element now (e.g. before using them inside a shadow root). */
 export async function defineAccountElements(): Promise<void> {
   await Promise.all(Object.keys(loaders).map(load));
 }
