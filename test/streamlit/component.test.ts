@@ -551,6 +551,35 @@ describe('streamlit component: theme and frame height', () => {
     expect(rgb(button, 'color')).to.equal('rgb(14, 17, 23)');
   });
 
+  it('a field error is red and reads at 4.5:1 or more on the card, in the light and the dark theme', async () => {
+    // Relative luminance and contrast (WCAG 2) of two computed rgb() colours.
+    const luminance = (color: string) => {
+      const [r, g, b] = color.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => {
+        const c = Number(v) / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      }) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a: string, b: string) => {
+      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    for (const theme of [LIGHT, DARK]) {
+      const host = await FakeStreamlit.start({ args: { widget: 'login' }, theme });
+      const login = await untilStatus(host, 'auth-login', 'anonymous');
+      fill(login, { username: 'alice', password: 'wrong' });
+      const value = await host.value(0);
+      host.render({ reply: refused(value.id, 'invalid_credentials') });
+      await waitUntil(() => login.querySelector('[part~=field-error]') !== null, 'the field error');
+      const text = rgb(login.querySelector('[part~=field-error]')!, 'color');
+      const card = rgb(login.shadowRoot!.querySelector('[part=base]')!, 'background-color');
+      expect(contrast(text, card), `${theme.base}: ${text} on ${card}`).to.be.at.least(4.5);
+      // Red like Streamlit's invalid border, not st.error's near-white text (which sits on a red box).
+      const [r, g, b] = text.match(/\d+/g)!.map(Number) as [number, number, number];
+      expect(r - Math.max(g, b), `${theme.base}: ${text} is red`).to.be.at.least(60);
+    }
+  });
+
   it("takes the app page's @font-face rules for Streamlit's font (URLs made absolute), and only those", async () => {
     const style = document.createElement('style');
     style.textContent = `
