@@ -53,15 +53,19 @@ interface ClientConfig {
  *
  * @slot - The page content that uses the client (auth-login, auth-status, auth-guard, …).
  *
- * @event auth-state-change - {AuthStateChangeEvent} On every change of the state; `detail.state`.
- * @event auth-login - {AuthLoginEvent} When the status becomes `authenticated`; `detail.user`.
- * @event auth-logout - {AuthLogoutEvent} When the status goes from `authenticated` to `anonymous`.
- * @event auth-error - {AuthErrorEvent} Configuration errors (`configure`) and session-level errors
+ * @fires {AuthStateChangeEvent} auth-state-change - On every change of the state; `detail.state`.
+ * @fires {AuthLoginEvent} auth-login - When the status becomes `authenticated`; `detail.user`.
+ * @fires {AuthLogoutEvent} auth-logout - When the status goes from `authenticated` to `anonymous`.
+ * @fires {AuthErrorEvent} auth-error - Configuration errors (`configure`) and session-level errors
  *   such as `session_expired` (`session`); `detail` is `{code, message, operation}`.
  *
  * @csspart error - The configuration error message (role=alert).
  *
  * @cssproperty --auth-color-danger - Colour of the configuration error.
+ * @cssproperty --auth-font
+ * @cssproperty --auth-color-surface
+ * @cssproperty --auth-radius
+ * @cssproperty --auth-spacing
  * @cssproperty --auth-color-scheme - Set on the host by `theme` (`light`, `dark`, `light dark`); the
  *   elements inside take it as their `color-scheme`.
  *
