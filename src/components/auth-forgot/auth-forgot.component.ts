@@ -2,6 +2,8 @@ import type { PropertyDeclarations } from 'lit';
 import type { AuthClient } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email } from '../auth-form/fields.js';
+import { AuthResetRequestedEvent } from '../events/auth-reset-requested.js';
+import { AuthUsernameRequestedEvent } from '../events/auth-username-requested.js';
 import styles from './auth-forgot.styles.js';
 
 /**
@@ -31,6 +33,10 @@ import styles from './auth-forgot.styles.js';
  * @slot footer - Content under the form, e.g. a link back to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
+ * @fires {AuthResetRequestedEvent} auth-reset-requested - `mode="password"`: the server accepted the request (whether or
+ *   not an account matches); `detail` is `{login}`, as typed.
+ * @fires {AuthUsernameRequestedEvent} auth-username-requested - `mode="username"`: the server accepted the request
+ *   (whether or not an account matches); `detail` is `{email}`, as typed.
  * @fires {AuthErrorEvent} auth-error - The request failed; `detail` is
  *   `{code, message, operation: 'forgot-password' | 'forgot-username'}` (e.g. `rate_limited`,
  *   `invalid_input`, `network_error`).
@@ -92,9 +98,13 @@ export class AuthForgot extends AuthForm {
       : [{ name: 'login', label: 'usernameOrEmail', autocomplete: 'username', verbatim: true }];
   }
 
-  protected send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<unknown> {
-    return this.#username()
-      ? client.requestUsernameReminder({ email: value('email') }, { signal })
-      : client.requestPasswordReset({ login: value('login') }, { signal });
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
+    const [email, login] = [value('email'), value('login')];
+    if (this.#username()) {
+      await client.requestUsernameReminder({ email }, { signal });
+      return new AuthUsernameRequestedEvent(email);
+    }
+    await client.requestPasswordReset({ login }, { signal });
+    return new AuthResetRequestedEvent(login);
   }
 }

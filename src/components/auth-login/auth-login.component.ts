@@ -34,6 +34,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * @slot footer - Content under the form, e.g. links to register or reset a password.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
+ * @fires {AuthLoginEvent} auth-login - Signed in with this form; `detail` is `{user}`. Dispatched from this element
+ *   by the provider (it bubbles through the provider as for any login).
  * @fires {AuthErrorEvent} auth-error - A login failed; `detail` is `{code, message, operation: 'login'}`.
  *
  * @csspart base - The card around everything.

@@ -2,6 +2,7 @@ import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'l
 import { AuthError, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
+import { actingFor } from '../events/origin.js';
 import styles from './auth-logout.styles.js';
 
 /**
@@ -13,6 +14,8 @@ import styles from './auth-logout.styles.js';
  *
  * @summary Logout button.
  *
+ * @fires {AuthLogoutEvent} auth-logout - Signed out with this button; `detail` is `{}`. Also when the server could not
+ *   be told (`logout_incomplete`): the user is signed out here all the same.
  * @fires {AuthErrorEvent} auth-error - A logout failed; `detail` is `{code, message, operation: 'logout'}`.
  *
  * @csspart base - Wrapper of the button and the error.
@@ -125,7 +128,7 @@ export class AuthLogout extends AuthElement {
     this.operationError = null;
     this.busy = true;
     try {
-      await client.logout({ signal: abort.signal });
+      await actingFor(client, this, () => client.logout({ signal: abort.signal }));
     } catch (err) {
       if (abort.signal.aborted) return;
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });

@@ -3,6 +3,7 @@ import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email, name, newPassword } from '../auth-form/fields.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
+import { AuthVerificationSentEvent } from '../events/auth-verification-sent.js';
 import styles from './auth-register.styles.js';
 
 /** The query parameter of the link in the registration mail. */
@@ -44,6 +45,8 @@ const PARAM = 'verify_token';
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
  * @fires {AuthRegisteredEvent} auth-registered - The account was created; `detail` is `{username}`.
+ * @fires {AuthVerificationSentEvent} auth-verification-sent - The server mailed a link and a code to prove the address
+ *   (the account exists once the code is given); `detail` is `{username}`.
  * @fires {AuthErrorEvent} auth-error - Registration failed; `detail` is `{code, message, operation: 'register' |
  *   'verify-registration'}` (codes include `registration_not_allowed`, `username_taken`, `email_taken`,
  *   `weak_password`, `invalid_input`, `verification_token_invalid`, and `password_mismatch` found
@@ -159,7 +162,7 @@ export class AuthRegister extends AuthForm {
     }
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     let username: string | null = value('username');
     if (this.#verifying()) {
       ({ username } = await client.verifyRegistration({ token: this.token || value('verify-code').trim() }, { signal }).catch((err: AuthError) => {
@@ -173,8 +176,8 @@ export class AuthRegister extends AuthForm {
       this.#username = username;
       this.#focusCode = true;
       this.token = '';
-      return;
+      return new AuthVerificationSentEvent(username);
     }
-    this.dispatchEvent(new AuthRegisteredEvent(username));
+    return new AuthRegisteredEvent(username);
   }
 }

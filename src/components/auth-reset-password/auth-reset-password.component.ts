@@ -2,6 +2,8 @@ import type { PropertyDeclarations } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { currentPassword, newPassword } from '../auth-form/fields.js';
+import { AuthPasswordChangedEvent } from '../events/auth-password-changed.js';
+import { AuthPasswordResetEvent } from '../events/auth-password-reset.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
@@ -39,6 +41,8 @@ const PARAM = 'reset_token';
  * @slot footer - Content under the form, e.g. a link to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
+ * @fires {AuthPasswordChangedEvent} auth-password-changed - The password was changed (signed in); `detail` is `{user}`.
+ * @fires {AuthPasswordResetEvent} auth-password-reset - The password was reset with a token or code; `detail` is `{}`.
  * @fires {AuthErrorEvent} auth-error - The change or reset failed; `detail` is
  *   `{code, message, operation: 'change-password' | 'reset-password'}` (codes include
  *   `invalid_credentials` for a wrong current password, `reset_token_invalid`, `weak_password`,
@@ -124,15 +128,17 @@ export class AuthResetPassword extends AuthForm {
     return [code, ...fields];
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     const password = value('password');
     if (this.#changing()) {
+      const { user } = client.state; // signed in: change mode
       await client.changePassword({ currentPassword: value('current-password'), newPassword: password }, { signal });
-      return;
+      return new AuthPasswordChangedEvent(user!);
     }
     try {
       await client.resetPassword({ token: this.token || value('reset-code').trim(), password }, { signal });
       this.token = undefined; // used up
+      return new AuthPasswordResetEvent();
     } catch (err) {
       if (err instanceof AuthError && err.code === 'reset_token_invalid') this.token = undefined;
       throw err;

@@ -2,6 +2,7 @@ import type { PropertyValues } from 'lit';
 import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { currentPassword, email, name } from '../auth-form/fields.js';
+import { AuthDetailsUpdatedEvent } from '../events/auth-details-updated.js';
 import styles from './auth-update-details.styles.js';
 
 /**
@@ -25,6 +26,8 @@ import styles from './auth-update-details.styles.js';
  * @slot footer - Content under the form.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
+ * @fires {AuthDetailsUpdatedEvent} auth-details-updated - The server saved the details; `detail` is `{user}`, the updated
+ *   user.
  * @fires {AuthErrorEvent} auth-error - The update failed; `detail` is `{code, message, operation: 'update-details'}`
  *   (codes include `invalid_credentials` for a wrong current password, `email_taken`,
  *   `invalid_input`, `session_expired`, and `password_required_for_email` found before sending).
@@ -79,14 +82,15 @@ export class AuthUpdateDetails extends AuthForm {
     return this.#emailChanged(value) && !value('current-password') ? 'password_required_for_email' : null;
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     const input: { name: string; email?: string; currentPassword?: string } = { name: value('name') };
     if (this.#emailChanged(value)) {
       input.email = value('email');
       input.currentPassword = value('current-password');
     }
-    await client.updateDetails(input, { signal });
+    const { user } = await client.updateDetails(input, { signal });
     this.#filledFor = ''; // fill again from the updated session
+    return new AuthDetailsUpdatedEvent(user!);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
