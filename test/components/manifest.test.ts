@@ -18,7 +18,7 @@ interface Named {
 }
 interface Declaration {
   tagName?: string;
-  attributes?: Named[];
+  attributes?: Array<Named & { type?: { text: string } }>;
   events?: Array<Named & { type?: { text: string } }>;
   cssParts?: Named[];
   cssProperties?: Named[];
@@ -71,7 +71,7 @@ function cssRead(tag: string): Set<string> {
 }
 
 /** Every state of every element, successes and failures. */
-async function scenarios(): Promise<void> {
+async function scenarios(declarations: Declaration[]): Promise<void> {
   const NEW = 'a much longer new passphrase';
   const form = async (tag: string, options: FakeBackendOptions, attrs: string, values: Record<string, string> | null, until?: (el: El) => boolean) => {
     const { el } = await mountForm<El>(tag, options, attrs);
@@ -138,6 +138,20 @@ async function scenarios(): Promise<void> {
   await form('auth-update-details', { restore: session(ada), accountError: 'server_error' }, '', details, shown('error'));
   await form('auth-update-details', { restore: session(ada) }, '', { ...details, email: 'x@example.com' }, shown('field-error'));
   await form('auth-update-details', { restore: session(ada), accountDelay: 'never' }, '', details);
+  // Every attribute the manifest lists set (links such as a footer's `…-href`, levels, flags), signed
+  // out and signed in, so what only such an attribute renders is seen too.
+  for (const d of declarations) {
+    if (!d.tagName || d.tagName === 'auth-provider') continue;
+    const attrs = (d.attributes ?? [])
+      .filter((a) => !['fields', 'token', 'mode', 'role', 'roles', 'permissions'].includes(a.name))
+      .map((a) => {
+        const kind = a.type?.text ?? '';
+        return kind.includes('boolean') ? a.name : `${a.name}="${kind.includes('number') ? '3' : `#${a.name}`}"`;
+      })
+      .join(' ');
+    for (const restore of [null, session(ada)]) await look((await mountForm<El>(d.tagName, { restore }, attrs)).el);
+  }
+  await form('auth-reset-password', {}, 'token="t"', { password: NEW, 'password-repeat': NEW }, shown('success'));
   // Status: signed out, signing in, signed in with an organization and roles.
   {
     const { el, client } = await mountForm<El>('auth-status', { loginDelay: 'never', user: ada, org: { id: 'o', name: 'Org', role: 'owner', permissions: [] } });
@@ -200,7 +214,7 @@ describe('custom-elements.json', () => {
       return dispatch.call(this, event);
     };
     try {
-      await scenarios();
+      await scenarios(elements);
     } finally {
       EventTarget.prototype.dispatchEvent = dispatch;
     }
