@@ -1,6 +1,9 @@
 import { eventInit } from './init.js';
 
-/** Dispatched by `<auth-forgot mode="password">` when the server accepted the request (whether or not an account matches); `detail.login` is what was typed. */
+/**
+ * Dispatched by `<auth-forgot mode="password">` when the server accepted the request (whether or not
+ * an account matches); `detail.login` is what was typed.
+ */
 export class AuthResetRequestedEvent extends CustomEvent<{ readonly login: string }> {
   static readonly eventName = 'auth-reset-requested';
   constructor(login: string) {

@@ -13,7 +13,10 @@ export function actingFor<T>(client: AuthClient, element: Element, run: () => Pr
   return run().finally(() => acting.delete(client));
 }
 
-/** Where the provider dispatches a session event of `client`: the acting element if any, else `fallback`. */
+/**
+ * Where the provider dispatches a session event of `client`: the acting element if any, else
+ * `fallback`.
+ */
 export function eventTarget(client: AuthClient, fallback: Element): Element {
   const element = acting.get(client);
   return element?.isConnected ? element : fallback;
