@@ -2,7 +2,21 @@
 const provider = document.getElementById('auth');
 const log = document.getElementById('events');
 
-for (const type of ['auth-state-change', 'auth-login', 'auth-logout', 'auth-error']) {
+// Every kit event; each comes from the element the user acted on (or the provider) and bubbles here.
+const EVENTS = [
+  'auth-state-change',
+  'auth-login',
+  'auth-logout',
+  'auth-error',
+  'auth-registered',
+  'auth-verification-sent',
+  'auth-password-changed',
+  'auth-password-reset',
+  'auth-reset-requested',
+  'auth-username-requested',
+  'auth-details-updated',
+];
+for (const type of EVENTS) {
   provider.addEventListener(type, (event) => {
     const item = document.createElement('li');
     const detail = event.detail ?? {};
@@ -11,10 +25,10 @@ for (const type of ['auth-state-change', 'auth-login', 'auth-logout', 'auth-erro
         ? `status=${detail.state?.status}${detail.state?.user ? ` user=${detail.state.user.username ?? detail.state.user.id}` : ''}`
         : type === 'auth-error'
           ? `${detail.code}: ${detail.message}`
-          : type === 'auth-login'
-            ? `user=${detail.user?.username ?? ''}`
-            : '';
-    item.textContent = `${new Date().toLocaleTimeString()}  ${type}  ${summary}`;
+          : Object.entries(detail)
+              .map(([key, value]) => `${key}=${value?.username ?? value}`)
+              .join(' ');
+    item.textContent = `${new Date().toLocaleTimeString()}  ${type} from <${event.target.localName}>  ${summary}`;
     log.prepend(item);
     while (log.children.length > 12) log.lastElementChild.remove();
   });

@@ -16,3 +16,10 @@ export { AuthRegister } from './auth-register/auth-register.component.js';
 export { AuthResetPassword } from './auth-reset-password/auth-reset-password.component.js';
 export { AuthForgot } from './auth-forgot/auth-forgot.component.js';
 export { AuthUpdateDetails } from './auth-update-details/auth-update-details.component.js';
+// The success events of the account forms (the login, logout and registration ones come from base.js).
+export { AuthVerificationSentEvent } from './events/auth-verification-sent.js';
+export { AuthPasswordChangedEvent } from './events/auth-password-changed.js';
+export { AuthPasswordResetEvent } from './events/auth-password-reset.js';
+export { AuthResetRequestedEvent } from './events/auth-reset-requested.js';
+export { AuthUsernameRequestedEvent } from './events/auth-username-requested.js';
+export { AuthDetailsUpdatedEvent } from './events/auth-details-updated.js';

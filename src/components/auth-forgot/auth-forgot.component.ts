@@ -2,6 +2,8 @@ import type { PropertyDeclarations } from 'lit';
 import type { AuthClient } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email } from '../auth-form/fields.js';
+import { AuthResetRequestedEvent } from '../events/auth-reset-requested.js';
+import { AuthUsernameRequestedEvent } from '../events/auth-username-requested.js';
 import styles from './auth-forgot.styles.js';
 
 /**
@@ -20,12 +22,22 @@ import styles from './auth-forgot.styles.js';
  * time. Shown only while nobody is signed in; a placeholder keeps the place while the session is being
  * restored.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
+ * CSS properties: its own `--auth-<element>-*`, else `--auth-form-*` (every form element), else the kit
+ * tokens; custom-elements.json lists them all.
+ *
  * @summary Forgot password / forgot username form.
  *
  * @slot footer - Content under the form, e.g. a link back to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
- * @event auth-error - {AuthErrorEvent} The request failed; `detail` is
+ * @fires {AuthResetRequestedEvent} auth-reset-requested - `mode="password"`: the server accepted the request (whether or
+ *   not an account matches); `detail` is `{login}`, as typed.
+ * @fires {AuthUsernameRequestedEvent} auth-username-requested - `mode="username"`: the server accepted the request
+ *   (whether or not an account matches); `detail` is `{email}`, as typed.
+ * @fires {AuthErrorEvent} auth-error - The request failed; `detail` is
  *   `{code, message, operation: 'forgot-password' | 'forgot-username'}` (e.g. `rate_limited`,
  *   `invalid_input`, `network_error`).
  *
@@ -39,24 +51,7 @@ import styles from './auth-forgot.styles.js';
  * @csspart input - (light DOM) the `<input>`.
  * @csspart login-input - (light DOM) the username-or-email input (`mode="password"`).
  * @csspart email-input - (light DOM) the email input (`mode="username"`).
- * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
- * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
- *
- * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
- * @cssproperty --auth-form-muted - Secondary text. Default `--auth-color-muted`.
- * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
- * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
- * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
- * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
- * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
- * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
- * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
- * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
- * @cssproperty --auth-forgot-color - Each `--auth-form-*` property also exists as `--auth-forgot-*`
- *   (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
  *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
@@ -69,7 +64,6 @@ import styles from './auth-forgot.styles.js';
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Lost your password?","Submit":"Send me a link"}`
  *   (`title`, `submit`, `success` of the current mode, `usernameOrEmail`, `email`,
  *   `forgotPassword.title`, `forgotUsername.title`, `error.*`, …).
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthForgot extends AuthForm {
   static override styles = styles;
@@ -104,9 +98,13 @@ export class AuthForgot extends AuthForm {
       : [{ name: 'login', label: 'usernameOrEmail', autocomplete: 'username', verbatim: true }];
   }
 
-  protected send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<unknown> {
-    return this.#username()
-      ? client.requestUsernameReminder({ email: value('email') }, { signal })
-      : client.requestPasswordReset({ login: value('login') }, { signal });
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
+    const [email, login] = [value('email'), value('login')];
+    if (this.#username()) {
+      await client.requestUsernameReminder({ email }, { signal });
+      return new AuthUsernameRequestedEvent(email);
+    }
+    await client.requestPasswordReset({ login }, { signal });
+    return new AuthResetRequestedEvent(login);
   }
 }

@@ -3,6 +3,7 @@ import { AuthError, type AuthClient, type AuthState, type AuthStateStatus } from
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
 import type { AuthOperation } from '../events/auth-error.js';
+import { actingFor } from '../events/origin.js';
 import type { TranslationKey } from '../localize.js';
 import en from '../translations/en.js';
 import { adoptFormStyles } from './auth-form.form-styles.js';
@@ -180,7 +181,11 @@ export abstract class AuthForm extends AuthElement {
   /** The fields, in order. */
   protected abstract inputs(): FieldSpec[];
 
-  /** Perform the operation with the submitted values. Resolves when the server accepted it. */
+  /**
+   * Perform the operation with the submitted values. Resolves when the server accepted it, with the
+   * success event to dispatch from this element once the success shows (`auth-password-changed`, …),
+   * if any. A session it starts dispatches `auth-login` from this element too (see events/origin.ts).
+   */
   protected abstract send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<unknown>;
 
   /** Whether the form is shown in this status (otherwise a placeholder, or nothing). */
@@ -356,12 +361,13 @@ export abstract class AuthForm extends AuthElement {
     this.#abort = abort;
     this.busy = true;
     try {
-      await this.send(client, value, abort.signal);
+      const done = await actingFor(client, this, () => this.send(client, value, abort.signal));
       this.#clearPasswords();
       if (this.scope) {
         form.reset();
         this.success = this.text('success');
       }
+      if (done instanceof Event) this.dispatchEvent(done);
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });

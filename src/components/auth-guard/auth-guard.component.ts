@@ -40,6 +40,7 @@ function list(value: string | undefined | null): string[] {
  * @attr roles - Comma-separated roles; the user needs any one of them. (Not `role`: that attribute
  *   is the element's ARIA role, and `role="admin"` is an invalid one. A `role` attribute is still
  *   honoured as a requirement, with a console warning, so a page that uses it fails closed.)
+ * @attr role - Deprecated: read as `roles`, with a console warning (see `roles`).
  * @attr permissions - Comma-separated permissions; the user needs any one of them.
  */
 export class AuthGuard extends AuthElement {

@@ -23,12 +23,20 @@ const CREDENTIALS = ['invalid_credentials'];
  * (status `unknown`, e.g. right after a reload) the form is not shown, so it never flashes; an empty
  * placeholder keeps the layout. When a user is signed in the element shows nothing.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
+ * CSS properties: its own `--auth-<element>-*`, else `--auth-form-*` (every form element), else the kit
+ * tokens; custom-elements.json lists them all.
+ *
  * @summary Login form (username and password) that password managers can fill.
  *
  * @slot footer - Content under the form, e.g. links to register or reset a password.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
- * @event auth-error - {AuthErrorEvent} A login failed; `detail` is `{code, message, operation: 'login'}`.
+ * @fires {AuthLoginEvent} auth-login - Signed in with this form; `detail` is `{user}`. Dispatched from this element
+ *   by the provider (it bubbles through the provider as for any login).
+ * @fires {AuthErrorEvent} auth-error - A login failed; `detail` is `{code, message, operation: 'login'}`.
  *
  * @csspart base - The card around everything.
  * @csspart header - The title ("Login").
@@ -44,19 +52,6 @@ const CREDENTIALS = ['invalid_credentials'];
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
- * @cssproperty --auth-login-color - Text colour. Default `--auth-form-color`, else `--auth-color-text`.
- * @cssproperty --auth-login-muted - Secondary text. Default `--auth-form-muted`, else `--auth-color-muted`.
- * @cssproperty --auth-login-background - Card and input background. Default `--auth-form-background`, else `--auth-color-surface`.
- * @cssproperty --auth-login-border - Card and input border colour. Default `--auth-form-border`, else `--auth-color-border`.
- * @cssproperty --auth-login-accent - Submit button background. Default `--auth-form-accent`, else `--auth-color-accent`.
- * @cssproperty --auth-login-on-accent - Submit button text. Default `--auth-form-on-accent`, else `--auth-color-on-accent`.
- * @cssproperty --auth-login-danger - Error colour. Default `--auth-form-danger`, else `--auth-color-danger`.
- * @cssproperty --auth-login-radius - Corner radius. Default `--auth-form-radius`, else `--auth-radius`.
- * @cssproperty --auth-login-spacing - Padding and gaps. Default `--auth-form-spacing`, else `--auth-spacing`.
- * @cssproperty --auth-login-focus-ring - Focus outline. Default `--auth-form-focus-ring`, else `--auth-focus-ring`.
- * @cssproperty --auth-login-max-width - Maximum width of the card. Default `--auth-form-max-width`, else `26rem`.
- * @cssproperty --auth-login-placeholder-height - Height kept while restoring. Default `--auth-form-placeholder-height`, else `15rem`.
- *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
  * @cssstate pending - A login is in progress.
@@ -65,7 +60,6 @@ const CREDENTIALS = ['invalid_credentials'];
  *
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign in","Login":"Go"}`.
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthLogin extends AuthForm {
   static override styles = styles;

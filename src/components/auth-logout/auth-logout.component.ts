@@ -2,15 +2,21 @@ import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'l
 import { AuthError, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
+import { actingFor } from '../events/origin.js';
 import styles from './auth-logout.styles.js';
 
 /**
  * A logout button. It is shown only while a user is signed in, and stays to show the error when a
  * logout fails (e.g. `logout_incomplete`: signed out here, but the server could not be told).
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
  * @summary Logout button.
  *
- * @event auth-error - {AuthErrorEvent} A logout failed; `detail` is `{code, message, operation: 'logout'}`.
+ * @fires {AuthLogoutEvent} auth-logout - Signed out with this button; `detail` is `{}`. Also when the server could not
+ *   be told (`logout_incomplete`): the user is signed out here all the same.
+ * @fires {AuthErrorEvent} auth-error - A logout failed; `detail` is `{code, message, operation: 'logout'}`.
  *
  * @csspart base - Wrapper of the button and the error.
  * @csspart button - The `<button>`.
@@ -23,6 +29,16 @@ import styles from './auth-logout.styles.js';
  * @cssproperty --auth-logout-radius - Corner radius. Default `--auth-radius`.
  * @cssproperty --auth-logout-spacing - Gap between button and error. Default `--auth-spacing`.
  * @cssproperty --auth-logout-focus-ring - Focus outline. Default `--auth-focus-ring`.
+ * @cssproperty --auth-font
+ * @cssproperty --auth-color-scheme
+ * @cssproperty --auth-color-text
+ * @cssproperty --auth-color-surface
+ * @cssproperty --auth-color-border
+ * @cssproperty --auth-color-accent
+ * @cssproperty --auth-color-danger
+ * @cssproperty --auth-radius
+ * @cssproperty --auth-spacing
+ * @cssproperty --auth-focus-ring
  *
  * @cssstate unknown - The session is being restored.
  * @cssstate anonymous - Nobody is signed in (nothing shown unless an error is).
@@ -33,7 +49,6 @@ import styles from './auth-logout.styles.js';
  * @attr button-name - The button's text. Default "Logout" (fr "Se déconnecter").
  * @attr location - `main` (default) or `sidebar` (full-width button). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Logout":"Sign out"}`.
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthLogout extends AuthElement {
   static override styles = styles;
@@ -113,7 +128,7 @@ export class AuthLogout extends AuthElement {
     this.operationError = null;
     this.busy = true;
     try {
-      await client.logout({ signal: abort.signal });
+      await actingFor(client, this, () => client.logout({ signal: abort.signal }));
     } catch (err) {
       if (abort.signal.aborted) return;
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });

@@ -13,6 +13,7 @@ import { AuthErrorEvent } from '../events/auth-error.js';
 import { AuthLoginEvent } from '../events/auth-login.js';
 import { AuthLogoutEvent } from '../events/auth-logout.js';
 import { AuthStateChangeEvent } from '../events/auth-state-change.js';
+import { eventTarget } from '../events/origin.js';
 import { languageOf, loadTranslation } from '../localize.js';
 import styles from './auth-provider.styles.js';
 import { warnOnce } from '../warn.js';
@@ -53,15 +54,21 @@ interface ClientConfig {
  *
  * @slot - The page content that uses the client (auth-login, auth-status, auth-guard, …).
  *
- * @event auth-state-change - {AuthStateChangeEvent} On every change of the state; `detail.state`.
- * @event auth-login - {AuthLoginEvent} When the status becomes `authenticated`; `detail.user`.
- * @event auth-logout - {AuthLogoutEvent} When the status goes from `authenticated` to `anonymous`.
- * @event auth-error - {AuthErrorEvent} Configuration errors (`configure`) and session-level errors
+ * @fires {AuthStateChangeEvent} auth-state-change - On every change of the state; `detail.state`.
+ * @fires {AuthLoginEvent} auth-login - When the status becomes `authenticated` (a login, a restored session, another tab);
+ *   `detail.user`. A login made with `<auth-login>` dispatches it from that element (it bubbles here).
+ * @fires {AuthLogoutEvent} auth-logout - When the status goes from `authenticated` to `anonymous` (a logout, an
+ *   ended session, another tab). A logout made with `<auth-logout>` dispatches it from that element.
+ * @fires {AuthErrorEvent} auth-error - Configuration errors (`configure`) and session-level errors
  *   such as `session_expired` (`session`); `detail` is `{code, message, operation}`.
  *
  * @csspart error - The configuration error message (role=alert).
  *
  * @cssproperty --auth-color-danger - Colour of the configuration error.
+ * @cssproperty --auth-font
+ * @cssproperty --auth-color-surface
+ * @cssproperty --auth-radius
+ * @cssproperty --auth-spacing
  * @cssproperty --auth-color-scheme - Set on the host by `theme` (`light`, `dark`, `light dark`); the
  *   elements inside take it as their `color-scheme`.
  *
@@ -336,7 +343,7 @@ export class AuthProvider extends AuthElement {
   #attach(): void {
     const client = this.#client;
     if (!client || this.#unsubscribe) return;
-    this.#unsubscribe = client.subscribe((state) => this.#onState(state));
+    this.#unsubscribe = client.subscribe((state) => this.#onState(state, client));
     this.#last = client.state;
     this.requestUpdate();
     // The page's language loads alongside the session restore (never awaited; never rejects), so
@@ -349,15 +356,17 @@ export class AuthProvider extends AuthElement {
     });
   }
 
-  #onState(state: AuthState): void {
+  #onState(state: AuthState, client: AuthClient): void {
     const previous = this.#last;
     this.#last = state;
     this.requestUpdate();
     this.dispatchEvent(new AuthStateChangeEvent(state));
+    // From the element the user acted on (`<auth-login>`, `<auth-logout>`) when there is one, so it is
+    // heard there too; it bubbles through this provider either way.
     if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
-      this.dispatchEvent(new AuthLoginEvent(state.user));
+      eventTarget(client, this).dispatchEvent(new AuthLoginEvent(state.user));
     } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
-      this.dispatchEvent(new AuthLogoutEvent());
+      eventTarget(client, this).dispatchEvent(new AuthLogoutEvent());
     }
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
     // operation's own error: whoever called logout() (e.g. <auth-logout>) reports it.

@@ -3,6 +3,7 @@ import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { email, name, newPassword } from '../auth-form/fields.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
+import { AuthVerificationSentEvent } from '../events/auth-verification-sent.js';
 import styles from './auth-register.styles.js';
 
 /** The query parameter of the link in the registration mail. */
@@ -32,13 +33,21 @@ const PARAM = 'verify_token';
  * `<auth-reset-password>` does with `reset_token`), and the registration finishes by itself. A code
  * the server refuses shows `verification_token_invalid` on the code field.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
+ * CSS properties: its own `--auth-<element>-*`, else `--auth-form-*` (every form element), else the kit
+ * tokens; custom-elements.json lists them all.
+ *
  * @summary Registration form (name, email, username, password).
  *
  * @slot footer - Content under the form, e.g. a link to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
- * @event auth-registered - {AuthRegisteredEvent} The account was created; `detail` is `{username}`.
- * @event auth-error - {AuthErrorEvent} Registration failed; `detail` is `{code, message, operation: 'register' |
+ * @fires {AuthRegisteredEvent} auth-registered - The account was created; `detail` is `{username}`.
+ * @fires {AuthVerificationSentEvent} auth-verification-sent - The server mailed a link and a code to prove the address
+ *   (the account exists once the code is given); `detail` is `{username}`.
+ * @fires {AuthErrorEvent} auth-error - Registration failed; `detail` is `{code, message, operation: 'register' |
  *   'verify-registration'}` (codes include `registration_not_allowed`, `username_taken`, `email_taken`,
  *   `weak_password`, `invalid_input`, `verification_token_invalid`, and `password_mismatch` found
  *   before sending).
@@ -63,21 +72,6 @@ const PARAM = 'verify_token';
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
- * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
- * @cssproperty --auth-form-muted - Hints and the strength indicator. Default `--auth-color-muted`.
- * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
- * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
- * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
- * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
- * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
- * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
- * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
- * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
- * @cssproperty --auth-register-color - Each `--auth-form-*` property also exists as
- *   `--auth-register-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
- *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
  * @cssstate pending - A login is in progress.
@@ -93,7 +87,6 @@ const PARAM = 'verify_token';
  *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
  *   `passwordHint`, `working`, `verifyCode`, `verifyRegistration.title`, `verifyRegistration.submit`,
  *   `verifyRegistration.success` ("Check your email…"), `error.*`, …).
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthRegister extends AuthForm {
   static override styles = styles;
@@ -169,7 +162,7 @@ export class AuthRegister extends AuthForm {
     }
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     let username: string | null = value('username');
     if (this.#verifying()) {
       ({ username } = await client.verifyRegistration({ token: this.token || value('verify-code').trim() }, { signal }).catch((err: AuthError) => {
@@ -183,8 +176,8 @@ export class AuthRegister extends AuthForm {
       this.#username = username;
       this.#focusCode = true;
       this.token = '';
-      return;
+      return new AuthVerificationSentEvent(username);
     }
-    this.dispatchEvent(new AuthRegisteredEvent(username));
+    return new AuthRegisteredEvent(username);
   }
 }

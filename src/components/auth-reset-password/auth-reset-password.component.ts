@@ -2,6 +2,8 @@ import type { PropertyDeclarations } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { currentPassword, newPassword } from '../auth-form/fields.js';
+import { AuthPasswordChangedEvent } from '../events/auth-password-changed.js';
+import { AuthPasswordResetEvent } from '../events/auth-password-reset.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
@@ -28,12 +30,20 @@ const PARAM = 'reset_token';
  * indicator; the server stays the authority and its reason is shown when it refuses one. A password
  * change or reset ends the user's other sessions on the server.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
+ * CSS properties: its own `--auth-<element>-*`, else `--auth-form-*` (every form element), else the kit
+ * tokens; custom-elements.json lists them all.
+ *
  * @summary Change password (signed in) or reset it with a code or link (signed out).
  *
  * @slot footer - Content under the form, e.g. a link to the login.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
- * @event auth-error - {AuthErrorEvent} The change or reset failed; `detail` is
+ * @fires {AuthPasswordChangedEvent} auth-password-changed - The password was changed (signed in); `detail` is `{user}`.
+ * @fires {AuthPasswordResetEvent} auth-password-reset - The password was reset with a token or code; `detail` is `{}`.
+ * @fires {AuthErrorEvent} auth-error - The change or reset failed; `detail` is
  *   `{code, message, operation: 'change-password' | 'reset-password'}` (codes include
  *   `invalid_credentials` for a wrong current password, `reset_token_invalid`, `weak_password`,
  *   `session_expired`, and `password_mismatch` found before sending).
@@ -56,21 +66,6 @@ const PARAM = 'reset_token';
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
- * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
- * @cssproperty --auth-form-muted - Hints and the strength indicator. Default `--auth-color-muted`.
- * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
- * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
- * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
- * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
- * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
- * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
- * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
- * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
- * @cssproperty --auth-reset-password-color - Each `--auth-form-*` property also exists as
- *   `--auth-reset-password-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
- *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (reset mode).
  * @cssstate pending - A login is in progress (reset mode).
@@ -84,7 +79,6 @@ const PARAM = 'reset_token';
  * @attr fields - JSON object overriding strings, e.g. `{"Reset":"Save"}` (`title`, `submit`, `success`
  *   of the current mode, `currentPassword`, `newPassword`, `passwordRepeat`, `resetCode`,
  *   `changePassword.title`, `resetPassword.title`, `error.*`, …).
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthResetPassword extends AuthForm {
   static override styles = styles;
@@ -134,15 +128,17 @@ export class AuthResetPassword extends AuthForm {
     return [code, ...fields];
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     const password = value('password');
     if (this.#changing()) {
+      const { user } = client.state; // signed in: change mode
       await client.changePassword({ currentPassword: value('current-password'), newPassword: password }, { signal });
-      return;
+      return new AuthPasswordChangedEvent(user!);
     }
     try {
       await client.resetPassword({ token: this.token || value('reset-code').trim(), password }, { signal });
       this.token = undefined; // used up
+      return new AuthPasswordResetEvent();
     } catch (err) {
       if (err instanceof AuthError && err.code === 'reset_token_invalid') this.token = undefined;
       throw err;

@@ -9,6 +9,9 @@ import styles from './auth-status.styles.js';
  * "Not signed in". While the session is being restored nothing is visible (the box keeps its place).
  * User data always renders as text.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
  * @summary Login status header.
  *
  * @slot - Actions shown next to the status, e.g. an `<auth-logout>`.
@@ -28,6 +31,14 @@ import styles from './auth-status.styles.js';
  * @cssproperty --auth-status-border - Border colour. Default `--auth-color-border`.
  * @cssproperty --auth-status-radius - Corner radius. Default `--auth-radius`.
  * @cssproperty --auth-status-spacing - Padding and gaps. Default `--auth-spacing`.
+ * @cssproperty --auth-font
+ * @cssproperty --auth-color-scheme
+ * @cssproperty --auth-color-text
+ * @cssproperty --auth-color-muted
+ * @cssproperty --auth-color-surface
+ * @cssproperty --auth-color-border
+ * @cssproperty --auth-radius
+ * @cssproperty --auth-spacing
  *
  * @cssstate unknown - The session is being restored (nothing visible).
  * @cssstate anonymous - Nobody is signed in.
@@ -37,7 +48,6 @@ import styles from './auth-status.styles.js';
  *
  * @attr location - `main` (default) or `sidebar` (stacked layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"signedInAs":"Hello, {name}"}`.
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthStatus extends AuthElement {
   static override styles = styles;

@@ -2,6 +2,7 @@ import type { PropertyValues } from 'lit';
 import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
 import { currentPassword, email, name } from '../auth-form/fields.js';
+import { AuthDetailsUpdatedEvent } from '../events/auth-details-updated.js';
 import styles from './auth-update-details.styles.js';
 
 /**
@@ -14,12 +15,20 @@ import styles from './auth-update-details.styles.js';
  * time. Shown only while a user is signed in; a placeholder keeps the place while the session is
  * being restored.
  *
+ * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
+ * document's.
+ *
+ * CSS properties: its own `--auth-<element>-*`, else `--auth-form-*` (every form element), else the kit
+ * tokens; custom-elements.json lists them all.
+ *
  * @summary Update the signed-in user's name and email.
  *
  * @slot footer - Content under the form.
  * @slot form - Internal: the light-DOM form the element creates. Do not use.
  *
- * @event auth-error - {AuthErrorEvent} The update failed; `detail` is `{code, message, operation: 'update-details'}`
+ * @fires {AuthDetailsUpdatedEvent} auth-details-updated - The server saved the details; `detail` is `{user}`, the updated
+ *   user.
+ * @fires {AuthErrorEvent} auth-error - The update failed; `detail` is `{code, message, operation: 'update-details'}`
  *   (codes include `invalid_credentials` for a wrong current password, `email_taken`,
  *   `invalid_input`, `session_expired`, and `password_required_for_email` found before sending).
  *
@@ -39,21 +48,6 @@ import styles from './auth-update-details.styles.js';
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
  * @csspart submit-button - (light DOM) the submit button.
  *
- * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
- * @cssproperty --auth-form-muted - The hint. Default `--auth-color-muted`.
- * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
- * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
- * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
- * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
- * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
- * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
- * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
- * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
- * @cssproperty --auth-update-details-color - Each `--auth-form-*` property also exists as
- *   `--auth-update-details-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
- *
  * @cssstate unknown - The session is being restored (placeholder).
  * @cssstate anonymous - Nobody is signed in (element hidden).
  * @cssstate pending - A login is in progress (element hidden).
@@ -63,7 +57,6 @@ import styles from './auth-update-details.styles.js';
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Your profile","Update":"Save"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `currentPassword`, `emailHint`, `error.*`, …).
- * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
 export class AuthUpdateDetails extends AuthForm {
   static override styles = styles;
@@ -89,14 +82,15 @@ export class AuthUpdateDetails extends AuthForm {
     return this.#emailChanged(value) && !value('current-password') ? 'password_required_for_email' : null;
   }
 
-  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
+  protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     const input: { name: string; email?: string; currentPassword?: string } = { name: value('name') };
     if (this.#emailChanged(value)) {
       input.email = value('email');
       input.currentPassword = value('current-password');
     }
-    await client.updateDetails(input, { signal });
+    const { user } = await client.updateDetails(input, { signal });
     this.#filledFor = ''; // fill again from the updated session
+    return new AuthDetailsUpdatedEvent(user!);
   }
 
   protected override updated(changed: PropertyValues<this>): void {

@@ -1,5 +1,6 @@
 import { AuthError, type AuthErrorCode, type ConfigErrorCode } from '../../core/index.js';
 import type { ClientErrorCode } from '../translations/en.js';
+import { eventInit } from './init.js';
 
 /** What failed: the provider's configuration, a session-level change, or an element's operation. */
 export type AuthOperation =
@@ -37,7 +38,7 @@ export interface AuthErrorDetail {
 export class AuthErrorEvent extends CustomEvent<AuthErrorDetail> {
   static readonly eventName = 'auth-error';
   constructor(error: unknown, operation: AuthOperation) {
-    super(AuthErrorEvent.eventName, { bubbles: true, composed: true, detail: Object.freeze(toDetail(error, operation)) });
+    super(AuthErrorEvent.eventName, eventInit(toDetail(error, operation)));
   }
 }
 

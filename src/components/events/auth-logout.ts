@@ -1,8 +1,10 @@
+import { eventInit } from './init.js';
+
 /** Dispatched by `<auth-provider>` when the status goes from `authenticated` to `anonymous`. */
 export class AuthLogoutEvent extends CustomEvent<Readonly<Record<string, never>>> {
   static readonly eventName = 'auth-logout';
   constructor() {
-    super(AuthLogoutEvent.eventName, { bubbles: true, composed: true, detail: Object.freeze({}) });
+    super(AuthLogoutEvent.eventName, eventInit({}));
   }
 }
 
