@@ -1,6 +1,6 @@
 import type { PropertyDeclarations } from 'lit';
 import type { AuthClient } from '../../core/index.js';
-import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import { AuthForm, type FieldSpec, type FooterLink, type FormValue } from '../auth-form/auth-form.js';
 import { email } from '../auth-form/fields.js';
 import styles from './auth-forgot.styles.js';
 
@@ -41,7 +41,10 @@ import styles from './auth-forgot.styles.js';
  * @csspart email-input - (light DOM) the email input (`mode="username"`).
  * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending.
  * @csspart submit-button - (light DOM) the submit button.
+ * @csspart footer - "Back to log in", shown when `login-href` is set.
+ * @csspart link - The link in it.
  *
  * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
  * @cssproperty --auth-form-muted - Secondary text. Default `--auth-color-muted`.
@@ -65,6 +68,7 @@ import styles from './auth-forgot.styles.js';
  * @cssstate error - The session could not be checked (form shown).
  *
  * @attr mode - `password` (default) or `username`. Reflected.
+ * @attr login-href - Address of the login page: a "Back to log in" link under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Lost your password?","Submit":"Send me a link"}`
  *   (`title`, `submit`, `success` of the current mode, `usernameOrEmail`, `email`,
@@ -76,7 +80,11 @@ export class AuthForgot extends AuthForm {
 
   static override properties: PropertyDeclarations = {
     mode: { reflect: true },
+    loginHref: { attribute: 'login-href' },
   };
+
+  /** The login page's address (`login-href`); none: no link. */
+  declare loginHref: string | undefined;
 
   /** `password` (send a reset link) or `username` (send the username). */
   declare mode: 'password' | 'username';
@@ -96,6 +104,10 @@ export class AuthForgot extends AuthForm {
 
   protected override get scope(): string {
     return this.#username() ? 'forgotUsername' : 'forgotPassword';
+  }
+
+  protected override links(): FooterLink[] {
+    return [[this.loginHref, 'backToLogin']];
   }
 
   protected inputs(): FieldSpec[] {

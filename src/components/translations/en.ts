@@ -51,6 +51,20 @@ export type Translation = {
   readonly passwordShort: string;
   readonly passwordOk: string;
   readonly passwordStrong: string;
+  /** The strength meter (levels `common` and `weak`) and its announcement (`{level}` is its text). */
+  readonly passwordCommon: string;
+  readonly passwordSameUsername: string;
+  readonly passwordSameEmail: string;
+  readonly passwordWeak: string;
+  readonly passwordStrength: string;
+  /** The accessible name of the show-password toggle (its state is `aria-pressed`). */
+  readonly showPassword: string;
+  /** Footer links: `<auth-login>` (`forgot-href`, `register-href`), `<auth-register>` and `<auth-forgot>` (`login-href`). */
+  readonly forgotPasswordLink: string;
+  readonly registerLink: string;
+  readonly haveAccount: string;
+  readonly loginLink: string;
+  readonly backToLogin: string;
   readonly emailHint: string;
   /** The submit button of the account forms while a request is in flight. */
   readonly working: string;
@@ -110,6 +124,17 @@ const en: Translation = {
   passwordShort: 'Too short ({length}/{min})',
   passwordOk: 'OK',
   passwordStrong: 'Strong',
+  passwordCommon: 'Too common',
+  passwordSameUsername: 'Same as your username',
+  passwordSameEmail: 'Same as your email address',
+  passwordWeak: 'Weak',
+  passwordStrength: 'Password strength: {level}',
+  showPassword: 'Show password',
+  forgotPasswordLink: 'Forgot password?',
+  registerLink: 'Create an account',
+  haveAccount: 'Already have an account?',
+  loginLink: 'Log in',
+  backToLogin: 'Back to log in',
   emailHint: 'Needed to change your email address.',
   working: 'Please wait…',
   'register.title': 'Register',
