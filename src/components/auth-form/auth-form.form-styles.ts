@@ -47,34 +47,29 @@ const rules = `
     }
     & [part~='password-field'] {
       position: relative;
-      & > [part~='input'] {
+      & > input {
         padding-inline-end: 2.75em;
       }
     }
     & [part~='password-toggle'] {
+      all: unset;
       position: absolute;
       inset-block: 1px;
       inset-inline-end: 1px;
       width: 2.5em;
       display: grid;
       place-items: center;
-      margin: 0;
-      padding: 0;
       color: var(--_muted);
-      background: transparent;
-      border: 0;
-      border-radius: var(--_radius);
       cursor: pointer;
       &:focus-visible {
+        outline: var(--_focus-ring);
         outline-offset: -2px;
       }
       &:hover:enabled {
         color: var(--_color);
-        background: color-mix(in srgb, var(--_color) 8%, transparent);
       }
       &:disabled {
         cursor: not-allowed;
-        opacity: 0.7;
       }
       & svg {
         width: 1.25em;
@@ -82,9 +77,8 @@ const rules = `
         fill: none;
         stroke: currentColor;
         stroke-width: 2;
-        stroke-linecap: round;
       }
-      &[aria-pressed='false'] path + circle + path {
+      &[aria-pressed='false'] path + path {
         display: none;
       }
     }
@@ -144,11 +138,9 @@ const rules = `
     }
     & [part~='spinner'] {
       display: inline-block;
-      box-sizing: border-box;
-      width: 1em;
-      height: 1em;
+      width: 0.7em;
+      height: 0.7em;
       margin-inline-end: 0.5em;
-      vertical-align: -0.15em;
       border: 0.15em solid;
       border-inline-end-color: transparent;
       border-radius: 50%;

@@ -85,22 +85,17 @@ const chrome = css`
     color: var(--_muted);
   }
   [part='footer'] p {
-    margin: calc(var(--_spacing) * 0.375) 0 0;
+    margin: 0.25em 0 0;
   }
   [part='link'] {
     color: var(--_accent);
-    text-underline-offset: 0.15em;
   }
   [part='link']:hover {
     text-decoration-thickness: 2px;
   }
-  [part='link']:active {
-    color: color-mix(in srgb, var(--_accent) 70%, var(--_color));
-  }
   [part='link']:focus-visible {
     outline: var(--_focus-ring);
     outline-offset: 2px;
-    border-radius: 2px;
   }
   @container (max-width: 20rem) {
     [part='base'] {

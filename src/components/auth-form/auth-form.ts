@@ -42,7 +42,10 @@ export interface FieldSpec {
 export interface PasswordMeter {
   /** A field of the form was typed into. */
   typed(input: HTMLInputElement): void;
-  /** The meter for the new-password `input` (null before the first render), `id` its id prefix. */
+  /**
+   * The policy hint (`part="hint"`, id `<id>-hint`) and the meter for the new-password `input` (null
+   * before the first render); `id` is the input's id.
+   */
   render(input: HTMLInputElement | null, id: string, min: number, t: Term): unknown;
 }
 
@@ -321,9 +324,11 @@ export abstract class AuthForm extends AuthElement {
     return html`${specs.map((spec) => {
         const id = `${this.#id}-${spec.name}`;
         const fresh = spec.autocomplete === 'new-password';
-        const hint = spec.strength ? t('passwordHint', { min }) : spec.hint ? t(spec.hint) : '';
+        const hint = spec.hint ? t(spec.hint) : '';
+        // The meter, when there is one, gives the new password its policy hint (its strings ship with it).
+        const meter = spec.strength && this.meter;
         const invalid = error.fields.includes(spec);
-        const described = [invalid && errorId, hint && `${id}-hint`].filter(Boolean).join(' ');
+        const described = [invalid && errorId, (hint || meter) && `${id}-hint`].filter(Boolean).join(' ');
         const password = spec.type === 'password';
         const revealed = this.#revealed.has(spec.name);
         const input = html`<input
@@ -355,13 +360,13 @@ export abstract class AuthForm extends AuthElement {
                   ?disabled=${busy}
                   @click=${() => this.#reveal(spec.name, !revealed)}
                 >
-                  <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M2 12s4-7 10-7 10 7 10 7-4 7-10 7-10-7-10-7z" /><circle cx="12" cy="12" r="3" /><path d="m4 4 16 16" /></svg>
+                  <svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="3"/><path d="M2 12s4-7 10-7 10 7 10 7-4 7-10 7-10-7-10-7z"/><path d="m4 4 16 16"/></svg>
                 </button>
               </div>`
             : input}
           ${spec === error.fields.at(-1) ? html`<div part="field-error" id=${errorId} role="alert">${error.message}</div>` : nothing}
           ${hint ? html`<div part="hint" id="${id}-hint">${hint}</div>` : nothing}
-          ${spec.strength && this.meter ? this.meter.render(this.#input(spec.name), id, this.minLength, t) : nothing}
+          ${meter ? meter.render(this.#input(spec.name), id, this.minLength, t) : nothing}
         `;
       })}
       <button part="submit-button" type="submit" ?disabled=${busy} data-other=${labels[1]!} @click=${() => this.#reveal()}>

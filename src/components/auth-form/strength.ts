@@ -1,11 +1,25 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { AuthState } from '../../core/index.js';
+import en, { type MeterKey, type Translation } from '../translations/en.js';
 import type { PasswordMeter, Term } from './auth-form.js';
 import { adoptSheet, TAGS } from './auth-form.form-styles.js';
 import { commonPasswords } from './common-passwords.js';
 
 /** A reading: `too-short`, `common` and the username/email are what the server refuses. */
 export type StrengthLevel = 'too-short' | 'common' | 'weak' | 'ok' | 'strong';
+
+// The meter's English strings come with it (see MeterKey in translations/en.ts).
+Object.assign(en, {
+  passwordHint: 'Use at least {min} characters. Length matters more than symbols.',
+  passwordShort: 'Too short ({length}/{min})',
+  passwordOk: 'OK',
+  passwordStrong: 'Strong',
+  passwordCommon: 'Too common',
+  passwordSameUsername: 'Same as your username',
+  passwordSameEmail: 'Same as your email address',
+  passwordWeak: 'Weak',
+  passwordStrength: 'Password strength: {level}',
+} satisfies Pick<Translation, MeterKey>);
 
 /** How long typing must pause before the reading is announced. */
 const PAUSE = 1000;
@@ -136,7 +150,8 @@ export class StrengthMeter implements PasswordMeter, ReactiveController {
     if (value) void this.#load();
     else this.#announced = '';
     const reading = this.#reading();
-    return html`<div part="strength" id="${id}-strength" data-level=${reading?.level ?? nothing} ?hidden=${!reading}>${reading?.text ?? nothing}</div>
+    return html`<div part="hint" id="${id}-hint">${t('passwordHint', { min: String(min) })}</div>
+      <div part="strength" id="${id}-strength" data-level=${reading?.level ?? nothing} ?hidden=${!reading}>${reading?.text ?? nothing}</div>
       <div part="strength-status" role="status">${this.#announced}</div>`;
   }
 

@@ -97,7 +97,23 @@ export type Translation = {
 
 export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
 
-const en: Translation = {
+/**
+ * The strength meter's keys. Their English strings ship with the meter (auth-form/strength.ts adds
+ * them to this table when it loads, with `<auth-register>` or `<auth-reset-password>`), so the
+ * login's first load carries none of them; other languages have them in their own tables.
+ */
+export type MeterKey =
+  | 'passwordHint'
+  | 'passwordShort'
+  | 'passwordOk'
+  | 'passwordStrong'
+  | 'passwordCommon'
+  | 'passwordSameUsername'
+  | 'passwordSameEmail'
+  | 'passwordWeak'
+  | 'passwordStrength';
+
+const en = {
   $code: 'en',
   $name: 'English',
   title: 'Login',
@@ -120,15 +136,6 @@ const en: Translation = {
   passwordRepeat: 'Repeat password',
   resetCode: 'Reset code',
   verifyCode: 'Code from the email',
-  passwordHint: 'Use at least {min} characters. Length matters more than symbols.',
-  passwordShort: 'Too short ({length}/{min})',
-  passwordOk: 'OK',
-  passwordStrong: 'Strong',
-  passwordCommon: 'Too common',
-  passwordSameUsername: 'Same as your username',
-  passwordSameEmail: 'Same as your email address',
-  passwordWeak: 'Weak',
-  passwordStrength: 'Password strength: {level}',
   showPassword: 'Show password',
   forgotPasswordLink: 'Forgot password?',
   registerLink: 'Create an account',
@@ -189,6 +196,6 @@ const en: Translation = {
   'error.unknown': 'Something went wrong. Please try again.',
   'error.config': 'Sign-in is not available: the configuration is invalid.',
   'error.no_client': 'Sign-in is not available on this page.',
-};
+} satisfies Omit<Translation, MeterKey> as Translation;
 
 export default en;
