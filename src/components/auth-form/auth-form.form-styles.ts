@@ -138,8 +138,9 @@ const rules = `
     }
     & [part~='spinner'] {
       display: inline-block;
-      width: 0.7em;
-      height: 0.7em;
+      box-sizing: border-box;
+      width: 1em;
+      height: 1em;
       margin-inline-end: 0.5em;
       border: 0.15em solid;
       border-inline-end-color: transparent;
