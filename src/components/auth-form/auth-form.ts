@@ -107,6 +107,11 @@ export function takeUrlParam(name: string): string | null {
  * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
  * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
  * success, but after a failure only those that were the problem (`clearOn`).
+ *
+ * Every password field gets a show-password toggle (`part="password-toggle"`, `aria-pressed`), and is
+ * set back to type=password when the submit button is clicked and again at submit, so password
+ * managers see a password field. While busy the submit button shows a spinner and its busy text at
+ * an unchanged width. A subclass may give footer links (`links()`) and a strength meter (`meter`).
  */
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
