@@ -32,6 +32,17 @@ for (const file of bundleGraph.lazy) {
   whole += lazy;
   check(lazy <= LAZY_BUDGET, `  loaded on demand: ${file.slice(dist.length)} ${(lazy / 1024).toFixed(2)} KB (budget ${LAZY_BUDGET / 1024} KB)`);
 }
+// The common-password list of the strength meter: loaded by <auth-register>/<auth-reset-password> on
+// first typing, never at page load (src/components/auth-form/common-passwords.ts), in two bands.
+const LIST_BUDGET = 64 * 1024;
+/** The list chunks that the on-demand chunks `lazy` import (found by following the imports). */
+const listChunks = (lazy) => [...new Set(lazy.flatMap((f) => graph(f).lazy).filter((f) => /\/common-passwords-(8|15)-[^/]*\.js$/.test(f)))];
+function checkList(label, dir, first, lazy) {
+  const files = listChunks(lazy);
+  check(files.length === 2, `${label}: the common-password list's two chunks are next to it (${files.map((f) => f.slice(dir.length)).join(', ') || 'none'})`);
+  for (const file of files) check(gz(file) <= LIST_BUDGET && !first.includes(file), `  on first typing: ${file.slice(dir.length)} ${(gz(file) / 1024).toFixed(2)} KB (budget ${LIST_BUDGET / 1024} KB, never at page load)`);
+}
+checkList('script-tag bundle', join(dist, 'chunks/'), bundleGraph.files, bundleGraph.lazy);
 check(bundleGraph.bare.length === 0, `script-tag bundle is self-contained (bare imports: ${bundleGraph.bare.join(', ') || 'none'})`);
 console.log(`info script-tag bundle with every on-demand chunk: ${(whole / 1024).toFixed(2)} KB`);
 
@@ -76,6 +87,7 @@ if (existsSync(page)) {
       return `${f.slice(f.lastIndexOf('/') + 1).replace(/-[\w-]{8}\.js$/, '')} ${(size / 1024).toFixed(2)} KB`;
     });
     console.log(`info streamlit component page, loaded on demand: ${later.join(', ')}`);
+    checkList('streamlit component page', join(frontend, 'assets/'), entry.files, entry.lazy);
   }
 } else check(false, 'python/src/streamlit_auth_elements/frontend/index.html is missing; run `npm run build` first');
 

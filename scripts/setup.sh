@@ -41,6 +41,11 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
+# The browser's copy of the common-password list (generated from the installed package, not committed).
+if [ ! -f src/components/auth-form/common-passwords-8.ts ] || [ "$stamp" -nt src/components/auth-form/common-passwords-8.ts ]; then
+  node scripts/common-passwords.mjs >/dev/null
+fi
+
 # The SimpleJWT test server's packages go into .venv/ with that environment's own pip, never into the
 # system Python; reinstalled only when the pinned requirements change.
 python_venv() {

@@ -140,7 +140,7 @@ describe('auth-login', () => {
     expect(describedBy(password)).to.deep.equal(described);
     expect(username.getAttribute('aria-describedby')).to.equal(password.getAttribute('aria-describedby'));
     const message = login.querySelector('[part~="field-error"]')!;
-    expect(message.previousElementSibling).to.equal(password);
+    expect(message.previousElementSibling).to.equal(password.parentElement);
     expect(isShown(message)).to.be.true;
     expect(part(login, 'error')!.hidden).to.be.true;
     await expect(login).to.be.accessible();

@@ -244,6 +244,27 @@ describe('streamlit component: requests to Python', () => {
     expect((await reg.value(1)).op).to.equal('ack');
   });
 
+  it('the register widget rates a common password with the list it loads on first typing (8+ policy: both bands)', async () => {
+    const host = await FakeStreamlit.start({ args: { widget: 'register', options: { password_min_length: 8 } } });
+    const el = await untilStatus(host, 'auth-register', 'anonymous');
+    const fetched = () =>
+      host.iframe
+        .contentWindow!.performance.getEntriesByType('resource')
+        .map((entry) => /common-passwords-(\d+)/.exec(entry.name)?.[1])
+        .filter(Boolean)
+        .sort();
+    expect(fetched(), 'before typing').to.deep.equal([]);
+    const input = el.querySelector<HTMLInputElement>('input[name="password"]')!;
+    input.value = 'passwordpassword';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    const meter = () => el.querySelector<HTMLElement>('[part~="strength"]');
+    await waitUntil(() => meter()?.dataset['level'] === 'common', `reading ${meter()?.textContent}`, { timeout: 5000 });
+    expect(meter()!.textContent).to.equal('Too common');
+    expect(fetched()).to.deep.equal(['15', '8']);
+    // Typing sends Python nothing.
+    expect(host.received.filter((m) => JSON.stringify(m).includes('passwordpassword'))).to.deep.equal([]);
+  });
+
   it('ignores a reply to another request (an older one, sent again on a rerun)', async () => {
     const { host, login, value } = await loginSent();
     host.render({ reply: refused('an-older-request-id-0000000', 'invalid_credentials') });

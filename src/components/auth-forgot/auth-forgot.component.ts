@@ -1,6 +1,6 @@
 import type { PropertyDeclarations } from 'lit';
 import type { AuthClient } from '../../core/index.js';
-import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import { AuthForm, type FieldSpec, type FooterLink, type FormValue } from '../auth-form/auth-form.js';
 import { email } from '../auth-form/fields.js';
 import { AuthResetRequestedEvent } from '../events/auth-reset-requested.js';
 import { AuthUsernameRequestedEvent } from '../events/auth-username-requested.js';
@@ -51,7 +51,10 @@ import styles from './auth-forgot.styles.js';
  * @csspart input - (light DOM) the `<input>`.
  * @csspart login-input - (light DOM) the username-or-email input (`mode="password"`).
  * @csspart email-input - (light DOM) the email input (`mode="username"`).
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending.
  * @csspart submit-button - (light DOM) the submit button.
+ * @csspart footer - "Back to log in", shown when `login-href` is set.
+ * @csspart link - The link in it.
  *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
@@ -60,6 +63,7 @@ import styles from './auth-forgot.styles.js';
  * @cssstate error - The session could not be checked (form shown).
  *
  * @attr mode - `password` (default) or `username`. Reflected.
+ * @attr login-href - Address of the login page: a "Back to log in" link under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Lost your password?","Submit":"Send me a link"}`
  *   (`title`, `submit`, `success` of the current mode, `usernameOrEmail`, `email`,
@@ -70,7 +74,11 @@ export class AuthForgot extends AuthForm {
 
   static override properties: PropertyDeclarations = {
     mode: { reflect: true },
+    loginHref: { attribute: 'login-href' },
   };
+
+  /** The login page's address (`login-href`); none: no link. */
+  declare loginHref: string | undefined;
 
   /** `password` (send a reset link) or `username` (send the username). */
   declare mode: 'password' | 'username';
@@ -90,6 +98,10 @@ export class AuthForgot extends AuthForm {
 
   protected override get scope(): string {
     return this.#username() ? 'forgotUsername' : 'forgotPassword';
+  }
+
+  protected override links(): FooterLink[] {
+    return [[this.loginHref, 'backToLogin']];
   }
 
   protected inputs(): FieldSpec[] {

@@ -3,11 +3,14 @@
  * One constructable sheet, adopted once into each root (document or shadow root) that holds one of
  * them. Everything sits in `@layer auth-elements`, so any unlayered page rule wins; selectors are
  * scoped under the elements' tag names. The `--_*` properties are set on each host by its shadow
- * styles (auth-form.styles.ts) and inherited by its form. An empty strength indicator (a live
- * region) stays in the accessibility tree but takes no room: its margin cancels the flex gap.
+ * styles (auth-form.styles.ts) and inherited by its form. Hover and active colours are mixed from
+ * the same properties (towards the text colour), so they follow any theme. The submit button is as
+ * wide as the longer of its two labels (idle and busy, the other one in `data-other`, laid over it
+ * hidden), so the spinner never changes its width; it spans the form in containers up to 30rem wide.
  */
-const TAGS = ':is(auth-login,auth-register,auth-reset-password,auth-forgot,auth-update-details)';
+export const TAGS = ':is(auth-login,auth-register,auth-reset-password,auth-forgot,auth-update-details)';
 const GAP = 'calc(var(--_spacing) * 0.375)';
+const BUTTON = "[part~='submit-button']";
 
 const rules = `
 @layer auth-elements {
@@ -35,9 +38,49 @@ const rules = `
       border: 1px solid var(--_border);
       border-radius: var(--_radius);
     }
-    & :is([part~='input'], [part~='submit-button']):focus-visible {
+    & [part~='input']:hover:enabled {
+      border-color: color-mix(in srgb, var(--_border), var(--_color));
+    }
+    & :is([part~='input'], button):focus-visible {
       outline: var(--_focus-ring);
       outline-offset: 2px;
+    }
+    & [part~='password-field'] {
+      position: relative;
+      & > input {
+        padding-inline-end: 2.75em;
+      }
+    }
+    & [part~='password-toggle'] {
+      all: unset;
+      position: absolute;
+      inset-block: 1px;
+      inset-inline-end: 1px;
+      width: 2.5em;
+      display: grid;
+      place-items: center;
+      color: var(--_muted);
+      cursor: pointer;
+      &:focus-visible {
+        outline: var(--_focus-ring);
+        outline-offset: -2px;
+      }
+      &:hover:enabled {
+        color: var(--_color);
+      }
+      &:disabled {
+        cursor: not-allowed;
+      }
+      & svg {
+        width: 1.25em;
+        height: 1.25em;
+        fill: none;
+        stroke: currentColor;
+        stroke-width: 2;
+      }
+      &[aria-pressed='false'] path + path {
+        display: none;
+      }
     }
     & [part~='input'][aria-invalid='true'] {
       border-color: var(--_danger);
@@ -50,15 +93,14 @@ const rules = `
     & [part~='input']:disabled {
       opacity: 0.7;
     }
-    & :is([part~='hint'], [part~='strength']) {
+    & [part~='hint'] {
       font-size: 0.875em;
       color: var(--_muted);
       overflow-wrap: anywhere;
     }
-    & [part~='strength']:empty {
-      margin-top: calc(-1 * ${GAP});
-    }
-    & [part~='submit-button'] {
+    & ${BUTTON} {
+      display: inline-grid;
+      justify-items: center;
       box-sizing: border-box;
       align-self: flex-start;
       max-width: 100%;
@@ -72,31 +114,74 @@ const rules = `
       border-radius: var(--_radius);
       cursor: pointer;
       overflow-wrap: anywhere;
+      & > *,
+      &::after {
+        grid-area: 1 / 1;
+      }
+      &::after {
+        content: attr(data-other);
+        visibility: hidden;
+      }
+      &:enabled::after {
+        padding-inline-start: 1.5em;
+      }
+      &:hover:enabled {
+        background: color-mix(in srgb, var(--_accent) 85%, var(--_color));
+      }
+      &:active:enabled {
+        background: color-mix(in srgb, var(--_accent) 70%, var(--_color));
+      }
+      &:disabled {
+        cursor: progress;
+        opacity: 0.75;
+      }
     }
-    & [part~='submit-button']:disabled {
-      cursor: progress;
-      opacity: 0.75;
+    & [part~='spinner'] {
+      display: inline-block;
+      box-sizing: border-box;
+      width: 1em;
+      height: 1em;
+      margin-inline-end: 0.5em;
+      border: 0.15em solid;
+      border-inline-end-color: transparent;
+      border-radius: 50%;
+      animation: auth-elements-spin 0.8s linear infinite;
     }
-    @container (max-width: 20rem) {
-      & [part~='submit-button'] {
+    @media (prefers-reduced-motion: reduce) {
+      & [part~='spinner'] {
+        animation: none;
+      }
+    }
+    @container (max-width: 30rem) {
+      & ${BUTTON} {
         align-self: stretch;
       }
     }
   }
-  ${TAGS}[location='sidebar'] > form [part~='submit-button'] {
+  @keyframes auth-elements-spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+  ${TAGS}[location='sidebar'] > form ${BUTTON} {
     align-self: stretch;
   }
 }
 `;
 
-let sheet: CSSStyleSheet | null = null;
+const sheets = new Map<string, CSSStyleSheet>();
 
-/** Adopt the form sheet into `root` unless it is there already. */
-export function adoptFormStyles(root: Node): void {
+/** Adopt the sheet of `css` (made once) into `root` unless it is there already. */
+export function adoptSheet(root: Node, css: string): void {
   if (!(root instanceof Document || root instanceof ShadowRoot)) return;
+  let sheet = sheets.get(css);
   if (!sheet) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(rules);
+    sheet.replaceSync(css);
+    sheets.set(css, sheet);
   }
   if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
 }
+
+/** Adopt the form sheet into `root` unless it is there already. */
+export const adoptFormStyles = (root: Node): void => adoptSheet(root, rules);

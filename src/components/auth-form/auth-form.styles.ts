@@ -32,7 +32,8 @@ function properties(element: string): CSSResultGroup {
 
 /**
  * Shadow styles shared by the form elements: the chrome around the slotted light-DOM form. While the
- * session is being restored the card keeps its space and shows nothing. An empty success message
+ * session is being restored the card keeps its space and shows nothing. The footer links (`part=footer`,
+ * `part=link`) take the accent colour, thicker underline on hover. An empty success message
  * stays in the accessibility tree (so it is announced when filled) but takes no room. Narrow
  * containers and the sidebar get the compact layout.
  */
@@ -77,6 +78,24 @@ const chrome = css`
   }
   [part='placeholder'] {
     min-height: var(--_placeholder-height);
+  }
+  [part='footer'] {
+    margin-top: calc(var(--_spacing) * 0.75);
+    font-size: 0.875em;
+    color: var(--_muted);
+  }
+  [part='footer'] p {
+    margin: 0.25em 0 0;
+  }
+  [part='link'] {
+    color: var(--_accent);
+  }
+  [part='link']:hover {
+    text-decoration-thickness: 2px;
+  }
+  [part='link']:focus-visible {
+    outline: var(--_focus-ring);
+    outline-offset: 2px;
   }
   @container (max-width: 20rem) {
     [part='base'] {

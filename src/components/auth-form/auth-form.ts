@@ -36,6 +36,26 @@ export interface FieldSpec {
   readonly clearOn?: readonly string[];
 }
 
+/**
+ * The strength meter under a new password (strength.ts): only the elements that ask for a new
+ * password create one, so it and its common-password list stay out of the login's first load.
+ */
+export interface PasswordMeter {
+  /** A field of the form was typed into. */
+  typed(input: HTMLInputElement): void;
+  /**
+   * The policy hint (`part="hint"`, id `<id>-hint`) and the meter for the new-password `input` (null
+   * before the first render); `id` is the input's id.
+   */
+  render(input: HTMLInputElement | null, id: string, min: number, t: Term): unknown;
+}
+
+/** A translated string, with its `{placeholders}` filled. */
+export type Term = (key: TranslationKey, values?: Record<string, string>) => string;
+
+/** A footer link: its address (none: not shown), its text, and the text before it. */
+export type FooterLink = [href: string | undefined, text: TranslationKey, lead?: TranslationKey];
+
 /** What a form shows in `part="error"`: an AuthError, or a check made before sending. */
 export interface FormError {
   readonly code: string;
@@ -68,11 +88,6 @@ export function takeUrlParam(name: string): string | null {
   return value;
 }
 
-/** Length as the server counts it: code points after NFC, so an emoji counts once. */
-function passwordLength(value: string): number {
-  return [...value.normalize('NFC')].length;
-}
-
 /**
  * What the form elements share (`<auth-login>`, `<auth-register>`, `<auth-reset-password>`,
  * `<auth-forgot>`, `<auth-update-details>`). Not registered as a tag.
@@ -93,6 +108,11 @@ function passwordLength(value: string): number {
  * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
  * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
  * success, but after a failure only those that were the problem (`clearOn`).
+ *
+ * Every password field gets a show-password toggle (`part="password-toggle"`, `aria-pressed`), and is
+ * set back to type=password when the submit button is clicked and again at submit, so password
+ * managers see a password field. While busy the submit button shows a spinner and its busy text at
+ * an unchanged width. A subclass may give footer links (`links()`) and a strength meter (`meter`).
  */
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
@@ -128,14 +148,16 @@ export abstract class AuthForm extends AuthElement {
 
   /** The operation name in `auth-error` events. */
   protected abstract readonly operation: AuthOperation;
+  /** The strength meter of the field with `strength`, on the elements that have one. */
+  protected readonly meter: PasswordMeter | null = null;
 
   readonly #id = `${this.localName}-${++instances}`;
   #form: HTMLFormElement | null = null;
   #abort: AbortController | null = null;
   /** The field names last rendered: another set gets fresh inputs, never reused ones. */
   #rendered = '';
-  /** Code-point length of each new-password field, for the strength indicator. */
-  #lengths: Record<string, number> = {};
+  /** The password fields shown as text (their toggle pressed). */
+  #revealed = new Set<string>();
 
   constructor() {
     super();
@@ -159,9 +181,8 @@ export abstract class AuthForm extends AuthElement {
       form.setAttribute('part', 'form');
       form.addEventListener('submit', (event) => void this.#onSubmit(event));
       form.addEventListener('input', (event) => {
-        const input = event.target as HTMLInputElement;
-        if (input.name in this.#lengths) {
-          this.#lengths[input.name] = passwordLength(input.value);
+        if (this.meter) {
+          this.meter.typed(event.target as HTMLInputElement);
           this.requestUpdate();
         }
       });
@@ -209,6 +230,11 @@ export abstract class AuthForm extends AuthElement {
     return this.operationError;
   }
 
+  /** Links under the form (`part="footer"`), shown when their address is set. */
+  protected links(): FooterLink[] {
+    return [];
+  }
+
   /** Submit the form as the user would (e.g. a token from a link needs no typing). */
   protected submit(): void {
     this.#form?.requestSubmit();
@@ -254,6 +280,7 @@ export abstract class AuthForm extends AuthElement {
     const error = this.#errorFor(this.inputs());
     // An error of some field is shown next to it (see #formTemplate); the others here.
     const message = error.fields.length ? '' : error.message;
+    const links = this.links().filter(([href]) => href);
     return html`
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
         ${this.visible(this.auth.state.status) && this.localize.ready()
@@ -262,6 +289,14 @@ export abstract class AuthForm extends AuthElement {
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
               <slot name="form"></slot>
+              ${links.length
+                ? html`<div part="footer">
+                    ${links.map(
+                      ([href, text, lead]) =>
+                        html`<p>${lead ? `${this.localize.term(lead)} ` : ''}<a part="link" href=${href!}>${this.localize.term(text)}</a></p>`,
+                    )}
+                  </div>`
+                : nothing}
               <slot name="footer"></slot>
             `
           : html`<div part="placeholder" aria-hidden="true"></div>`}
@@ -279,8 +314,7 @@ export abstract class AuthForm extends AuthElement {
       // Another set of fields (a mode changed): new inputs, so no typed value lands in another field.
       render(nothing, form);
       this.#rendered = names;
-      this.#lengths = {};
-      for (const spec of specs) if (spec.strength) this.#lengths[spec.name] = 0;
+      this.#revealed.clear();
     }
     render(this.#formTemplate(specs), form, { host: this });
     // The form's accessible name and busy flag (the form itself is not part of the template).
@@ -293,54 +327,90 @@ export abstract class AuthForm extends AuthElement {
     const busy = this.isBusy();
     const error = this.#errorFor(specs);
     const errorId = `${this.#id}-error`;
-    const t = (key: TranslationKey, values?: Record<string, string>) => this.localize.term(key, values);
+    const t: Term = (key, values) => this.localize.term(key, values);
     const min = String(this.minLength);
+    const labels = [this.text('submit'), t(this.scope ? 'working' : 'submitting')];
+    if (busy) labels.reverse();
     return html`${specs.map((spec) => {
         const id = `${this.#id}-${spec.name}`;
         const fresh = spec.autocomplete === 'new-password';
-        const hint = spec.strength ? t('passwordHint', { min }) : spec.hint ? t(spec.hint) : '';
+        const hint = spec.hint ? t(spec.hint) : '';
+        // The meter, when there is one, gives the new password its policy hint (its strings ship with it).
+        const meter = spec.strength && this.meter;
         const invalid = error.fields.includes(spec);
-        const described = [invalid && errorId, hint && `${id}-hint`].filter(Boolean).join(' ');
-        const length = this.#lengths[spec.name] ?? 0;
-        let strength = '';
-        if (length) {
-          strength =
-            length < this.minLength
-              ? t('passwordShort', { length: String(length), min })
-              : t(length >= this.minLength * 1.5 || length >= 20 ? 'passwordStrong' : 'passwordOk');
-        }
+        const described = [invalid && errorId, (hint || meter) && `${id}-hint`].filter(Boolean).join(' ');
+        const password = spec.type === 'password';
+        const revealed = this.#revealed.has(spec.name);
+        const input = html`<input
+          part="input ${spec.name}-input"
+          id=${id}
+          name=${spec.name}
+          type=${revealed ? 'text' : (spec.type ?? 'text')}
+          autocomplete=${spec.autocomplete}
+          autocapitalize=${spec.verbatim || password ? 'none' : nothing}
+          spellcheck=${spec.verbatim || password ? 'false' : nothing}
+          minlength=${fresh ? min : nothing}
+          maxlength=${fresh ? MAX_LENGTH : nothing}
+          ?required=${spec.required !== false}
+          aria-describedby=${described || nothing}
+          aria-invalid=${invalid ? 'true' : nothing}
+          aria-errormessage=${invalid ? errorId : nothing}
+          ?disabled=${busy}
+        />`;
         return html`
           <label part="label" for=${id}>${t(spec.label)}</label>
-          <input
-            part="input ${spec.name}-input"
-            id=${id}
-            name=${spec.name}
-            type=${spec.type ?? 'text'}
-            autocomplete=${spec.autocomplete}
-            autocapitalize=${spec.verbatim ? 'none' : nothing}
-            spellcheck=${spec.verbatim ? 'false' : nothing}
-            minlength=${fresh ? min : nothing}
-            maxlength=${fresh ? MAX_LENGTH : nothing}
-            ?required=${spec.required !== false}
-            aria-describedby=${described || nothing}
-            aria-invalid=${invalid ? 'true' : nothing}
-            aria-errormessage=${invalid ? errorId : nothing}
-            ?disabled=${busy}
-          />
+          ${password
+            ? html`<div part="password-field">
+                ${input}<button
+                  part="password-toggle"
+                  type="button"
+                  aria-label=${t('showPassword')}
+                  aria-pressed=${revealed}
+                  aria-controls=${id}
+                  ?disabled=${busy}
+                  @click=${() => this.#reveal(spec.name, !revealed)}
+                >
+                  <svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="3"/><path d="M2 12s4-7 10-7 10 7 10 7-4 7-10 7-10-7-10-7z"/><path d="m4 4 16 16"/></svg>
+                </button>
+              </div>`
+            : input}
           ${spec === error.fields.at(-1) ? html`<div part="field-error" id=${errorId} role="alert">${error.message}</div>` : nothing}
           ${hint ? html`<div part="hint" id="${id}-hint">${hint}</div>` : nothing}
-          ${spec.strength ? html`<div part="strength" aria-live="polite">${strength || nothing}</div>` : nothing}
+          ${meter ? meter.render(this.#input(spec.name), id, this.minLength, t) : nothing}
         `;
       })}
-      <button part="submit-button" type="submit" ?disabled=${busy}>
-        ${busy ? t(this.scope ? 'working' : 'submitting') : this.text('submit')}
+      <button part="submit-button" type="submit" ?disabled=${busy} data-other=${labels[1]!} @click=${() => this.#reveal()}>
+        <span>${busy ? html`<span part="spinner" aria-hidden="true"></span>` : nothing}${labels[0]}</span>
       </button>`;
+  }
+
+  #input(name: string): HTMLInputElement | null {
+    const input = this.#form?.elements.namedItem(name);
+    return input instanceof HTMLInputElement ? input : null;
+  }
+
+  /**
+   * Show the password field `name` as text, or as dots again; no name: every field as dots (before a
+   * submit, so password managers see type=password). The value and the selection stay.
+   */
+  #reveal(name?: string, show = false): void {
+    for (const field of name ? [name] : [...this.#revealed]) {
+      const input = this.#input(field);
+      if (!input) continue;
+      const { selectionStart, selectionEnd } = input;
+      input.type = show ? 'text' : 'password';
+      input.setSelectionRange(selectionStart, selectionEnd);
+      if (show) this.#revealed.add(field);
+      else this.#revealed.delete(field);
+    }
+    this.requestUpdate();
   }
 
   async #onSubmit(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     const form = this.#form;
     if (!form || this.isBusy()) return;
+    this.#reveal();
     // Read before anything is disabled: disabled inputs are not in FormData.
     const data = new FormData(form);
     const value: FormValue = (name) => String(data.get(name) ?? '');
@@ -390,16 +460,14 @@ export abstract class AuthForm extends AuthElement {
   }
 
   /**
-   * Empty the password fields and their strength readings: all of them, or after the error `code`
+   * Empty the password fields (and so their strength readings): all of them, or after the error `code`
    * only those it concerns (`clearOn`, else `errors`).
    */
   #clearPasswords(code?: string): void {
-    const specs = new Map(this.inputs().map((spec) => [spec.name, spec]));
-    for (const input of this.#form?.querySelectorAll<HTMLInputElement>('input[type="password"]') ?? []) {
-      const spec = specs.get(input.name);
-      if (code !== undefined && spec && !(spec.clearOn ?? spec.errors ?? []).includes(code)) continue;
+    for (const spec of this.inputs()) {
+      const input = this.#input(spec.name);
+      if (!input || spec.type !== 'password' || (code !== undefined && !(spec.clearOn ?? spec.errors ?? []).includes(code))) continue;
       input.value = '';
-      if (input.name in this.#lengths) this.#lengths[input.name] = 0;
     }
     this.requestUpdate();
   }

@@ -1,4 +1,9 @@
+import en from '../translations/en.js';
+import { enAccount } from '../translations/en-account.js';
 import type { FieldSpec } from './auth-form.js';
+
+// The account forms' English strings join the table with them (every account form imports this module).
+Object.assign(en, enAccount);
 
 // Field specs used by more than one form element.
 

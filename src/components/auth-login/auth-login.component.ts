@@ -1,5 +1,6 @@
+import type { PropertyDeclarations } from 'lit';
 import type { AuthClient } from '../../core/index.js';
-import { AuthForm, type FieldSpec, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { AuthForm, type FieldSpec, type FooterLink, type FormError, type FormValue } from '../auth-form/auth-form.js';
 import styles from './auth-login.styles.js';
 
 const CREDENTIALS = ['invalid_credentials'];
@@ -50,7 +51,15 @@ const CREDENTIALS = ['invalid_credentials'];
  * @csspart password-input - (light DOM) the password input.
  * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
+ * @csspart password-field - (light DOM) the box around each password input and its toggle.
+ * @csspart password-toggle - (light DOM) the show-password button of each password input
+ *   (`type="button"`, named "Show password", `aria-pressed`, `aria-controls` the input; back to dots before every submit).
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending
+ *   (still under `prefers-reduced-motion: reduce`).
  * @csspart submit-button - (light DOM) the submit button.
+ * @csspart footer - The links under the form ("Forgot password?", "Create an account"), shown when
+ *   `forgot-href` or `register-href` is set.
+ * @csspart link - Each of those links.
  *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
@@ -58,13 +67,32 @@ const CREDENTIALS = ['invalid_credentials'];
  * @cssstate authenticated - A user is signed in (element hidden).
  * @cssstate error - The session could not be checked (form shown with the reason).
  *
+ * @attr forgot-href - Address of the page with `<auth-forgot>`: a "Forgot password?" link under the form. None by default.
+ * @attr register-href - Address of the page with `<auth-register>`: a "Create an account" link under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign in","Login":"Go"}`.
  */
 export class AuthLogin extends AuthForm {
   static override styles = styles;
 
+  static override properties: PropertyDeclarations = {
+    forgotHref: { attribute: 'forgot-href' },
+    registerHref: { attribute: 'register-href' },
+  };
+
+  /** The "Forgot password?" link's address (`forgot-href`); none: no link. */
+  declare forgotHref: string | undefined;
+  /** The "Create an account" link's address (`register-href`); none: no link. */
+  declare registerHref: string | undefined;
+
   protected readonly operation = 'login';
+
+  protected override links(): FooterLink[] {
+    return [
+      [this.forgotHref, 'forgotPasswordLink'],
+      [this.registerHref, 'registerLink'],
+    ];
+  }
 
   protected inputs(): FieldSpec[] {
     return [

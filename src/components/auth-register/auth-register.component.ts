@@ -1,7 +1,8 @@
 import type { PropertyDeclarations, PropertyValues } from 'lit';
 import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FooterLink, type FormValue } from '../auth-form/auth-form.js';
 import { email, name, newPassword } from '../auth-form/fields.js';
+import { StrengthMeter } from '../auth-form/strength.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
 import { AuthVerificationSentEvent } from '../events/auth-verification-sent.js';
 import styles from './auth-register.styles.js';
@@ -67,10 +68,21 @@ const PARAM = 'verify_token';
  * @csspart password-repeat-input - (light DOM) the repeated password input.
  * @csspart verify-code-input - (light DOM) the code from the registration mail (after it was sent).
  * @csspart hint - (light DOM) the password policy hint.
- * @csspart strength - (light DOM) the live strength indicator (aria-live=polite).
+ * @csspart strength - (light DOM) the strength meter under the new password: a bar (`::before`) and its text, with
+ *   `data-level` = `too-short`, `common` (in the server's common-password list, or the username or email), `weak`
+ *   (accepted, but few different characters or a repeated pattern), `ok` or `strong`; hidden while empty.
+ * @csspart strength-status - (light DOM) the meter's polite live region (role=status, visually hidden): the reading
+ *   is announced once typing pauses for a second, not on every keystroke.
  * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
+ * @csspart password-field - (light DOM) the box around each password input and its toggle.
+ * @csspart password-toggle - (light DOM) the show-password button of each password input
+ *   (`type="button"`, named "Show password", `aria-pressed`, `aria-controls` the input; back to dots before every submit).
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending
+ *   (still under `prefers-reduced-motion: reduce`).
  * @csspart submit-button - (light DOM) the submit button.
+ * @csspart footer - "Already have an account? Log in", shown when `login-href` is set.
+ * @csspart link - The link in it.
  *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).
@@ -82,6 +94,7 @@ const PARAM = 'verify_token';
  *   once the server mailed a code: the form asks for it. Not reflected.
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
+ * @attr login-href - Address of the login page: "Already have an account? Log in" under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign up","Register":"Create account"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
@@ -94,7 +107,12 @@ export class AuthRegister extends AuthForm {
   static override properties: PropertyDeclarations = {
     passwordMinLength: { attribute: 'password-min-length', type: Number },
     token: {},
+    loginHref: { attribute: 'login-href' },
   };
+
+  /** The login page's address (`login-href`); none: no link. */
+  declare loginHref: string | undefined;
+  protected override readonly meter = new StrengthMeter(this);
 
   /**
    * The second step: a registration token to finish with (from `?verify_token=` when the element
@@ -128,6 +146,10 @@ export class AuthRegister extends AuthForm {
 
   protected override get scope(): string {
     return this.#verifying() ? 'verifyRegistration' : 'register';
+  }
+
+  protected override links(): FooterLink[] {
+    return this.#verifying() ? [] : [[this.loginHref, 'loginLink', 'haveAccount']];
   }
 
   /** Who follows the link finishes it whatever the session; the first step is for signed-out users. */

@@ -4,6 +4,7 @@ import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-
 import { currentPassword, newPassword } from '../auth-form/fields.js';
 import { AuthPasswordChangedEvent } from '../events/auth-password-changed.js';
 import { AuthPasswordResetEvent } from '../events/auth-password-reset.js';
+import { StrengthMeter } from '../auth-form/strength.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
@@ -61,9 +62,18 @@ const PARAM = 'reset_token';
  * @csspart password-input - (light DOM) the new password input.
  * @csspart password-repeat-input - (light DOM) the repeated new password input.
  * @csspart hint - (light DOM) the password policy hint.
- * @csspart strength - (light DOM) the live strength indicator (aria-live=polite).
+ * @csspart strength - (light DOM) the strength meter under the new password: a bar (`::before`) and its text, with
+ *   `data-level` = `too-short`, `common` (in the server's common-password list, or the username or email), `weak`,
+ *   `ok` or `strong` (see `<auth-register>`); hidden while empty.
+ * @csspart strength-status - (light DOM) the meter's polite live region (role=status, visually hidden), announced
+ *   once typing pauses.
  * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
+ * @csspart password-field - (light DOM) the box around each password input and its toggle.
+ * @csspart password-toggle - (light DOM) the show-password button of each password input
+ *   (`type="button"`, named "Show password", `aria-pressed`, `aria-controls` the input; back to dots before every submit).
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending
+ *   (still under `prefers-reduced-motion: reduce`).
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssstate unknown - The session is being restored (no form shown).
@@ -90,6 +100,7 @@ export class AuthResetPassword extends AuthForm {
 
   /** The reset token from the mail; set from `?reset_token=` when the element connects. */
   declare token: string | undefined;
+  protected override readonly meter = new StrengthMeter(this);
 
   override connectedCallback(): void {
     super.connectedCallback();

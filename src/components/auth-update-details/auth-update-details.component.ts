@@ -46,6 +46,11 @@ import styles from './auth-update-details.styles.js';
  * @csspart hint - (light DOM) the hint under the current password.
  * @csspart field-error - (light DOM) the message of an error that concerns a field (role=alert), after that
  * field and named by its `aria-describedby` and `aria-errormessage`; other errors show in `error`.
+ * @csspart password-field - (light DOM) the box around each password input and its toggle.
+ * @csspart password-toggle - (light DOM) the show-password button of each password input
+ *   (`type="button"`, named "Show password", `aria-pressed`, `aria-controls` the input; back to dots before every submit).
+ * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending
+ *   (still under `prefers-reduced-motion: reduce`).
  * @csspart submit-button - (light DOM) the submit button.
  *
  * @cssstate unknown - The session is being restored (placeholder).

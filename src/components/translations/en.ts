@@ -1,4 +1,5 @@
 import type { AuthErrorCode } from '../../core/index.js';
+import type { AccountKey } from './en-account.js';
 
 /** Codes the elements find themselves, before anything is sent. */
 export type ClientErrorCode = 'no_client' | 'password_mismatch' | 'password_required_for_email';
@@ -51,6 +52,20 @@ export type Translation = {
   readonly passwordShort: string;
   readonly passwordOk: string;
   readonly passwordStrong: string;
+  /** The strength meter (levels `common` and `weak`) and its announcement (`{level}` is its text). */
+  readonly passwordCommon: string;
+  readonly passwordSameUsername: string;
+  readonly passwordSameEmail: string;
+  readonly passwordWeak: string;
+  readonly passwordStrength: string;
+  /** The accessible name of the show-password toggle (its state is `aria-pressed`). */
+  readonly showPassword: string;
+  /** Footer links: `<auth-login>` (`forgot-href`, `register-href`), `<auth-register>` and `<auth-forgot>` (`login-href`). */
+  readonly forgotPasswordLink: string;
+  readonly registerLink: string;
+  readonly haveAccount: string;
+  readonly loginLink: string;
+  readonly backToLogin: string;
   readonly emailHint: string;
   /** The submit button of the account forms while a request is in flight. */
   readonly working: string;
@@ -83,7 +98,30 @@ export type Translation = {
 
 export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
 
-const en: Translation = {
+/**
+ * Keys of the account forms only (`<auth-register>`, `<auth-reset-password>`, `<auth-forgot>`,
+ * `<auth-update-details>`): their English strings are in en-account.ts and join this table when one
+ * of those elements loads (auth-form/fields.ts), so the login's first load carries none of them.
+ */
+export type { AccountKey };
+
+/**
+ * The strength meter's keys. Their English strings ship with the meter (auth-form/strength.ts adds
+ * them to this table when it loads, with `<auth-register>` or `<auth-reset-password>`), so the
+ * login's first load carries none of them; other languages have them in their own tables.
+ */
+export type MeterKey =
+  | 'passwordHint'
+  | 'passwordShort'
+  | 'passwordOk'
+  | 'passwordStrong'
+  | 'passwordCommon'
+  | 'passwordSameUsername'
+  | 'passwordSameEmail'
+  | 'passwordWeak'
+  | 'passwordStrength';
+
+const en = {
   $code: 'en',
   $name: 'English',
   title: 'Login',
@@ -98,41 +136,9 @@ const en: Translation = {
   notSignedIn: 'Not signed in',
   roles: 'Roles',
   organization: 'Organization',
-  name: 'Name',
-  email: 'Email',
-  usernameOrEmail: 'Username or email',
-  currentPassword: 'Current password',
-  newPassword: 'New password',
-  passwordRepeat: 'Repeat password',
-  resetCode: 'Reset code',
-  verifyCode: 'Code from the email',
-  passwordHint: 'Use at least {min} characters. Length matters more than symbols.',
-  passwordShort: 'Too short ({length}/{min})',
-  passwordOk: 'OK',
-  passwordStrong: 'Strong',
-  emailHint: 'Needed to change your email address.',
-  working: 'Please wait…',
-  'register.title': 'Register',
-  'register.submit': 'Register',
-  'register.success': 'Your account was created. You can now log in.',
-  'verifyRegistration.title': 'Confirm your email',
-  'verifyRegistration.submit': 'Create account',
-  'verifyRegistration.success': 'Check your email: we sent a link and a code to finish creating your account.',
-  'changePassword.title': 'Change password',
-  'changePassword.submit': 'Change password',
-  'changePassword.success': 'Your password was changed.',
-  'resetPassword.title': 'Reset password',
-  'resetPassword.submit': 'Reset password',
-  'resetPassword.success': 'Your password was reset. You can now log in with the new password.',
-  'forgotPassword.title': 'Forgot password',
-  'forgotPassword.submit': 'Send',
-  'forgotPassword.success': 'If an account matches, we have sent an email with the next steps.',
-  'forgotUsername.title': 'Forgot username',
-  'forgotUsername.submit': 'Send',
-  'forgotUsername.success': 'If an account matches, we have sent an email with the next steps.',
-  'updateDetails.title': 'Update details',
-  'updateDetails.submit': 'Save',
-  'updateDetails.success': 'Your details were saved.',
+  showPassword: 'Show password',
+  forgotPasswordLink: 'Forgot password?',
+  registerLink: 'Create an account',
   'error.invalid_credentials': 'Invalid username or password.',
   'error.rate_limited': 'Too many attempts. Please wait a moment and try again.',
   'error.network_error': 'The server could not be reached. Check your connection and try again.',
@@ -153,17 +159,9 @@ const en: Translation = {
   'error.provider_error': 'The identity provider refused the sign-in.',
   'error.invalid_input': 'Some of the information is missing or not valid.',
   'error.weak_password': 'This password does not meet the password rules.',
-  'error.registration_not_allowed': 'Registration is not open for this email address.',
-  'error.username_taken': 'This username is already taken.',
-  'error.email_taken': 'This email address is already used by another account.',
-  'error.reset_token_invalid': 'This reset code is wrong, already used or expired. Request a new one.',
-  'error.verification_token_invalid': 'This code is wrong, already used or expired. Register again to get a new one.',
-  'error.password_mismatch': 'The passwords do not match.',
-  'error.password_required_for_email': 'Enter your current password to change your email address.',
-  'error.wrong_password': 'The current password is wrong.',
   'error.unknown': 'Something went wrong. Please try again.',
   'error.config': 'Sign-in is not available: the configuration is invalid.',
   'error.no_client': 'Sign-in is not available on this page.',
-};
+} satisfies Omit<Translation, MeterKey | AccountKey> as Translation;
 
 export default en;
