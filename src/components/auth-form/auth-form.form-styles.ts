@@ -2,7 +2,9 @@
  * Default styles of the light-DOM forms of every form element (`<auth-login>`, `<auth-register>`, …).
  * One constructable sheet, adopted once into each root (document or shadow root) that holds one of
  * them. Everything sits in `@layer auth-elements`, so any unlayered page rule wins; selectors are
- * scoped under the elements' tag names. The `--_*` properties are set on each host by its shadow
+ * scoped under the elements' tag names. One exception: the invalid field's border colour is
+ * `!important` in the layer, which no page rule overrides (`input { border: … }`, a theme's rules on
+ * the inputs), so an error never loses its border; pages change it with `--auth-input-invalid-color`. The `--_*` properties are set on each host by its shadow
  * styles (auth-form.styles.ts) and inherited by its form. An empty strength indicator (a live
  * region) stays in the accessibility tree but takes no room: its margin cancels the flex gap.
  */
@@ -20,27 +22,25 @@ const rules = `
     font: inherit;
     color: inherit;
     & [part~='label'] {
+      font-size: 0.875em;
       font-weight: 500;
-      margin-top: ${GAP};
+      margin-top: calc(var(--_spacing) * 0.625);
     }
     & [part~='input'] {
       box-sizing: border-box;
       width: 100%;
       min-width: 0;
       margin: 0;
-      padding: 0.5em 0.625em;
+      padding: 0.5em 0.75em;
       font: inherit;
       color: var(--_color);
-      background: var(--_background);
-      border: 1px solid var(--_border);
-      border-radius: var(--_radius);
+      background: var(--_input-background);
+      border: var(--_input-border);
+      border-radius: var(--_input-radius);
     }
     & :is([part~='input'], [part~='submit-button']):focus-visible {
       outline: var(--_focus-ring);
       outline-offset: 2px;
-    }
-    & [part~='input'][aria-invalid='true'] {
-      border-color: var(--_danger);
     }
     & [part~='field-error'] {
       font-size: 0.875em;
@@ -62,14 +62,14 @@ const rules = `
       box-sizing: border-box;
       align-self: flex-start;
       max-width: 100%;
-      margin-top: calc(var(--_spacing) * 0.75);
-      padding: 0.55em 1.25em;
+      margin-top: var(--_spacing);
+      padding: 0.5em 1.25em;
       font: inherit;
       font-weight: 600;
-      color: var(--_on-accent);
-      background: var(--_accent);
+      color: var(--_button-color);
+      background: var(--_button-background);
       border: 1px solid transparent;
-      border-radius: var(--_radius);
+      border-radius: var(--_input-radius);
       cursor: pointer;
       overflow-wrap: anywhere;
     }
@@ -85,6 +85,9 @@ const rules = `
   }
   ${TAGS}[location='sidebar'] > form [part~='submit-button'] {
     align-self: stretch;
+  }
+  ${TAGS} > form [part~='input'][aria-invalid='true'] {
+    border-color: var(--_input-invalid-color) !important;
   }
 }
 `;

@@ -50,6 +50,18 @@ export class AuthStatus extends AuthElement {
   declare location: 'main' | 'sidebar';
 
   protected readonly auth = new AuthController(this);
+  /** Whether anything is slotted: an empty actions row takes no room (no gap under the text). */
+  #actions = false;
+
+  #onSlotChange = (event: Event): void => {
+    const actions = (event.target as HTMLSlotElement)
+      .assignedNodes()
+      .some((node) => node.nodeType === Node.ELEMENT_NODE || node.textContent?.trim());
+    if (actions !== this.#actions) {
+      this.#actions = actions;
+      this.requestUpdate();
+    }
+  };
 
   constructor() {
     super();
@@ -91,7 +103,7 @@ export class AuthStatus extends AuthElement {
     return html`
       <div part="base">
         <div part="text" role="status">${text}</div>
-        <div part="actions"><slot></slot></div>
+        <div part="actions" ?hidden=${!this.#actions}><slot @slotchange=${this.#onSlotChange}></slot></div>
       </div>
     `;
   }
