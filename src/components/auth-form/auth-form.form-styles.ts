@@ -9,7 +9,7 @@
  * region) stays in the accessibility tree but takes no room: its margin cancels the flex gap.
  */
 const TAGS = ':is(auth-login,auth-register,auth-reset-password,auth-forgot,auth-update-details)';
-const GAP = 'calc(var(--_spacing) * 0.375)';
+const GAP = 'calc(var(--_spacing) * 0.5)';
 
 const rules = `
 @layer auth-elements {
@@ -24,7 +24,7 @@ const rules = `
     & [part~='label'] {
       font-size: 0.875em;
       font-weight: 500;
-      margin-top: calc(var(--_spacing) * 0.625);
+      margin-top: ${GAP};
     }
     & [part~='input'] {
       box-sizing: border-box;

@@ -15,11 +15,11 @@ const COLORS = {
 
 /**
  * Kit tokens of the fields and the button whose defaults follow the form's other properties: the
- * fields get a faint fill of the text colour and the border colour (the danger colour when invalid),
+ * fields get the card's background and the border colour (the danger colour when invalid),
  * the button the accent.
  */
 const FIELDS = {
-  'input-background': 'color-mix(in srgb,var(--_color) 4%,var(--_background))',
+  'input-background': 'var(--_background)',
   'input-border': '1px solid var(--_border)',
   'input-radius': 'calc(var(--_radius)/2)',
   'button-background': 'var(--_accent)',
@@ -87,8 +87,7 @@ const chrome = css`
     display: none;
   }
   [part='success'] {
-    color: inherit;
-    background: color-mix(in srgb, var(--_accent) 12%, transparent);
+    color: var(--_accent);
   }
   [part='success']:empty {
     margin: 0;

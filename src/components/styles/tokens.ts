@@ -23,7 +23,7 @@ const defaults = {
   '--auth-heading-size': '1.25em',
   // A quiet edge and shadow for the cards, so the fields' borders are the only boxes inside.
   '--auth-card-border': '1px solid light-dark(#0000001a, #ffffff24)',
-  '--auth-card-shadow': '0 1px 2px light-dark(#0000000f, #0000004d), 0 4px 20px light-dark(#0000000d, #00000059)',
+  '--auth-card-shadow': '0 1px 3px #0000001a, 0 4px 20px #0000000f',
 } as const;
 
 export type TokenName = keyof typeof defaults;
