@@ -46,14 +46,23 @@ const CREDENTIALS = ['invalid_credentials'];
  *
  * @cssproperty --auth-login-color - Text colour. Default `--auth-form-color`, else `--auth-color-text`.
  * @cssproperty --auth-login-muted - Secondary text. Default `--auth-form-muted`, else `--auth-color-muted`.
- * @cssproperty --auth-login-background - Card and input background. Default `--auth-form-background`, else `--auth-color-surface`.
- * @cssproperty --auth-login-border - Card and input border colour. Default `--auth-form-border`, else `--auth-color-border`.
- * @cssproperty --auth-login-accent - Submit button background. Default `--auth-form-accent`, else `--auth-color-accent`.
- * @cssproperty --auth-login-on-accent - Submit button text. Default `--auth-form-on-accent`, else `--auth-color-on-accent`.
+ * @cssproperty --auth-login-background - Card background (and the fields', unless `input-background` is set). Default `--auth-form-background`, else `--auth-color-surface`.
+ * @cssproperty --auth-login-border - The fields' border colour. Default `--auth-form-border`, else `--auth-color-border`.
+ * @cssproperty --auth-login-accent - Submit button background (unless `button-background` is set). Default `--auth-form-accent`, else `--auth-color-accent`.
+ * @cssproperty --auth-login-on-accent - Submit button text (unless `button-color` is set). Default `--auth-form-on-accent`, else `--auth-color-on-accent`.
  * @cssproperty --auth-login-danger - Error colour. Default `--auth-form-danger`, else `--auth-color-danger`.
- * @cssproperty --auth-login-radius - Corner radius. Default `--auth-form-radius`, else `--auth-radius`.
+ * @cssproperty --auth-login-radius - Corner radius of the card. Default `--auth-form-radius`, else `--auth-radius`.
  * @cssproperty --auth-login-spacing - Padding and gaps. Default `--auth-form-spacing`, else `--auth-spacing`.
  * @cssproperty --auth-login-focus-ring - Focus outline. Default `--auth-form-focus-ring`, else `--auth-focus-ring`.
+ * @cssproperty --auth-login-heading-size - Size of the title (0.88 of it in the sidebar). Default `--auth-form-heading-size`, else `--auth-heading-size`, else `1.25em`.
+ * @cssproperty --auth-login-card-border - The card's border (a whole `border` value). Default `--auth-form-card-border`, else `--auth-card-border`.
+ * @cssproperty --auth-login-card-shadow - The card's shadow. Default `--auth-form-card-shadow`, else `--auth-card-shadow`.
+ * @cssproperty --auth-login-input-background - The fields' fill. Default `--auth-form-input-background`, else `--auth-input-background`, else the background.
+ * @cssproperty --auth-login-input-border - The fields' border (a whole `border` value). Default `--auth-form-input-border`, else `--auth-input-border`, else 1px of the border colour.
+ * @cssproperty --auth-login-input-radius - Corner radius of the fields and the button. Default `--auth-form-input-radius`, else `--auth-input-radius`, else half the radius.
+ * @cssproperty --auth-login-input-invalid-color - Border colour of an invalid field (page rules on inputs do not override it). Default `--auth-form-input-invalid-color`, else `--auth-input-invalid-color`, else the danger colour.
+ * @cssproperty --auth-login-button-background - Submit button background. Default `--auth-form-button-background`, else `--auth-button-background`, else the accent.
+ * @cssproperty --auth-login-button-color - Submit button text. Default `--auth-form-button-color`, else `--auth-button-color`, else the on-accent colour.
  * @cssproperty --auth-login-max-width - Maximum width of the card. Default `--auth-form-max-width`, else `26rem`.
  * @cssproperty --auth-login-placeholder-height - Height kept while restoring. Default `--auth-form-placeholder-height`, else `15rem`.
  *

@@ -25,9 +25,11 @@ import styles from './auth-status.styles.js';
  * @cssproperty --auth-status-color - Text colour. Default `--auth-color-text`.
  * @cssproperty --auth-status-muted - Roles and organization. Default `--auth-color-muted`.
  * @cssproperty --auth-status-background - Background. Default `--auth-color-surface`.
- * @cssproperty --auth-status-border - Border colour. Default `--auth-color-border`.
+ * @cssproperty --auth-status-border - Border colour of the role badges. Default `--auth-color-border`.
  * @cssproperty --auth-status-radius - Corner radius. Default `--auth-radius`.
  * @cssproperty --auth-status-spacing - Padding and gaps. Default `--auth-spacing`.
+ * @cssproperty --auth-status-card-border - The box's border (a whole `border` value). Default `--auth-card-border`.
+ * @cssproperty --auth-status-card-shadow - The box's shadow. Default `--auth-card-shadow`.
  *
  * @cssstate unknown - The session is being restored (nothing visible).
  * @cssstate anonymous - Nobody is signed in.

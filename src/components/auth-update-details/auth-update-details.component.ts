@@ -41,14 +41,23 @@ import styles from './auth-update-details.styles.js';
  *
  * @cssproperty --auth-form-color - Text colour (all form elements). Default `--auth-color-text`.
  * @cssproperty --auth-form-muted - The hint. Default `--auth-color-muted`.
- * @cssproperty --auth-form-background - Card and input background. Default `--auth-color-surface`.
- * @cssproperty --auth-form-border - Card and input border colour. Default `--auth-color-border`.
- * @cssproperty --auth-form-accent - Submit button background, success mark. Default `--auth-color-accent`.
- * @cssproperty --auth-form-on-accent - Submit button text. Default `--auth-color-on-accent`.
+ * @cssproperty --auth-form-background - Card background (and the fields', unless `input-background` is set). Default `--auth-color-surface`.
+ * @cssproperty --auth-form-border - The fields' border colour. Default `--auth-color-border`.
+ * @cssproperty --auth-form-accent - Submit button background (unless `button-background` is set), success message. Default `--auth-color-accent`.
+ * @cssproperty --auth-form-on-accent - Submit button text (unless `button-color` is set). Default `--auth-color-on-accent`.
  * @cssproperty --auth-form-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-form-radius - Corner radius. Default `--auth-radius`.
+ * @cssproperty --auth-form-radius - Corner radius of the card. Default `--auth-radius`.
  * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
  * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
+ * @cssproperty --auth-form-heading-size - Size of the title (0.88 of it in the sidebar). Default `--auth-heading-size`, else `1.25em`.
+ * @cssproperty --auth-form-card-border - The card's border (a whole `border` value). Default `--auth-card-border`.
+ * @cssproperty --auth-form-card-shadow - The card's shadow. Default `--auth-card-shadow`.
+ * @cssproperty --auth-form-input-background - The fields' fill. Default `--auth-input-background`, else the background.
+ * @cssproperty --auth-form-input-border - The fields' border (a whole `border` value). Default `--auth-input-border`, else 1px of the border colour.
+ * @cssproperty --auth-form-input-radius - Corner radius of the fields and the button. Default `--auth-input-radius`, else half the radius.
+ * @cssproperty --auth-form-input-invalid-color - Border colour of an invalid field (page rules on inputs do not override it). Default `--auth-input-invalid-color`, else the danger colour.
+ * @cssproperty --auth-form-button-background - Submit button background. Default `--auth-button-background`, else the accent.
+ * @cssproperty --auth-form-button-color - Submit button text. Default `--auth-button-color`, else the on-accent colour.
  * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
  * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
  * @cssproperty --auth-update-details-color - Each `--auth-form-*` property also exists as
