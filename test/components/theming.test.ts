@@ -133,7 +133,7 @@ describe('theming: the default look', () => {
   for (const scheme of ['light', 'dark'] as const) {
     it(`no box in a box (${scheme}): the card's edge is quieter than the fields', with a shadow`, async () => {
       document.documentElement.style.colorScheme = scheme;
-      const wrapper = await mount('<auth-login></auth-login>');
+      const wrapper = await mount('<auth-login></auth-login><auth-register></auth-register><auth-status></auth-status>');
       const login = wrapper.querySelector('auth-login') as AuthLogin;
       const card = part(login, 'base')!;
       const input = field(login, 'username');
@@ -148,9 +148,31 @@ describe('theming: the default look', () => {
       expect(alpha(seen.card)).to.be.below(0.3);
       expect(alpha(seen.input)).to.equal(1);
       expect(seen.shadow).not.to.equal('none');
+      // Contrast of everything, the error colours included.
+      await failLogin(login);
       await expect(wrapper).to.be.accessible();
     });
   }
+
+  it('the form-level error box (a tint of the danger colour) passes axe in light and dark', async () => {
+    const { client } = fakeClient({ restore: null, loginError: 'rate_limited' });
+    const wrapper = await fixture<HTMLDivElement>(html`<div style="width: 600px"></div>`);
+    wrapper.innerHTML = '<auth-provider><auth-login></auth-login><auth-login location="sidebar" style="width: 250px" fields=\'{"title": "Sign in"}\'></auth-login></auth-provider>';
+    (wrapper.querySelector('auth-provider') as AuthProvider).client = client;
+    for (const login of wrapper.querySelectorAll<AuthLogin>('auth-login')) {
+      await untilStatus(login, 'anonymous');
+      field(login, 'username').value = 'ada';
+      field(login, 'password').value = 'secret';
+      submitButton(login).click();
+      await waitUntil(() => part(login, 'error')?.hidden === false, 'no form-level error');
+    }
+    for (const scheme of ['light', 'dark'] as const) {
+      document.documentElement.style.colorScheme = scheme;
+      const box = getComputedStyle(part(wrapper.querySelector('auth-login')!, 'error')!);
+      console.log(`form-level error, ${scheme}: ${box.color} on ${box.backgroundColor}`);
+      await expect(wrapper).to.be.accessible();
+    }
+  });
 
   it('the sidebar status box is balanced: as much room under the text as over it, with no actions', async () => {
     for (const restore of [null, session(ada)]) {
