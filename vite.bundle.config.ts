@@ -2,8 +2,10 @@
 // every element. `<script type="module" src=".../auth-elements.js">` is all a page needs.
 // Built as an app entry, not in lib mode: Vite's lib mode keeps whitespace in ES output.
 import { defineConfig } from 'vite';
+import { compactCssPlugin } from './scripts/vite-compact-css.js';
 
 export default defineConfig({
+  plugins: [compactCssPlugin()],
   publicDir: false,
   build: {
     outDir: 'dist',

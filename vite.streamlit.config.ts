@@ -3,11 +3,13 @@
 // URL is relative. Git-ignored: `npm run build` makes it.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compactCssPlugin } from './scripts/vite-compact-css.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   plugins: [
+    compactCssPlugin(),
     {
       // The page sets <auth-provider>'s client itself: the provider's backend factory (and with it the
       // JWT API backend) is left out. See src/streamlit/no-jwt-backend.ts.

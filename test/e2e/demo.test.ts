@@ -220,3 +220,65 @@ describe('the script-tag page (plain HTML, one module script)', () => {
     await context.close();
   });
 });
+
+describe('the themes page (the built bundle, its CSS compacted by the build)', () => {
+  /** Computed styles of the main column's login form: card, a field, a label, the button. */
+  function looks(page: Page) {
+    // No named functions inside: tsx would wrap them in `__name(…)`, which the page does not have.
+    return page.evaluate(() => {
+      const login = document.querySelector('main auth-login')!;
+      const card = getComputedStyle(login.shadowRoot!.querySelector('[part~="base"]')!);
+      const input = getComputedStyle(login.querySelector('input[name="password"]')!);
+      const button = getComputedStyle(login.querySelector('[part~="submit-button"]')!);
+      return {
+        cardBorder: card.borderTopColor,
+        cardShadow: card.boxShadow,
+        inputRadius: input.borderTopLeftRadius,
+        inputBackground: input.backgroundColor,
+        inputBorder: input.borderBottomColor,
+        label: getComputedStyle(login.querySelector('[part~="label"]')!).fontSize,
+        buttonRadius: button.borderTopLeftRadius,
+        font: input.fontFamily,
+      };
+    });
+  }
+
+  test('the default look and both demo themes style the light-DOM form; an error border survives page CSS', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(demo.origin + '/themes.html');
+    await page.locator('main auth-login input[name="username"]').waitFor({ state: 'visible' });
+    const plain = await looks(page);
+    assert.equal(plain.cardBorder, 'rgba(0, 0, 0, 0.1)', 'a quiet card edge');
+    assert.notEqual(plain.cardShadow, 'none');
+    assert.equal(plain.inputRadius, '6px', 'fields at half the card radius');
+    assert.equal(plain.label, '14px');
+    await page.goto(demo.origin + '/themes.html?theme=material');
+    await page.locator('main auth-login input[name="username"]').waitFor({ state: 'visible' });
+    const material = await looks(page);
+    assert.deepEqual(
+      { inputRadius: material.inputRadius, inputBackground: material.inputBackground, buttonRadius: material.buttonRadius, cardShadow: material.cardShadow === 'none' },
+      { inputRadius: '4px', inputBackground: 'rgb(230, 224, 233)', buttonRadius: '20px', cardShadow: false },
+    );
+    assert.match(material.font, /Roboto/);
+    await page.selectOption('#theme', 'streamlit');
+    const streamlit = await looks(page);
+    assert.deepEqual(
+      { inputRadius: streamlit.inputRadius, inputBackground: streamlit.inputBackground, cardShadow: streamlit.cardShadow },
+      { inputRadius: '8px', inputBackground: 'rgb(240, 242, 246)', cardShadow: 'none' },
+    );
+    assert.equal(new URL(page.url()).searchParams.get('theme'), 'streamlit', 'the switch keeps the theme in the address');
+    // Ordinary page CSS on inputs, then a wrong password: the invalid field keeps the danger border.
+    await page.selectOption('#theme', '');
+    await page.addStyleTag({ content: 'input { border: 1px solid #ccc }' });
+    await page.locator('main auth-login input[name="username"]').fill('alice');
+    await page.locator('main auth-login input[name="password"]').fill('not-the-password');
+    await page.locator('main auth-login [part~="submit-button"]').click();
+    await page.locator('main auth-login [part~="field-error"]').waitFor();
+    assert.equal((await looks(page)).inputBorder, 'rgb(179, 38, 30)');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});

@@ -2,14 +2,17 @@
  * Default styles of the light-DOM forms of every form element (`<auth-login>`, `<auth-register>`, …).
  * One constructable sheet, adopted once into each root (document or shadow root) that holds one of
  * them. Everything sits in `@layer auth-elements`, so any unlayered page rule wins; selectors are
- * scoped under the elements' tag names. The `--_*` properties are set on each host by its shadow
- * styles (auth-form.styles.ts) and inherited by its form. Hover and active colours are mixed from
- * the same properties (towards the text colour), so they follow any theme. The submit button is as
- * wide as the longer of its two labels (idle and busy, the other one in `data-other`, laid over it
- * hidden), so the spinner never changes its width; it spans the form in containers up to 30rem wide.
+ * scoped under the elements' tag names. One exception: the invalid field's border colour is
+ * `!important` in the layer, which no page rule overrides (`input { border: … }`, a theme's rules on
+ * the inputs), so an error never loses its border; pages change it with `--auth-input-invalid-color`.
+ * The `--_*` properties are set on each host by its shadow styles (auth-form.styles.ts) and inherited
+ * by its form. Hover and active colours are mixed from the same properties (towards the text colour),
+ * so they follow any theme. The submit button is as wide as the longer of its two labels (idle and
+ * busy, the other one in `data-other`, laid over it hidden), so the spinner never changes its width;
+ * it spans the form in containers up to 30rem wide.
  */
 export const TAGS = ':is(auth-login,auth-register,auth-reset-password,auth-forgot,auth-update-details)';
-const GAP = 'calc(var(--_spacing) * 0.375)';
+const GAP = 'calc(var(--_spacing) * 0.5)';
 const BUTTON = "[part~='submit-button']";
 
 const rules = `
@@ -23,6 +26,7 @@ const rules = `
     font: inherit;
     color: inherit;
     & [part~='label'] {
+      font-size: 0.875em;
       font-weight: 500;
       margin-top: ${GAP};
     }
@@ -31,12 +35,12 @@ const rules = `
       width: 100%;
       min-width: 0;
       margin: 0;
-      padding: 0.5em 0.625em;
+      padding: 0.5em 0.75em;
       font: inherit;
       color: var(--_color);
-      background: var(--_background);
-      border: 1px solid var(--_border);
-      border-radius: var(--_radius);
+      background: var(--_input-background);
+      border: var(--_input-border);
+      border-radius: var(--_input-radius);
     }
     & [part~='input']:hover:enabled {
       border-color: color-mix(in srgb, var(--_border), var(--_color));
@@ -82,9 +86,6 @@ const rules = `
         display: none;
       }
     }
-    & [part~='input'][aria-invalid='true'] {
-      border-color: var(--_danger);
-    }
     & [part~='field-error'] {
       font-size: 0.875em;
       color: var(--_danger);
@@ -104,14 +105,14 @@ const rules = `
       box-sizing: border-box;
       align-self: flex-start;
       max-width: 100%;
-      margin-top: calc(var(--_spacing) * 0.75);
-      padding: 0.55em 1.25em;
+      margin-top: var(--_spacing);
+      padding: 0.5em 1.25em;
       font: inherit;
       font-weight: 600;
-      color: var(--_on-accent);
-      background: var(--_accent);
+      color: var(--_button-color);
+      background: var(--_button-background);
       border: 1px solid transparent;
-      border-radius: var(--_radius);
+      border-radius: var(--_input-radius);
       cursor: pointer;
       overflow-wrap: anywhere;
       & > *,
@@ -165,6 +166,9 @@ const rules = `
   }
   ${TAGS}[location='sidebar'] > form ${BUTTON} {
     align-self: stretch;
+  }
+  ${TAGS} > form [part~='input'][aria-invalid='true'] {
+    border-color: var(--_input-invalid-color) !important;
   }
 }
 `;

@@ -14,6 +14,20 @@ const COLORS = {
 };
 
 /**
+ * Kit tokens of the fields and the button whose defaults follow the form's other properties: the
+ * fields get the card's background and the border colour (the danger colour when invalid),
+ * the button the accent.
+ */
+const FIELDS = {
+  'input-background': 'var(--_background)',
+  'input-border': '1px solid var(--_border)',
+  'input-radius': 'calc(var(--_radius)/2)',
+  'button-background': 'var(--_accent)',
+  'button-color': 'var(--_on-accent)',
+  'input-invalid-color': 'var(--_danger)',
+};
+
+/**
  * The component properties of a form element. Each `--_<name>` used by the shadow and light-DOM
  * styles is `--auth-<element>-<name>` (e.g. `--auth-register-accent`), else the shared
  * `--auth-form-<name>`, else the kit token. Both can be set on the element or on any ancestor.
@@ -21,7 +35,11 @@ const COLORS = {
 function properties(element: string): CSSResultGroup {
   const values: Array<[string, string]> = [
     ...Object.entries(COLORS).map(([name, color]): [string, string] => [name, tokenText(`--auth-color-${color}` as TokenName)]),
-    ...['radius', 'spacing', 'focus-ring'].map((name): [string, string] => [name, tokenText(`--auth-${name}` as TokenName)]),
+    ...['radius', 'spacing', 'focus-ring', 'heading-size', 'card-border', 'card-shadow'].map((name): [string, string] => [
+      name,
+      tokenText(`--auth-${name}` as TokenName),
+    ]),
+    ...Object.entries(FIELDS).map(([name, value]): [string, string] => [name, `var(--auth-${name},${value})`]),
     ['max-width', '26rem'],
     ['placeholder-height', '15rem'],
   ];
@@ -43,24 +61,26 @@ const chrome = css`
   }
   [part='base'] {
     max-width: var(--_max-width);
-    padding: var(--_spacing);
-    border: 1px solid var(--_border);
+    padding: calc(var(--_spacing) * 1.5);
+    border: var(--_card-border);
     border-radius: var(--_radius);
     background: var(--_background);
     color: var(--_color);
+    box-shadow: var(--_card-shadow);
   }
   [part='header'] {
-    margin: 0 0 calc(var(--_spacing) * 0.75);
-    font-size: 1.25em;
+    margin: 0 0 calc(var(--_spacing) * 0.5);
+    font-size: var(--_heading-size);
     font-weight: 600;
     line-height: 1.3;
     overflow-wrap: anywhere;
   }
   [part='error'],
   [part='success'] {
-    margin: 0 0 calc(var(--_spacing) * 0.75);
+    margin: calc(var(--_spacing) * 0.75) 0;
     padding: calc(var(--_spacing) * 0.5) calc(var(--_spacing) * 0.75);
-    border-inline-start: 3px solid var(--_danger);
+    border-radius: var(--_input-radius);
+    background: color-mix(in srgb, currentColor 10%, transparent);
     color: var(--_danger);
     overflow-wrap: anywhere;
   }
@@ -68,13 +88,11 @@ const chrome = css`
     display: none;
   }
   [part='success'] {
-    border-color: var(--_accent);
-    color: inherit;
+    color: var(--_accent);
   }
   [part='success']:empty {
     margin: 0;
     padding: 0;
-    border: 0;
   }
   [part='placeholder'] {
     min-height: var(--_placeholder-height);
@@ -99,17 +117,17 @@ const chrome = css`
   }
   @container (max-width: 20rem) {
     [part='base'] {
-      padding: calc(var(--_spacing) * 0.75);
+      padding: var(--_spacing);
     }
     [part='header'] {
-      font-size: 1.1em;
+      font-size: calc(var(--_heading-size) * 0.88);
     }
   }
   :host([location='sidebar']) [part='base'] {
-    padding: calc(var(--_spacing) * 0.75);
+    padding: var(--_spacing);
   }
   :host([location='sidebar']) [part='header'] {
-    font-size: 1.1em;
+    font-size: calc(var(--_heading-size) * 0.88);
   }
 `;
 

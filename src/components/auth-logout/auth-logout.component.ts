@@ -26,10 +26,12 @@ import styles from './auth-logout.styles.js';
  * @cssproperty --auth-logout-background - Button background. Default `--auth-color-surface`.
  * @cssproperty --auth-logout-border - Button border colour. Default `--auth-color-border`.
  * @cssproperty --auth-logout-danger - Error colour. Default `--auth-color-danger`.
- * @cssproperty --auth-logout-radius - Corner radius. Default `--auth-radius`.
+ * @cssproperty --auth-logout-radius - Corner radius. Default `--auth-input-radius`, else half of `--auth-radius`.
  * @cssproperty --auth-logout-spacing - Gap between button and error. Default `--auth-spacing`.
  * @cssproperty --auth-logout-focus-ring - Focus outline. Default `--auth-focus-ring`.
  * @cssproperty --auth-font
+ * @cssproperty --auth-font-size
+ * @cssproperty --auth-input-radius
  * @cssproperty --auth-color-scheme
  * @cssproperty --auth-color-text
  * @cssproperty --auth-color-surface

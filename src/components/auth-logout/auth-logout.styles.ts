@@ -9,7 +9,7 @@ export default [
       --auth-logout-background: ${token('--auth-color-surface')};
       --auth-logout-border: ${token('--auth-color-border')};
       --auth-logout-danger: ${token('--auth-color-danger')};
-      --auth-logout-radius: ${token('--auth-radius')};
+      --auth-logout-radius: var(--auth-input-radius, calc(${token('--auth-radius')} / 2));
       --auth-logout-spacing: ${token('--auth-spacing')};
       --auth-logout-focus-ring: ${token('--auth-focus-ring')};
       /* A button sits inline; no size containment (it would collapse to zero width in flex rows). */

@@ -28,10 +28,13 @@ import styles from './auth-status.styles.js';
  * @cssproperty --auth-status-color - Text colour. Default `--auth-color-text`.
  * @cssproperty --auth-status-muted - Roles and organization. Default `--auth-color-muted`.
  * @cssproperty --auth-status-background - Background. Default `--auth-color-surface`.
- * @cssproperty --auth-status-border - Border colour. Default `--auth-color-border`.
+ * @cssproperty --auth-status-border - Border colour of the role badges. Default `--auth-color-border`.
  * @cssproperty --auth-status-radius - Corner radius. Default `--auth-radius`.
  * @cssproperty --auth-status-spacing - Padding and gaps. Default `--auth-spacing`.
  * @cssproperty --auth-font
+ * @cssproperty --auth-font-size
+ * @cssproperty --auth-card-border
+ * @cssproperty --auth-card-shadow
  * @cssproperty --auth-color-scheme
  * @cssproperty --auth-color-text
  * @cssproperty --auth-color-muted
@@ -39,6 +42,8 @@ import styles from './auth-status.styles.js';
  * @cssproperty --auth-color-border
  * @cssproperty --auth-radius
  * @cssproperty --auth-spacing
+ * @cssproperty --auth-status-card-border - The box's border (a whole `border` value). Default `--auth-card-border`.
+ * @cssproperty --auth-status-card-shadow - The box's shadow. Default `--auth-card-shadow`.
  *
  * @cssstate unknown - The session is being restored (nothing visible).
  * @cssstate anonymous - Nobody is signed in.
@@ -60,6 +65,18 @@ export class AuthStatus extends AuthElement {
   declare location: 'main' | 'sidebar';
 
   protected readonly auth = new AuthController(this);
+  /** Whether anything is slotted: an empty actions row takes no room (no gap under the text). */
+  #actions = false;
+
+  #onSlotChange = (event: Event): void => {
+    const actions = (event.target as HTMLSlotElement)
+      .assignedNodes()
+      .some((node) => node.nodeType === Node.ELEMENT_NODE || node.textContent?.trim());
+    if (actions !== this.#actions) {
+      this.#actions = actions;
+      this.requestUpdate();
+    }
+  };
 
   constructor() {
     super();
@@ -101,7 +118,7 @@ export class AuthStatus extends AuthElement {
     return html`
       <div part="base">
         <div part="text" role="status">${text}</div>
-        <div part="actions"><slot></slot></div>
+        <div part="actions" ?hidden=${!this.#actions}><slot @slotchange=${this.#onSlotChange}></slot></div>
       </div>
     `;
   }

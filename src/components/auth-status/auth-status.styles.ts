@@ -13,6 +13,8 @@ export default [
       --auth-status-border: ${token('--auth-color-border')};
       --auth-status-radius: ${token('--auth-radius')};
       --auth-status-spacing: ${token('--auth-spacing')};
+      --auth-status-card-border: ${token('--auth-card-border')};
+      --auth-status-card-shadow: ${token('--auth-card-shadow')};
     }
     [part='base'] {
       display: flex;
@@ -20,9 +22,10 @@ export default [
       align-items: center;
       justify-content: space-between;
       gap: calc(var(--auth-status-spacing) * 0.5) var(--auth-status-spacing);
-      padding: calc(var(--auth-status-spacing) * 0.5) calc(var(--auth-status-spacing) * 0.75);
-      border: 1px solid var(--auth-status-border);
+      padding: calc(var(--auth-status-spacing) * 0.625) var(--auth-status-spacing);
+      border: var(--auth-status-card-border);
       border-radius: var(--auth-status-radius);
+      box-shadow: var(--auth-status-card-shadow);
       background: var(--auth-status-background);
       color: var(--auth-status-color);
       min-width: 0;
@@ -63,6 +66,9 @@ export default [
       color: var(--auth-status-muted);
       font-size: 0.85em;
       overflow-wrap: anywhere;
+    }
+    [part='actions'][hidden] {
+      display: none;
     }
     [part='actions'] {
       display: flex;

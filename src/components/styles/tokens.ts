@@ -17,9 +17,13 @@ const defaults = {
   '--auth-color-accent': 'light-dark(#0b57d0, #a8c7fa)',
   '--auth-color-on-accent': 'light-dark(#ffffff, #062e6f)',
   '--auth-color-danger': 'light-dark(#b3261e, #f2b8b5)',
-  '--auth-radius': '0.375rem',
+  '--auth-radius': '0.75rem',
   '--auth-spacing': '1rem',
   '--auth-focus-ring': '2px solid var(--auth-color-accent, light-dark(#0b57d0, #a8c7fa))',
+  '--auth-heading-size': '1.25em',
+  // A quiet edge and shadow for the cards, so the fields' borders are the only boxes inside.
+  '--auth-card-border': '1px solid light-dark(#0000001a, #ffffff24)',
+  '--auth-card-shadow': '0 1px 3px #0000001a, 0 4px 20px #0000000f',
 } as const;
 
 export type TokenName = keyof typeof defaults;
@@ -43,10 +47,14 @@ export function tokenText(name: TokenName): string {
  */
 export const colorScheme = unsafeCSS('color-scheme: var(--auth-color-scheme);');
 
-/** Colour scheme and font shared by every visual element. */
+/**
+ * Colour scheme and font shared by every visual element. An unset `--auth-font-size` leaves
+ * `font-size` invalid at computed time, i.e. inherited, like `--auth-font`.
+ */
 export const tokenBase = css`
   :host {
     ${colorScheme}
     font-family: ${token('--auth-font')};
+    font-size: var(--auth-font-size);
   }
 `;
