@@ -186,7 +186,7 @@ describe('the provider announces logging in and out', () => {
         const region = part(provider, 'announcement');
         expect(region, 'part="announcement"').to.not.equal(null);
         expect(region!.getBoundingClientRect().width).to.be.at.most(1);
-        expect(provider.shadowRoot!.querySelectorAll('[aria-live]').length).to.equal(1);
+        expect(provider.shadowRoot!.querySelectorAll('[role=status], [aria-live]').length).to.equal(1);
       });
     }
   }

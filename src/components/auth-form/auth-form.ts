@@ -2,9 +2,11 @@ import { html, nothing, render, type PropertyDeclarations, type PropertyValues }
 import { AuthError, type AuthClient, type AuthState, type AuthStateStatus } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
+import { providerOf, refocus } from '../focus.js';
 import type { AuthOperation } from '../events/auth-error.js';
 import type { TranslationKey } from '../localize.js';
 import en from '../translations/en.js';
+import { warnOnce } from '../warn.js';
 import { adoptFormStyles } from './auth-form.form-styles.js';
 
 /** One input of a form element. */
@@ -96,6 +98,8 @@ function passwordLength(value: string): number {
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
     location: { reflect: true },
+    headingLevel: { attribute: 'heading-level' },
+    hideHeading: { attribute: 'hide-heading', type: Boolean },
     operationError: { state: true },
     busy: { state: true },
     success: { state: true },
@@ -103,6 +107,10 @@ export abstract class AuthForm extends AuthElement {
 
   /** `main` or `sidebar`. */
   declare location: 'main' | 'sidebar';
+  /** The level of the title's heading, 1 to 6 (`<h2>` by default; anything else is 2, with a warning). */
+  declare headingLevel: number | string | undefined;
+  /** Hide the title visually; screen readers still read it as the form's heading. */
+  declare hideHeading: boolean;
   /**
    * The password policy's minimum length, for the hint, the strength indicator and `minlength` of
    * new passwords. Default 15 (the server's default); never below 8. The server decides. Elements
@@ -135,10 +143,13 @@ export abstract class AuthForm extends AuthElement {
   #rendered = '';
   /** Code-point length of each new-password field, for the strength indicator. */
   #lengths: Record<string, number> = {};
+  /** The title's heading, kept across renders (so a focus on it stays). */
+  #heading: HTMLElement | null = null;
 
   constructor() {
     super();
     this.location = 'main';
+    this.hideHeading = false;
     this.operationError = null;
     this.busy = false;
     this.success = '';
@@ -253,7 +264,7 @@ export abstract class AuthForm extends AuthElement {
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
         ${this.visible(this.auth.state.status) && this.localize.ready()
           ? html`
-              <div part="header">${this.text('title')}</div>
+              ${this.#headingElement()}
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
               <slot name="form"></slot>
@@ -262,6 +273,29 @@ export abstract class AuthForm extends AuthElement {
           : html`<div part="placeholder" aria-hidden="true"></div>`}
       </div>
     `;
+  }
+
+  /** The title as `<h1>`…`<h6>` (`heading-level`), focusable from script (tabindex -1). */
+  #headingElement(): HTMLElement {
+    let level = Number(this.headingLevel ?? 2);
+    if (!(Number.isInteger(level) && level >= 1 && level <= 6)) {
+      warnOnce('heading-level', `<${this.localName} heading-level="${this.headingLevel}">: the level must be 1 to 6; 2 is used.`);
+      level = 2;
+    }
+    let heading = this.#heading;
+    if (heading?.localName !== `h${level}`) {
+      heading = this.#heading = document.createElement(`h${level}`);
+      heading.setAttribute('part', 'header');
+      heading.tabIndex = -1;
+    }
+    heading.textContent = this.text('title');
+    heading.className = this.hideHeading ? 'visually-hidden' : '';
+    return heading;
+  }
+
+  /** Where focus goes after an outcome when the focus was lost: the heading, or the first field when it is hidden. */
+  #start(): HTMLElement | null {
+    return this.hideHeading ? this.querySelector('input') : this.#heading;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -354,6 +388,7 @@ export abstract class AuthForm extends AuthElement {
     const abort = new AbortController();
     this.#abort?.abort();
     this.#abort = abort;
+    const signedIn = this.auth.state.status === 'authenticated';
     this.busy = true;
     try {
       await this.send(client, value, abort.signal);
@@ -362,6 +397,10 @@ export abstract class AuthForm extends AuthElement {
         form.reset();
         this.success = this.text('success');
       }
+      // The pressed control was disabled meanwhile: a login moves on to the signed-in state (see
+      // <auth-provider>), any other success to this form's heading, where its message follows.
+      if (!signedIn && this.auth.state.status === 'authenticated') void providerOf(this)?.settleFocus?.(true);
+      else void this.updateComplete.then(() => refocus(this.#start()));
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });
@@ -381,6 +420,8 @@ export abstract class AuthForm extends AuthElement {
     await this.updateComplete;
     const invalid = [...(this.#form?.querySelectorAll<HTMLInputElement>('[aria-invalid="true"]') ?? [])].pop();
     if (invalid && this.isConnected) invalid.focus();
+    // An error of no field (network, rate limit, server): back to the first field, to try again.
+    else refocus(this.querySelector('input'));
   }
 
   /**

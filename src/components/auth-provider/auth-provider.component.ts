@@ -4,10 +4,12 @@ import {
   AuthClient,
   AuthConfigError,
   createBackend,
+  displayName,
   type AuthState,
 } from '../../core/index.js';
 import { UNKNOWN_STATE } from '../../core/state.js';
 import { AuthElement } from '../auth-element.js';
+import { refocus } from '../focus.js';
 import { authClientContext } from '../context.js';
 import { AuthErrorEvent } from '../events/auth-error.js';
 import { AuthLoginEvent } from '../events/auth-login.js';
@@ -60,6 +62,8 @@ interface ClientConfig {
  *   such as `session_expired` (`session`); `detail` is `{code, message, operation}`.
  *
  * @csspart error - The configuration error message (role=alert).
+ * @csspart announcement - The polite live region (role=status, visually hidden) that says "Logged in
+ *   as …" / "Logged out" when the user logs in or out; one per provider, whatever elements are inside.
  *
  * @cssproperty --auth-color-danger - Colour of the configuration error.
  * @cssproperty --auth-color-scheme - Set on the host by `theme` (`light`, `dark`, `light dark`); the
@@ -140,6 +144,7 @@ export class AuthProvider extends AuthElement {
     typ: {},
     name: {},
     configError: { state: true },
+    said: { state: true },
   };
 
   /** `light`, `dark` or `auto`; unset follows the page's `color-scheme`. Reflected to `theme`. */
@@ -173,6 +178,8 @@ export class AuthProvider extends AuthElement {
   declare name: string | undefined;
   /** The configuration error being shown, if any. */
   declare protected configError: Error | null;
+  /** What the live region says: the last login or logout, or nothing. */
+  declare protected said: string;
 
   readonly #provider = new ContextProvider(this, { context: authClientContext });
   #client: AuthClient | undefined = undefined;
@@ -188,6 +195,7 @@ export class AuthProvider extends AuthElement {
     this.refreshCookie = false;
     this.refreshInMemory = false;
     this.configError = null;
+    this.said = '';
     // A client set on the element before its definition loaded is an own property: take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'client')) {
       const value = (this as { client?: AuthClient }).client;
@@ -242,7 +250,25 @@ export class AuthProvider extends AuthElement {
   protected override render() {
     return html`${this.configError
       ? html`<div part="error" role="alert">${this.localize.term('error.config')}</div>`
-      : nothing}<slot></slot>`;
+      : nothing}<div part="announcement" class="visually-hidden" role="status" tabindex="-1">${this.said}</div><slot></slot>`;
+  }
+
+  /**
+   * After a login (`true`) or a logout that an element inside performed, once the elements rendered
+   * it: when the focus was lost (the control was disabled or removed), move it to the next meaningful
+   * element: after a login the first `<auth-logout>`'s button, after a logout the first `<auth-login>`'s
+   * heading (its first field when `hide-heading`), else this provider's announcement.
+   * @internal
+   */
+  async settleFocus(login: boolean): Promise<void> {
+    const elements = [...this.querySelectorAll<HTMLElement & { updateComplete?: Promise<unknown> }>(login ? 'auth-logout' : 'auth-login')];
+    await Promise.all([this.updateComplete, ...elements.map((el) => el.updateComplete)]);
+    refocus(
+      ...elements.map((el) =>
+        login || el.hasAttribute('hide-heading') ? (el.shadowRoot ?? el).querySelector<HTMLElement>(login ? '[part=button]' : 'input') : el.shadowRoot?.querySelector<HTMLElement>('[part=header]'),
+      ),
+      this.renderRoot.querySelector<HTMLElement>('[part=announcement]'),
+    );
   }
 
   /**
@@ -355,8 +381,11 @@ export class AuthProvider extends AuthElement {
     this.requestUpdate();
     this.dispatchEvent(new AuthStateChangeEvent(state));
     if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
+      // A session restored when the page loads is no change to announce.
+      if (previous.status !== 'unknown') this.said = this.localize.term('signedInAs', { name: displayName(state.user) });
       this.dispatchEvent(new AuthLoginEvent(state.user));
     } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
+      this.said = this.localize.term('signedOut');
       this.dispatchEvent(new AuthLogoutEvent());
     }
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
