@@ -149,6 +149,28 @@ describe('focus after an outcome that arrives later', () => {
     expect(target!.textContent?.trim()).to.equal('Logged out');
   });
 
+  it('logout with a hide-heading login form: focus goes to its first field (a hidden heading shows no focus)', async () => {
+    const { provider } = await page('<auth-logout></auth-logout><auth-login hide-heading></auth-login>', { restore: session(ada) });
+    const login = provider.querySelector('auth-login') as AuthLogin;
+    const logout = provider.querySelector('auth-logout') as El;
+    await untilStatus(logout, 'authenticated');
+    (part(logout, 'button') as HTMLButtonElement).focus();
+    await sendKeys({ press: 'Enter' });
+    await untilStatus(login as El, 'anonymous');
+    expect(await focusLeaves('logout')).to.equal(field(login, 'username'));
+  });
+
+  it('an account form\'s success (update details, after a delay): focus goes to its heading, above the message', async () => {
+    const { provider } = await page('<auth-update-details></auth-update-details>', { restore: session(ada), accountDelay: 50 });
+    const el = provider.querySelector('auth-update-details') as El;
+    await untilStatus(el, 'authenticated');
+    field(el, 'name').focus();
+    type(field(el, 'name'), 'Ada King');
+    await sendKeys({ press: 'Enter' });
+    await waitUntil(() => (part(el, 'success')?.textContent ?? '').trim() !== '', 'the success is shown');
+    expect(await focusLeaves('update details')).to.equal(part(el, 'header'));
+  });
+
   it('does not take the focus back when the user moved on meanwhile', async () => {
     const { provider, wrapper } = await page('<auth-logout></auth-logout><auth-login></auth-login>', { loginDelay: 100 });
     wrapper.insertAdjacentHTML('beforeend', '<input id="elsewhere" aria-label="Elsewhere">');
