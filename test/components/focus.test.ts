@@ -62,6 +62,15 @@ async function logIn(login: AuthLogin, password = 'secret') {
   await sendKeys({ press: 'Enter' });
 }
 
+/** An element as `tag[name|part]` inside its host: comparable, and a readable failure (never a DOM dump). */
+function label(el: Element | null | undefined): string {
+  if (!el) return String(el);
+  const root = el.getRootNode();
+  const host = root instanceof ShadowRoot ? `${root.host.localName} > ` : '';
+  const which = el.getAttribute('name') ?? el.getAttribute('part') ?? el.id;
+  return `${host}${el.localName}[${which}]`;
+}
+
 /** Wait until focus settles somewhere other than <body> (or fail with where it is). */
 async function focusLeaves(what: string) {
   await waitUntil(() => deepActive() !== document.body && deepActive() !== null, `${what}: focus stayed on ${deepActive()?.localName}`, {
@@ -78,7 +87,7 @@ describe('focus after an outcome that arrives later', () => {
       await untilStatus(login as El, 'anonymous');
       await logIn(login);
       await waitUntil(() => part(login, 'error')?.hidden === false, 'the error is shown');
-      expect(await focusLeaves(code)).to.equal(field(login, 'username'));
+      expect(label(await focusLeaves(code))).to.equal(label(field(login, 'username')));
     });
   }
 
@@ -88,7 +97,7 @@ describe('focus after an outcome that arrives later', () => {
     await untilStatus(login as El, 'anonymous');
     await logIn(login, 'wrong');
     await waitUntil(() => field(login, 'password').getAttribute('aria-invalid') === 'true', 'the password is marked');
-    expect(await focusLeaves('invalid_credentials')).to.equal(field(login, 'password'));
+    expect(label(await focusLeaves('invalid_credentials'))).to.equal(label(field(login, 'password')));
   });
 
   it('a server error on an account form (register): focus goes to its first field', async () => {
@@ -102,7 +111,7 @@ describe('focus after an outcome that arrives later', () => {
     field(register, 'password-repeat').focus();
     await sendKeys({ press: 'Enter' });
     await waitUntil(() => part(register, 'error')?.hidden === false, 'the error is shown');
-    expect(await focusLeaves('register server_error')).to.equal(register.querySelector('input'));
+    expect(label(await focusLeaves('register server_error'))).to.equal(label(register.querySelector('input')));
   });
 
   it('login success: focus goes to the <auth-logout> button on the page', async () => {
@@ -112,7 +121,7 @@ describe('focus after an outcome that arrives later', () => {
     await untilStatus(login as El, 'anonymous');
     await logIn(login);
     await untilStatus(logout, 'authenticated');
-    expect(await focusLeaves('login')).to.equal(part(logout, 'button'));
+    expect(label(await focusLeaves('login'))).to.equal(label(part(logout, 'button')));
   });
 
   it('login success with no <auth-logout>: focus goes to the provider\'s announcement', async () => {
@@ -122,7 +131,7 @@ describe('focus after an outcome that arrives later', () => {
     await logIn(login);
     await untilStatus(login as El, 'authenticated');
     const target = await focusLeaves('login');
-    expect(target).to.equal(part(provider, 'announcement'));
+    expect(label(target)).to.equal(label(part(provider, 'announcement')));
     expect(target!.textContent?.trim()).to.equal('Logged in as ada');
   });
 
@@ -134,7 +143,7 @@ describe('focus after an outcome that arrives later', () => {
     (part(logout, 'button') as HTMLButtonElement).focus();
     await sendKeys({ press: 'Enter' });
     await untilStatus(login as El, 'anonymous');
-    expect(await focusLeaves('logout')).to.equal(part(login, 'header'));
+    expect(label(await focusLeaves('logout'))).to.equal(label(part(login, 'header')));
   });
 
   it('logout with no login form: focus goes to the provider\'s announcement', async () => {
@@ -145,7 +154,7 @@ describe('focus after an outcome that arrives later', () => {
     await sendKeys({ press: 'Enter' });
     await untilStatus(logout, 'anonymous');
     const target = await focusLeaves('logout');
-    expect(target).to.equal(part(provider, 'announcement'));
+    expect(label(target)).to.equal(label(part(provider, 'announcement')));
     expect(target!.textContent?.trim()).to.equal('Logged out');
   });
 
@@ -157,7 +166,7 @@ describe('focus after an outcome that arrives later', () => {
     (part(logout, 'button') as HTMLButtonElement).focus();
     await sendKeys({ press: 'Enter' });
     await untilStatus(login as El, 'anonymous');
-    expect(await focusLeaves('logout')).to.equal(field(login, 'username'));
+    expect(label(await focusLeaves('logout'))).to.equal(label(field(login, 'username')));
   });
 
   it('an account form\'s success (update details, after a delay): focus goes to its heading, above the message', async () => {
@@ -168,7 +177,7 @@ describe('focus after an outcome that arrives later', () => {
     type(field(el, 'name'), 'Ada King');
     await sendKeys({ press: 'Enter' });
     await waitUntil(() => (part(el, 'success')?.textContent ?? '').trim() !== '', 'the success is shown');
-    expect(await focusLeaves('update details')).to.equal(part(el, 'header'));
+    expect(label(await focusLeaves('update details'))).to.equal(label(part(el, 'header')));
   });
 
   it('does not take the focus back when the user moved on meanwhile', async () => {
@@ -181,7 +190,7 @@ describe('focus after an outcome that arrives later', () => {
     elsewhere.focus();
     await untilStatus(login as El, 'authenticated');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(deepActive()).to.equal(elsewhere);
+    expect(label(deepActive())).to.equal(label(elsewhere));
   });
 });
 

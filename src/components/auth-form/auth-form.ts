@@ -99,7 +99,7 @@ export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
     location: { reflect: true },
     headingLevel: { attribute: 'heading-level' },
-    hideHeading: { attribute: 'hide-heading', type: Boolean },
+    hideHeading: { attribute: 'hide-heading', type: Boolean, reflect: true },
     operationError: { state: true },
     busy: { state: true },
     success: { state: true },

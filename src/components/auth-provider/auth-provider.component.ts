@@ -265,7 +265,9 @@ export class AuthProvider extends AuthElement {
     await Promise.all([this.updateComplete, ...elements.map((el) => el.updateComplete)]);
     refocus(
       ...elements.map((el) =>
-        login || el.hasAttribute('hide-heading') ? (el.shadowRoot ?? el).querySelector<HTMLElement>(login ? '[part=button]' : 'input') : el.shadowRoot?.querySelector<HTMLElement>('[part=header]'),
+        login ? el.shadowRoot?.querySelector<HTMLElement>('[part=button]')
+        : el.hasAttribute('hide-heading') ? el.querySelector('input')
+        : el.shadowRoot?.querySelector<HTMLElement>('[part=header]'),
       ),
       this.renderRoot.querySelector<HTMLElement>('[part=announcement]'),
     );
