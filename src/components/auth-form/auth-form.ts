@@ -2,7 +2,7 @@ import { html, nothing, render, type PropertyDeclarations, type PropertyValues }
 import { AuthError, type AuthClient, type AuthState, type AuthStateStatus } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
-import { providerOf, refocus } from '../focus.js';
+import type { Outcome } from '../focus.js';
 import type { AuthOperation } from '../events/auth-error.js';
 import type { TranslationKey } from '../localize.js';
 import en from '../translations/en.js';
@@ -55,6 +55,13 @@ const MAX_LENGTH = 256;
 let instances = 0;
 
 /**
+ * Move a lost focus after an outcome (focus.ts, on demand; without `outcome`, just load it: the
+ * forms start loading it when they connect, so it is there when the outcome arrives).
+ */
+const focusAfter = (el: HTMLElement, outcome?: Outcome) =>
+  import('../focus.js').then((m) => outcome && m.settleFocus(el, outcome), () => undefined);
+
+/**
  * Read a token from the page address (`?<name>=…`, the link in a mail) once, and remove it from the
  * address bar with `history.replaceState`, so it neither stays in the history nor leaks through
  * `Referer`. Null when absent.
@@ -99,7 +106,6 @@ export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
     location: { reflect: true },
     headingLevel: { attribute: 'heading-level' },
-    hideHeading: { attribute: 'hide-heading', type: Boolean, reflect: true },
     operationError: { state: true },
     busy: { state: true },
     success: { state: true },
@@ -109,8 +115,6 @@ export abstract class AuthForm extends AuthElement {
   declare location: 'main' | 'sidebar';
   /** The level of the title's heading, 1 to 6 (`<h2>` by default; anything else is 2, with a warning). */
   declare headingLevel: number | string | undefined;
-  /** Hide the title visually; screen readers still read it as the form's heading. */
-  declare hideHeading: boolean;
   /**
    * The password policy's minimum length, for the hint, the strength indicator and `minlength` of
    * new passwords. Default 15 (the server's default); never below 8. The server decides. Elements
@@ -149,7 +153,6 @@ export abstract class AuthForm extends AuthElement {
   constructor() {
     super();
     this.location = 'main';
-    this.hideHeading = false;
     this.operationError = null;
     this.busy = false;
     this.success = '';
@@ -179,6 +182,7 @@ export abstract class AuthForm extends AuthElement {
     }
     if (this.#form.parentNode !== this) this.append(this.#form);
     adoptFormStyles(this.getRootNode());
+    void focusAfter(this);
   }
 
   override disconnectedCallback(): void {
@@ -277,9 +281,9 @@ export abstract class AuthForm extends AuthElement {
 
   /** The title as `<h1>`…`<h6>` (`heading-level`), focusable from script (tabindex -1). */
   #headingElement(): HTMLElement {
-    let level = Number(this.headingLevel ?? 2);
-    if (!(Number.isInteger(level) && level >= 1 && level <= 6)) {
-      warnOnce('heading-level', `<${this.localName} heading-level="${this.headingLevel}">: the level must be 1 to 6; 2 is used.`);
+    let level = this.headingLevel ?? 2;
+    if (!/^[1-6]$/.test(String(level))) {
+      warnOnce('heading-level', `heading-level="${level}" is not 1 to 6: 2 is used.`);
       level = 2;
     }
     let heading = this.#heading;
@@ -289,13 +293,7 @@ export abstract class AuthForm extends AuthElement {
       heading.tabIndex = -1;
     }
     heading.textContent = this.text('title');
-    heading.className = this.hideHeading ? 'visually-hidden' : '';
     return heading;
-  }
-
-  /** Where focus goes after an outcome when the focus was lost: the heading, or the first field when it is hidden. */
-  #start(): HTMLElement | null {
-    return this.hideHeading ? this.querySelector('input') : this.#heading;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -388,7 +386,6 @@ export abstract class AuthForm extends AuthElement {
     const abort = new AbortController();
     this.#abort?.abort();
     this.#abort = abort;
-    const signedIn = this.auth.state.status === 'authenticated';
     this.busy = true;
     try {
       await this.send(client, value, abort.signal);
@@ -397,10 +394,8 @@ export abstract class AuthForm extends AuthElement {
         form.reset();
         this.success = this.text('success');
       }
-      // The pressed control was disabled meanwhile: a login moves on to the signed-in state (see
-      // <auth-provider>), any other success to this form's heading, where its message follows.
-      if (!signedIn && this.auth.state.status === 'authenticated') void providerOf(this)?.settleFocus?.(true);
-      else void this.updateComplete.then(() => refocus(this.#start()));
+      // The pressed control was disabled meanwhile: see focus.ts for where the focus goes.
+      void focusAfter(this, 'done');
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });
@@ -420,8 +415,7 @@ export abstract class AuthForm extends AuthElement {
     await this.updateComplete;
     const invalid = [...(this.#form?.querySelectorAll<HTMLInputElement>('[aria-invalid="true"]') ?? [])].pop();
     if (invalid && this.isConnected) invalid.focus();
-    // An error of no field (network, rate limit, server): back to the first field, to try again.
-    else refocus(this.querySelector('input'));
+    else void focusAfter(this, 'error');
   }
 
   /**

@@ -2,7 +2,7 @@ import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'l
 import { AuthError, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
-import { providerOf } from '../focus.js';
+import { settleFocus } from '../focus.js';
 import styles from './auth-logout.styles.js';
 
 /**
@@ -127,6 +127,6 @@ export class AuthLogout extends AuthElement {
       this.busy = false;
     }
     // Logged out here, even when the server could not be told: the button is gone.
-    void providerOf(this)?.settleFocus?.(false);
+    void settleFocus(this, 'logout');
   }
 }

@@ -9,7 +9,6 @@ import {
 } from '../../core/index.js';
 import { UNKNOWN_STATE } from '../../core/state.js';
 import { AuthElement } from '../auth-element.js';
-import { refocus } from '../focus.js';
 import { authClientContext } from '../context.js';
 import { AuthErrorEvent } from '../events/auth-error.js';
 import { AuthLoginEvent } from '../events/auth-login.js';
@@ -251,26 +250,6 @@ export class AuthProvider extends AuthElement {
     return html`${this.configError
       ? html`<div part="error" role="alert">${this.localize.term('error.config')}</div>`
       : nothing}<div part="announcement" class="visually-hidden" role="status" tabindex="-1">${this.said}</div><slot></slot>`;
-  }
-
-  /**
-   * After a login (`true`) or a logout that an element inside performed, once the elements rendered
-   * it: when the focus was lost (the control was disabled or removed), move it to the next meaningful
-   * element: after a login the first `<auth-logout>`'s button, after a logout the first `<auth-login>`'s
-   * heading (its first field when `hide-heading`), else this provider's announcement.
-   * @internal
-   */
-  async settleFocus(login: boolean): Promise<void> {
-    const elements = [...this.querySelectorAll<HTMLElement & { updateComplete?: Promise<unknown> }>(login ? 'auth-logout' : 'auth-login')];
-    await Promise.all([this.updateComplete, ...elements.map((el) => el.updateComplete)]);
-    refocus(
-      ...elements.map((el) =>
-        login ? el.shadowRoot?.querySelector<HTMLElement>('[part=button]')
-        : el.hasAttribute('hide-heading') ? el.querySelector('input')
-        : el.shadowRoot?.querySelector<HTMLElement>('[part=header]'),
-      ),
-      this.renderRoot.querySelector<HTMLElement>('[part=announcement]'),
-    );
   }
 
   /**
