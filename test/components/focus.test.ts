@@ -218,6 +218,7 @@ describe('the provider announces logging in and out', () => {
         expect(region, 'part="announcement"').to.not.equal(null);
         expect(region!.getBoundingClientRect().width).to.be.at.most(1);
         expect(provider.shadowRoot!.querySelectorAll('[role=status], [aria-live]').length).to.equal(1);
+        await expect(provider.parentElement).to.be.accessible();
       });
     }
   }

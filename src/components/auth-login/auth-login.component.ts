@@ -31,7 +31,7 @@ const CREDENTIALS = ['invalid_credentials'];
  * @event auth-error - {AuthErrorEvent} A login failed; `detail` is `{code, message, operation: 'login'}`.
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Login").
+ * @csspart header - The title ("Login"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - A status message (role=status); always empty on this element.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -64,6 +64,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * @cssstate error - The session could not be checked (form shown with the reason).
  *
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign in","Login":"Go"}`.
  * @attr lang - Language of the strings (else the closest ancestor's, else the document's).
  */
