@@ -135,39 +135,28 @@ describe('focus after an outcome that arrives later', () => {
     expect(target!.textContent?.trim()).to.equal('Logged in as ada');
   });
 
-  it('logout: focus goes to the login form\'s heading', async () => {
-    const { provider } = await page('<auth-logout></auth-logout><auth-login></auth-login>', { restore: session(ada) });
-    const login = provider.querySelector('auth-login') as AuthLogin;
-    const logout = provider.querySelector('auth-logout') as El;
-    await untilStatus(logout, 'authenticated');
-    (part(logout, 'button') as HTMLButtonElement).focus();
-    await sendKeys({ press: 'Enter' });
-    await untilStatus(login as El, 'anonymous');
-    expect(label(await focusLeaves('logout'))).to.equal(label(part(login, 'header')));
-  });
-
-  it('logout with no login form: focus goes to the provider\'s announcement', async () => {
-    const { provider } = await page('<auth-logout></auth-logout>', { restore: session(ada) });
-    const logout = provider.querySelector('auth-logout') as El;
-    await untilStatus(logout, 'authenticated');
-    (part(logout, 'button') as HTMLButtonElement).focus();
-    await sendKeys({ press: 'Enter' });
-    await untilStatus(logout, 'anonymous');
-    const target = await focusLeaves('logout');
-    expect(label(target)).to.equal(label(part(provider, 'announcement')));
-    expect(target!.textContent?.trim()).to.equal('Logged out');
-  });
-
-  it('logout with a hide-heading login form: focus goes to its first field (a hidden heading shows no focus)', async () => {
-    const { provider } = await page('<auth-logout></auth-logout><auth-login hide-heading></auth-login>', { restore: session(ada) });
-    const login = provider.querySelector('auth-login') as AuthLogin;
-    const logout = provider.querySelector('auth-logout') as El;
-    await untilStatus(logout, 'authenticated');
-    (part(logout, 'button') as HTMLButtonElement).focus();
-    await sendKeys({ press: 'Enter' });
-    await untilStatus(login as El, 'anonymous');
-    expect(label(await focusLeaves('logout'))).to.equal(label(field(login, 'username')));
-  });
+  const LOGOUTS: Array<[what: string, markup: string, expected: (provider: AuthProvider) => Element | null]> = [
+    ["the login form's heading", '<auth-logout></auth-logout><auth-login></auth-login>', (p) => part(p.querySelector('auth-login')!, 'header')],
+    [
+      'the first field of a hide-heading login form (a hidden heading shows no focus)',
+      '<auth-logout></auth-logout><auth-login hide-heading></auth-login>',
+      (p) => field(p.querySelector('auth-login')!, 'username'),
+    ],
+    ["the provider's announcement, with no login form", '<auth-logout></auth-logout>', (p) => part(p, 'announcement')],
+  ];
+  for (const [what, markup, expected] of LOGOUTS) {
+    it(`logout: focus goes to ${what}`, async () => {
+      const { provider } = await page(markup, { restore: session(ada) });
+      const logout = provider.querySelector('auth-logout') as El;
+      await untilStatus(logout, 'authenticated');
+      (part(logout, 'button') as HTMLButtonElement).focus();
+      await sendKeys({ press: 'Enter' });
+      await untilStatus(logout, 'anonymous');
+      const target = await focusLeaves('logout');
+      expect(label(target)).to.equal(label(expected(provider)));
+      if (!markup.includes('auth-login')) expect(target!.textContent?.trim()).to.equal('Logged out');
+    });
+  }
 
   it('an account form\'s success (update details, after a delay): focus goes to its heading, above the message', async () => {
     const { provider } = await page('<auth-update-details></auth-update-details>', { restore: session(ada), accountDelay: 50 });
