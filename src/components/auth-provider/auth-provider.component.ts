@@ -143,7 +143,6 @@ export class AuthProvider extends AuthElement {
     typ: {},
     name: {},
     configError: { state: true },
-    said: { state: true },
   };
 
   /** `light`, `dark` or `auto`; unset follows the page's `color-scheme`. Reflected to `theme`. */
@@ -177,8 +176,6 @@ export class AuthProvider extends AuthElement {
   declare name: string | undefined;
   /** The configuration error being shown, if any. */
   declare protected configError: Error | null;
-  /** What the live region says: the last login or logout, or nothing. */
-  declare protected said: string;
 
   readonly #provider = new ContextProvider(this, { context: authClientContext });
   #client: AuthClient | undefined = undefined;
@@ -187,6 +184,8 @@ export class AuthProvider extends AuthElement {
   #unsubscribe: (() => void) | null = null;
   #last: AuthState = UNKNOWN_STATE;
   #buildScheduled = false;
+  /** What the live region says: the last login or logout (rendered by #onState's requestUpdate). */
+  #said = '';
 
   constructor() {
     super();
@@ -194,7 +193,6 @@ export class AuthProvider extends AuthElement {
     this.refreshCookie = false;
     this.refreshInMemory = false;
     this.configError = null;
-    this.said = '';
     // A client set on the element before its definition loaded is an own property: take it over.
     if (Object.prototype.hasOwnProperty.call(this, 'client')) {
       const value = (this as { client?: AuthClient }).client;
@@ -249,7 +247,7 @@ export class AuthProvider extends AuthElement {
   protected override render() {
     return html`${this.configError
       ? html`<div part="error" role="alert">${this.localize.term('error.config')}</div>`
-      : nothing}<div part="announcement" class="visually-hidden" role="status" tabindex="-1">${this.said}</div><slot></slot>`;
+      : nothing}<div part="announcement" class="visually-hidden" role="status" tabindex="-1">${this.#said}</div><slot></slot>`;
   }
 
   /**
@@ -363,10 +361,10 @@ export class AuthProvider extends AuthElement {
     this.dispatchEvent(new AuthStateChangeEvent(state));
     if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
       // A session restored when the page loads is no change to announce.
-      if (previous.status !== 'unknown') this.said = this.localize.term('signedInAs', { name: displayName(state.user) });
+      if (previous.status !== 'unknown') this.#said = this.localize.term('signedInAs', { name: displayName(state.user) });
       this.dispatchEvent(new AuthLoginEvent(state.user));
     } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
-      this.said = this.localize.term('signedOut');
+      this.#said = this.localize.term('signedOut');
       this.dispatchEvent(new AuthLogoutEvent());
     }
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
