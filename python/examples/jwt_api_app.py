@@ -28,7 +28,7 @@ authenticator.login()
 if st.session_state["authentication_status"]:
     # Add logout form
     authenticator.logout()
-    st.write(f"Signed in as {st.session_state['username']}.")
+    st.write(f"Logged in as {st.session_state['username']}.")
     # The API's answer is in st.session_state (its names here; the values stay on the server).
     answer = [k for k in ("access", "refresh", "token_type", "expires_in", "user") if k in st.session_state]
     st.text("API answer in session_state: " + ", ".join(answer))

@@ -25,7 +25,7 @@ def home() -> None:
     if st.session_state["authentication_status"]:
         st.write(f"Hello {st.session_state['name']}: the Reports and Account pages are in the sidebar.")
     else:
-        st.write("Everybody sees this page. Sign in (in the sidebar) to see the others.")
+        st.write("Everybody sees this page. Log in (in the sidebar) to see the others.")
 
 
 def reports() -> None:
@@ -38,7 +38,7 @@ def account() -> None:
     st.title("Account")
     st.write("Who the app says you are:")
     st.json({key: st.session_state[key] for key in ("username", "name", "email", "roles")})
-    auth.logout(key="logout_account", button_name="Sign out of every page")
+    auth.logout(key="logout_account", button_name="Log out of every page")
 
 
 pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]

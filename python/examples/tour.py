@@ -39,7 +39,7 @@ if st.session_state["authentication_status"]:
     auth.logout(key="logout", lang=lang)
 else:
     st.caption(
-        "Sign in with a demo account: "
+        "Log in with a demo account: "
         + ", ".join(f"`{username}` / `{password}`" for username, password, *_ in DEMO_ACCOUNTS)
         + ". The same form sits in the sidebar, in its compact layout."
     )

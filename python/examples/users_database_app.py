@@ -34,7 +34,7 @@ users = UsersDatabase(
 )
 auth = demo_auth(users)
 
-# The login status header, on every page ("Signed in as … admin" / "Not signed in").
+# The login status header, on every page ("Logged in as … admin" / "Not logged in").
 auth.status(key="status")
 with st.sidebar:
     auth.logout("sidebar", key="logout")
@@ -45,7 +45,7 @@ def home() -> None:
     if st.session_state["authentication_status"]:
         st.write(f"Hello {st.session_state['name']}. Your pages are in the sidebar.")
     else:
-        st.write("Sign in, or make an account on the Account page.")
+        st.write("Log in, or make an account on the Account page.")
         auth.login(key="login")
 
 

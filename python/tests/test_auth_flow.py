@@ -62,7 +62,7 @@ def test_login_takes_one_run_and_the_protected_content_is_in_it(db: UsersDatabas
     widgets = b.widgets()
     assert "login" not in widgets, "the login widget (and with it the password in its state) is gone"
     # No button_name given: none is sent, so the button shows the widget's own words in the page's
-    # language ("Logout", "Se déconnecter"), not an English default.
+    # language ("Log out", "Se déconnecter"), not an English default.
     assert widgets["logout"]["location"] == "sidebar" and widgets["logout"]["options"] == {}
     assert widgets["status"]["session"]["user"] == {"id": db.find_user("alice").id, "username": "alice", "name": "Alice Example", "email": "alice@example.com", "roles": ["member"]}
     # The carrier hands the new token over once.

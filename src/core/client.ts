@@ -151,7 +151,7 @@ export class AuthClient {
     }
     const error =
       failure && failure.code !== 'aborted'
-        ? new AuthError('logout_incomplete', 'You are signed out here, but the server could not be told.', {
+        ? new AuthError('logout_incomplete', 'You are logged out here, but the server could not be told.', {
             cause: failure,
           })
         : null;

@@ -24,9 +24,9 @@ describe('auth-logout', () => {
     await expect(logout).to.be.accessible();
   });
 
-  it('shows a "Logout" button only while signed in', async () => {
+  it('shows a "Log out" button only while signed in', async () => {
     const { logout } = await mount();
-    expect(button(logout)!.textContent?.trim()).to.equal('Logout');
+    expect(button(logout)!.textContent?.trim()).to.equal('Log out');
     expect(button(logout)!.type).to.equal('button');
     expect(logout.matches(':state(authenticated)')).to.be.true;
     const signedOut = await mount({ restore: null }, '', 'anonymous');
@@ -66,7 +66,7 @@ describe('auth-logout', () => {
     await waitUntil(() => part(logout, 'error') && errorText(logout) !== '');
     const error = part(logout, 'error')!;
     expect(error.getAttribute('role')).to.equal('alert');
-    expect(error.textContent).to.equal('You are signed out here, but the server could not be told.');
+    expect(error.textContent).to.equal('You are logged out here, but the server could not be told.');
     expect(error.getClientRects().length).to.be.above(0);
   });
 

@@ -198,7 +198,7 @@ describe('auth-provider', () => {
       await provider.updateComplete;
       const error = part(provider, 'error')!;
       expect(error.getAttribute('role')).to.equal('alert');
-      expect(error.textContent).to.equal('Sign-in is not available: the configuration is invalid.');
+      expect(error.textContent).to.equal('Login is not available: the configuration is invalid.');
       expect(error.getClientRects().length).to.be.above(0);
       expect(provider.client).to.equal(undefined);
       expect(warnings.messages.some((m) => m.includes('needs a `url`'))).to.be.true;
@@ -380,7 +380,7 @@ describe('auth-provider', () => {
         await loginThroughForm(login, 'alice', 'pw');
         if (warning) {
           await waitUntil(() => part(login, 'error')?.textContent !== '', 'no error shown', { timeout: 3000 });
-          expect(errorText(login)).to.equal('The sign-in could not be verified.');
+          expect(errorText(login)).to.equal('The login could not be verified.');
           expect(warnings.messages.some((m) => m.includes(warning)), warnings.messages.join('\n')).to.equal(true);
         } else {
           await untilStatus(login, 'authenticated');

@@ -25,7 +25,7 @@ describe('auth-status', () => {
 
   it('says who is signed in, with their roles', async () => {
     const { el } = await mount({ restore: session(ada) }, 'authenticated');
-    expect(text(part(el, 'message'))).to.equal('Signed in as Ada Lovelace');
+    expect(text(part(el, 'message'))).to.equal('Logged in as Ada Lovelace');
     expect(part(el, 'user')!.textContent).to.equal('Ada Lovelace');
     const roles = [...el.shadowRoot!.querySelectorAll('[part~=role]')].map((r) => r.textContent);
     expect(roles).to.deep.equal(['admin', 'editor']);
@@ -44,9 +44,9 @@ describe('auth-status', () => {
     expect(part(el, 'org')!.textContent).to.contain('Analytical Engines');
   });
 
-  it('says "Not signed in" when signed out', async () => {
+  it('says "Not logged in" when signed out', async () => {
     const { el } = await mount({ restore: null }, 'anonymous');
-    expect(text(part(el, 'message'))).to.equal('Not signed in');
+    expect(text(part(el, 'message'))).to.equal('Not logged in');
     expect(part(el, 'user')).to.equal(null);
   });
 
@@ -87,7 +87,7 @@ describe('auth-status', () => {
     expect(slot.assignedElements()).to.deep.equal([logout]);
     (logout.shadowRoot!.querySelector('[part=button]') as HTMLButtonElement).click();
     await untilStatus(el, 'anonymous');
-    expect(text(part(el, 'message'))).to.equal('Not signed in');
+    expect(text(part(el, 'message'))).to.equal('Not logged in');
   });
 
   it('fits a 250px sidebar without horizontal overflow', async () => {

@@ -124,7 +124,7 @@ async function goto(page: Page, path: string): Promise<void> {
   await page.goto(app.origin + path);
 }
 
-/** Sign in on the Home page and wait for its greeting. */
+/** Log in on the Home page and wait for its greeting. */
 async function signIn(page: Page, user: { username: string; password: string; name: string }): Promise<void> {
   await goto(page, '/');
   await login(page, user);
@@ -245,7 +245,7 @@ describe('the users-database example in a real Streamlit server', () => {
     assert.equal(await page.getByText(PROTECTED).count(), 0, 'nothing protected is drawn');
     assert.equal(await page.getByTestId('stVegaLiteChart').count() + (await page.getByTestId('stArrowVegaLiteChart').count()), 0, 'no chart');
     assert.equal(await page.getByRole('button', { name: 'Refresh' }).count(), 0, 'no widget of the page');
-    assert.match(await statusText(page), /Not signed in/);
+    assert.match(await statusText(page), /Not logged in/);
 
     mark = app.mark();
     await login(page, ALICE);
@@ -253,7 +253,7 @@ describe('the users-database example in a real Streamlit server', () => {
     const loginRuns = await settledRuns(mark, 1);
     assert.deepEqual(loginRuns.map((r) => [r.page, r.status]), [['reports', 'True']], 'a login is one rerun, the protected page already drawn');
     figures.runs_per_login = loginRuns.length;
-    assert.match(await statusText(page), /Signed in as Alice Example/);
+    assert.match(await statusText(page), /Logged in as Alice Example/);
 
     mark = app.mark();
     await page.reload();
@@ -308,7 +308,7 @@ describe('the users-database example in a real Streamlit server', () => {
     await signIn(page, carol);
     const runs = await settledRuns(mark, 2);
     assert.deepEqual(runs.map((r) => [r.page, r.status]), [['home', 'None'], ['home', 'True']], 'the Home page, then one rerun for the login');
-    assert.match(await statusText(page), /Signed in as Carol Newcomer/);
+    assert.match(await statusText(page), /Logged in as Carol Newcomer/);
     assert.deepEqual(errors, []);
   });
 
@@ -407,7 +407,7 @@ describe('the users-database example in a real Streamlit server', () => {
     await signedIn(page, PROTECTED);
     await nav(page).getByText('Users', { exact: true }).click();
     await page.getByRole('tab', { name: 'Manage a user' }).waitFor();
-    assert.match(await statusText(page), /Signed in as Ada Admin.*admin/);
+    assert.match(await statusText(page), /Logged in as Ada Admin.*admin/);
 
     // The list: every user, with the dates and counters the issue asks for.
     let table = await usersTable(page);

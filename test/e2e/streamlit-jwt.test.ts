@@ -200,7 +200,7 @@ describe('streamlit-jwt-authenticator\'s README app against the reference server
       // The right one: one rerun, signed in; the API's answer is in st.session_state.
       mark = app!.mark();
       await login(page, ALICE);
-      await page.getByText('Signed in as alice.').waitFor({ timeout: 30_000 });
+      await page.getByText('Logged in as alice.').waitFor({ timeout: 30_000 });
       await page.getByText('API answer in session_state: access, token_type, expires_in, user').waitFor();
       assert.deepEqual(await settledRuns(mark, 1), ['True'], 'a login is one rerun');
       doms.push(await everyDom(page));
@@ -211,7 +211,7 @@ describe('streamlit-jwt-authenticator\'s README app against the reference server
       // A reload: signed in on the first run, no login form in any animation frame.
       mark = app!.mark();
       await page.reload();
-      await page.getByText('Signed in as alice.').waitFor({ timeout: 30_000 });
+      await page.getByText('Logged in as alice.').waitFor({ timeout: 30_000 });
       assert.deepEqual(await settledRuns(mark, 1), ['True'], 'a reload is one run, signed in');
       await animationFrames(page, 30);
       const watch = await loginFormWatch(page);
@@ -223,7 +223,7 @@ describe('streamlit-jwt-authenticator\'s README app against the reference server
       mark = app!.mark();
       await (await widgetFrame(page, 'auth-logout', 'main')).locator('[part~="button"]').click();
       await (await widgetFrame(page, 'auth-login', 'main', 30_000)).locator('input[name="username"]').waitFor({ state: 'visible' });
-      assert.equal(await page.getByText('Signed in as alice.').count(), 0);
+      assert.equal(await page.getByText('Logged in as alice.').count(), 0);
       assert.ok((await settledRuns(mark, 1)).every((s) => s === 'None'), 'signed out in the run the click made');
       doms.push(await everyDom(page));
       assert.deepEqual(await streamlitErrors(page), []);

@@ -121,7 +121,7 @@ describe('a multipage app (st.navigation) in a real Streamlit server', () => {
     await heading(page, 'Account');
     const mark = app.mark();
     const button = (await widgetFrame(page, 'auth-logout', 'main')).locator('[part~="button"]');
-    assert.equal((await button.innerText()).trim(), 'Sign out of every page');
+    assert.equal((await button.innerText()).trim(), 'Log out of every page');
     await button.click();
     await loginFormShown(page);
     await heading(page, 'Home');

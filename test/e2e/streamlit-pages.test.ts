@@ -90,7 +90,7 @@ async function showsSignedIn(page: Page, name: PageName): Promise<void> {
 async function showsSignedOut(page: Page, name: PageName): Promise<void> {
   if (name === 'Account') {
     await page.getByText('This page is for signed-in users.').waitFor();
-    await page.getByRole('link', { name: 'Sign in on the Home page' }).waitFor();
+    await page.getByRole('link', { name: 'Log in on the Home page' }).waitFor();
   } else {
     await loginFormShown(page);
   }
@@ -174,7 +174,7 @@ describe('a pages/ directory app in a real Streamlit server', () => {
     await page.getByText(`Hello ${ALICE.name}`).waitFor();
     await go(page, tab, 'Account');
     await showsSignedIn(page, 'Account');
-    assert.equal((await (await logoutButton(page, 'main')).innerText()).trim(), 'Sign out of every page');
+    assert.equal((await (await logoutButton(page, 'main')).innerText()).trim(), 'Log out of every page');
 
     const mark = suite.app.mark();
     await (await logoutButton(page, 'sidebar')).click();

@@ -412,7 +412,7 @@ describe('the tour in a real Streamlit server', () => {
         for (const where of ['main', 'sidebar'] as const) {
           const button = (await widgetFrame(page, 'auth-logout', where)).locator('[part~="button"]');
           await button.waitFor();
-          assert.equal((await button.innerText()).trim(), locale === 'fr-FR' ? 'Se déconnecter' : 'Logout', `${scheme} ${locale} ${where}: the logout button`);
+          assert.equal((await button.innerText()).trim(), locale === 'fr-FR' ? 'Se déconnecter' : 'Log out', `${scheme} ${locale} ${where}: the logout button`);
         }
         await page.screenshot({ path: join(SHOTS, `tour-${scheme}-${locale}-signed-in.png`) });
       }

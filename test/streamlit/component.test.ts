@@ -281,7 +281,7 @@ describe('streamlit component: requests to Python', () => {
     const { host, login, value } = await loginSent({}, 'the right password');
     const status = await FakeStreamlit.start({ args: { widget: 'status' } });
     const el = await untilStatus(status, 'auth-status', 'anonymous');
-    expect(partText(el, 'message')).to.equal('Not signed in');
+    expect(partText(el, 'message')).to.equal('Not logged in');
     // The run that handled the login renders both widgets with the new session.
     host.render({ reply: ok(value.id), session: alice });
     status.render({ session: alice });
@@ -329,7 +329,7 @@ describe('streamlit component: requests to Python', () => {
     // Signed out by Python (another tab, an expired session).
     for (const host of [login, status]) host.render({ session: null });
     await untilStatus(login, 'auth-login', 'anonymous');
-    await waitUntil(() => partText(el, 'message') === 'Not signed in', 'signed out');
+    await waitUntil(() => partText(el, 'message') === 'Not logged in', 'signed out');
     expect(login.values).to.have.length(0);
   });
 
@@ -403,7 +403,7 @@ describe('streamlit component: who may talk to it', () => {
     document.body.append(sibling);
     await handled;
     await el.updateComplete;
-    expect(partText(el, 'message')).to.equal('Not signed in');
+    expect(partText(el, 'message')).to.equal('Not logged in');
     sibling.remove();
 
     // The component under a parent on another origin: that parent's renders are refused.
@@ -461,7 +461,7 @@ describe('streamlit component: who may talk to it', () => {
       await handled;
     }
     await el.updateComplete;
-    expect(partText(el, 'message')).to.equal('Not signed in');
+    expect(partText(el, 'message')).to.equal('Not logged in');
     expect(cookieWrites(host.window)).to.deep.equal([]);
     host.render({ session: alice });
     await waitUntil(() => partText(el, 'user') === 'Alice Example', 'a good render still counts');

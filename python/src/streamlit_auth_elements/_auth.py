@@ -80,7 +80,7 @@ INVALID_CREDENTIALS = "Invalid username or password."
 RATE_LIMITED = "Too many failed login attempts. Try again later."
 SERVER_ERROR = "The server could not process the request."
 UNSUPPORTED = "This operation is not available here."
-CODE_REFUSED = "The sign-in could not be completed (the code is wrong, used or expired). Please sign in again."
+CODE_REFUSED = "The login could not be completed (the code is wrong, used or expired). Please log in again."
 PASSWORD_THROUGH_ROUTE = "This app takes passwords through its sign-in route only, never through widget state."
 #: Input fields that hold a password: in ASGI mode a request with one is refused from widget state.
 PASSWORD_FIELDS = frozenset({"password", "current_password", "new_password"})
@@ -407,7 +407,7 @@ class Auth:
     ) -> None:
         """The logout button, while someone is signed in. ``location="unrendered"`` signs out at
         once (as Streamlit-Authenticator's does). ``button_name``: the button's text; by default
-        the widget's own, in the page's language ("Logout", "Se déconnecter")."""
+        the widget's own, in the page's language ("Log out", "Se déconnecter")."""
         self._start(location, key, _WidgetCall(callback))
         if self._state().session is None:
             return
@@ -427,7 +427,7 @@ class Auth:
         fields: Mapping[str, str] | None = None,
         lang: str | None = None,
     ) -> AuthStatus:
-        """The login status header ("Signed in as ..." with the role badges / "Not signed in")."""
+        """The login status header ("Logged in as ..." with the role badges / "Not logged in")."""
         self._check_location(location)
         self._prepare()
         if location != "unrendered":

@@ -42,7 +42,7 @@ import styles from './auth-forgot.styles.js';
  *   `invalid_input`, `network_error`).
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Forgot password" or "Forgot username").
+ * @csspart header - The title ("Forgot password" or "Forgot username"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The confirmation (role=status); empty until the request was accepted.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -65,6 +65,8 @@ import styles from './auth-forgot.styles.js';
  * @attr mode - `password` (default) or `username`. Reflected.
  * @attr login-href - Address of the login page: a "Back to log in" link under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Lost your password?","Submit":"Send me a link"}`
  *   (`title`, `submit`, `success` of the current mode, `usernameOrEmail`, `email`,
  *   `forgotPassword.title`, `forgotUsername.title`, `error.*`, …).

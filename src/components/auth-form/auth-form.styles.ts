@@ -1,6 +1,7 @@
 import { css, unsafeCSS, type CSSResultGroup } from 'lit';
 import { hostStyles } from '../styles/host.js';
 import { tokenBase, tokenText, type TokenName } from '../styles/tokens.js';
+import { hiddenHeading } from '../styles/visually-hidden.js';
 
 /** Colour properties and the kit colour token each defaults to (`--auth-color-<token>`). */
 const COLORS = {
@@ -140,5 +141,5 @@ export const signedOutOnly = css`
 
 /** The shadow styles of the form element `<auth-${element}>`, plus its own rules. */
 export function formStyles(element: string, ...own: CSSResultGroup[]): CSSResultGroup {
-  return [tokenBase, hostStyles, properties(element), chrome, ...own];
+  return [tokenBase, hostStyles, properties(element), chrome, hiddenHeading, ...own];
 }

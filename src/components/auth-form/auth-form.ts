@@ -2,10 +2,12 @@ import { html, nothing, render, type PropertyDeclarations, type PropertyValues }
 import { AuthError, type AuthClient, type AuthState, type AuthStateStatus } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
+import type { Outcome } from '../focus.js';
 import type { AuthOperation } from '../events/auth-error.js';
 import { actingFor } from '../events/origin.js';
 import type { TranslationKey } from '../localize.js';
 import en from '../translations/en.js';
+import { warnOnce } from '../warn.js';
 import { adoptFormStyles } from './auth-form.form-styles.js';
 
 /** One input of a form element. */
@@ -74,6 +76,13 @@ const MAX_LENGTH = 256;
 let instances = 0;
 
 /**
+ * Move a lost focus after an outcome (focus.ts, on demand; without `outcome`, just load it: the
+ * forms start loading it when they connect, so it is there when the outcome arrives).
+ */
+const focusAfter = (el: HTMLElement, outcome?: Outcome) =>
+  import('../focus.js').then((m) => outcome && m.settleFocus(el, outcome), () => undefined);
+
+/**
  * Read a token from the page address (`?<name>=…`, the link in a mail) once, and remove it from the
  * address bar with `history.replaceState`, so it neither stays in the history nor leaks through
  * `Referer`. Null when absent.
@@ -117,6 +126,7 @@ export function takeUrlParam(name: string): string | null {
 export abstract class AuthForm extends AuthElement {
   static override properties: PropertyDeclarations = {
     location: { reflect: true },
+    headingLevel: { attribute: 'heading-level' },
     operationError: { state: true },
     busy: { state: true },
     success: { state: true },
@@ -124,6 +134,8 @@ export abstract class AuthForm extends AuthElement {
 
   /** `main` or `sidebar`. */
   declare location: 'main' | 'sidebar';
+  /** The level of the title's heading, 1 to 6 (`<h2>` by default; anything else is 2, with a warning). */
+  declare headingLevel: number | string | undefined;
   /**
    * The password policy's minimum length, for the hint, the strength indicator and `minlength` of
    * new passwords. Default 15 (the server's default); never below 8. The server decides. Elements
@@ -158,6 +170,8 @@ export abstract class AuthForm extends AuthElement {
   #rendered = '';
   /** The password fields shown as text (their toggle pressed). */
   #revealed = new Set<string>();
+  /** The title's heading, kept across renders (so a focus on it stays). */
+  #heading: HTMLElement | null = null;
 
   constructor() {
     super();
@@ -190,6 +204,7 @@ export abstract class AuthForm extends AuthElement {
     }
     if (this.#form.parentNode !== this) this.append(this.#form);
     adoptFormStyles(this.getRootNode());
+    void focusAfter(this);
   }
 
   override disconnectedCallback(): void {
@@ -285,7 +300,7 @@ export abstract class AuthForm extends AuthElement {
       <div part="base" aria-busy=${this.isBusy() ? 'true' : 'false'}>
         ${this.visible(this.auth.state.status) && this.localize.ready()
           ? html`
-              <div part="header">${this.text('title')}</div>
+              ${this.#headingElement()}
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
               <slot name="form"></slot>
@@ -302,6 +317,23 @@ export abstract class AuthForm extends AuthElement {
           : html`<div part="placeholder" aria-hidden="true"></div>`}
       </div>
     `;
+  }
+
+  /** The title as `<h1>`…`<h6>` (`heading-level`), focusable from script (tabindex -1). */
+  #headingElement(): HTMLElement {
+    let level = this.headingLevel ?? 2;
+    if (!/^[1-6]$/.test(String(level))) {
+      warnOnce('heading-level', `heading-level="${level}" is not 1 to 6: 2 is used.`);
+      level = 2;
+    }
+    let heading = this.#heading;
+    if (heading?.localName !== `h${level}`) {
+      heading = this.#heading = document.createElement(`h${level}`);
+      heading.setAttribute('part', 'header');
+      heading.tabIndex = -1;
+    }
+    heading.textContent = this.text('title');
+    return heading;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -438,6 +470,8 @@ export abstract class AuthForm extends AuthElement {
         this.success = this.text('success');
       }
       if (done instanceof Event) this.dispatchEvent(done);
+      // The pressed control was disabled meanwhile: see focus.ts for where the focus goes.
+      void focusAfter(this, 'done');
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });
@@ -457,6 +491,7 @@ export abstract class AuthForm extends AuthElement {
     await this.updateComplete;
     const invalid = [...(this.#form?.querySelectorAll<HTMLInputElement>('[aria-invalid="true"]') ?? [])].pop();
     if (invalid && this.isConnected) invalid.focus();
+    else void focusAfter(this, 'error');
   }
 
   /**

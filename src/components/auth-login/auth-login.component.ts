@@ -40,7 +40,7 @@ const CREDENTIALS = ['invalid_credentials'];
  * @fires {AuthErrorEvent} auth-error - A login failed; `detail` is `{code, message, operation: 'login'}`.
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Login").
+ * @csspart header - The title ("Login"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - A status message (role=status); always empty on this element.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -70,6 +70,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * @attr forgot-href - Address of the page with `<auth-forgot>`: a "Forgot password?" link under the form. None by default.
  * @attr register-href - Address of the page with `<auth-register>`: a "Create an account" link under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign in","Login":"Go"}`.
  */
 export class AuthLogin extends AuthForm {

@@ -3,11 +3,14 @@ import { AuthError, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
 import { actingFor } from '../events/origin.js';
+import { settleFocus } from '../focus.js';
 import styles from './auth-logout.styles.js';
 
 /**
  * A logout button. It is shown only while a user is signed in, and stays to show the error when a
- * logout fails (e.g. `logout_incomplete`: signed out here, but the server could not be told).
+ * logout fails (e.g. `logout_incomplete`: signed out here, but the server could not be told). The
+ * button goes away with the session: the focus then moves to the login form's heading, else to
+ * `<auth-provider>`'s announcement ("Logged out").
  *
  * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
  * document's.
@@ -48,9 +51,9 @@ import styles from './auth-logout.styles.js';
  * @cssstate authenticated - A user is signed in (button shown).
  * @cssstate error - The session could not be checked.
  *
- * @attr button-name - The button's text. Default "Logout" (fr "Se déconnecter").
+ * @attr button-name - The button's text. Default "Log out" (fr "Se déconnecter").
  * @attr location - `main` (default) or `sidebar` (full-width button). Reflected.
- * @attr fields - JSON object overriding strings, e.g. `{"Logout":"Sign out"}`.
+ * @attr fields - JSON object overriding strings, e.g. `{"Logout":"Leave"}`.
  */
 export class AuthLogout extends AuthElement {
   static override styles = styles;
@@ -62,7 +65,7 @@ export class AuthLogout extends AuthElement {
     busy: { state: true },
   };
 
-  /** The button's text; when unset, the translated "Logout". */
+  /** The button's text; when unset, the translated "Log out". */
   declare buttonName: string | undefined;
   /** `main` or `sidebar`. */
   declare location: 'main' | 'sidebar';
@@ -140,5 +143,7 @@ export class AuthLogout extends AuthElement {
       if (this.#abort === abort) this.#abort = null;
       this.busy = false;
     }
+    // Logged out here, even when the server could not be told: the button is gone.
+    void settleFocus(this, 'logout');
   }
 }

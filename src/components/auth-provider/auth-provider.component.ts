@@ -4,6 +4,7 @@ import {
   AuthClient,
   AuthConfigError,
   createBackend,
+  displayName,
   type AuthState,
 } from '../../core/index.js';
 import { UNKNOWN_STATE } from '../../core/state.js';
@@ -63,6 +64,8 @@ interface ClientConfig {
  *   such as `session_expired` (`session`); `detail` is `{code, message, operation}`.
  *
  * @csspart error - The configuration error message (role=alert).
+ * @csspart announcement - The polite live region (role=status, visually hidden) that says "Logged in
+ *   as …" / "Logged out" when the user logs in or out; one per provider, whatever elements are inside.
  *
  * @cssproperty --auth-color-danger - Colour of the configuration error.
  * @cssproperty --auth-font
@@ -188,6 +191,8 @@ export class AuthProvider extends AuthElement {
   #unsubscribe: (() => void) | null = null;
   #last: AuthState = UNKNOWN_STATE;
   #buildScheduled = false;
+  /** What the live region says: the last login or logout (rendered by #onState's requestUpdate). */
+  #said = '';
 
   constructor() {
     super();
@@ -249,7 +254,7 @@ export class AuthProvider extends AuthElement {
   protected override render() {
     return html`${this.configError
       ? html`<div part="error" role="alert">${this.localize.term('error.config')}</div>`
-      : nothing}<slot></slot>`;
+      : nothing}<div part="announcement" class="visually-hidden" role="status" tabindex="-1">${this.#said}</div><slot></slot>`;
   }
 
   /**
@@ -364,8 +369,11 @@ export class AuthProvider extends AuthElement {
     // From the element the user acted on (`<auth-login>`, `<auth-logout>`) when there is one, so it is
     // heard there too; it bubbles through this provider either way.
     if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
+      // A session restored when the page loads is no change to announce.
+      if (previous.status !== 'unknown') this.#said = this.localize.term('signedInAs', { name: displayName(state.user) });
       eventTarget(client, this).dispatchEvent(new AuthLoginEvent(state.user));
     } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
+      this.#said = this.localize.term('signedOut');
       eventTarget(client, this).dispatchEvent(new AuthLogoutEvent());
     }
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout

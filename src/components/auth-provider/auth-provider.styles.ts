@@ -1,5 +1,6 @@
 import { css } from 'lit';
 import { colorScheme, token } from '../styles/tokens.js';
+import { visuallyHidden } from '../styles/visually-hidden.js';
 
 // No color-scheme on the host: it would recolour the page's own content inside the provider (its
 // links, form controls, system colours). The theme reaches the elements as a variable.
@@ -33,4 +34,5 @@ export default [
       overflow-wrap: anywhere;
     }
   `,
+  visuallyHidden,
 ];

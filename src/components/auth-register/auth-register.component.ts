@@ -54,7 +54,7 @@ const PARAM = 'verify_token';
  *   before sending).
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Register").
+ * @csspart header - The title ("Register"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the account is created.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -96,6 +96,8 @@ const PARAM = 'verify_token';
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr login-href - Address of the login page: "Already have an account? Log in" under the form. None by default.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Sign up","Register":"Create account"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `username`, `password`, `passwordRepeat`,
  *   `passwordHint`, `working`, `verifyCode`, `verifyRegistration.title`, `verifyRegistration.submit`,

@@ -50,7 +50,7 @@ const PARAM = 'reset_token';
  *   `session_expired`, and `password_mismatch` found before sending).
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Change password" or "Reset password").
+ * @csspart header - The title ("Change password" or "Reset password"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the password was changed.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -86,6 +86,8 @@ const PARAM = 'reset_token';
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Reset":"Save"}` (`title`, `submit`, `success`
  *   of the current mode, `currentPassword`, `newPassword`, `passwordRepeat`, `resetCode`,
  *   `changePassword.title`, `resetPassword.title`, `error.*`, …).

@@ -5,9 +5,10 @@ import { AuthController } from '../controller.js';
 import styles from './auth-status.styles.js';
 
 /**
- * The login status header: "Signed in as <name>" with the user's roles and organization, or
- * "Not signed in". While the session is being restored nothing is visible (the box keeps its place).
- * User data always renders as text.
+ * The login status header: "Logged in as <name>" with the user's roles and organization, or
+ * "Not logged in". While the session is being restored nothing is visible (the box keeps its place).
+ * User data always renders as text. It is no live region: `<auth-provider>` announces logging in and
+ * out once, whether or not a status header is on the page.
  *
  * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
  * document's.
@@ -18,7 +19,7 @@ import styles from './auth-status.styles.js';
  *
  * @csspart base - The header row.
  * @csspart text - The status text block.
- * @csspart message - The sentence ("Signed in as …", "Not signed in").
+ * @csspart message - The sentence ("Logged in as …", "Not logged in").
  * @csspart user - The user's display name.
  * @csspart org - The current organization's name, when there is one.
  * @csspart roles - The list of the user's roles (only when the user has roles).
@@ -117,7 +118,7 @@ export class AuthStatus extends AuthElement {
     }
     return html`
       <div part="base">
-        <div part="text" role="status">${text}</div>
+        <div part="text">${text}</div>
         <div part="actions" ?hidden=${!this.#actions}><slot @slotchange=${this.#onSlotChange}></slot></div>
       </div>
     `;

@@ -1,10 +1,12 @@
 import { css } from 'lit';
 import { hostStyles } from '../styles/host.js';
 import { token, tokenBase } from '../styles/tokens.js';
+import { visuallyHidden } from '../styles/visually-hidden.js';
 
 export default [
   tokenBase,
   hostStyles,
+  visuallyHidden,
   css`
     :host {
       --auth-status-color: ${token('--auth-color-text')};
@@ -76,14 +78,6 @@ export default [
       gap: 0.5em;
       min-width: 0;
       max-width: 100%;
-    }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip-path: inset(50%);
-      white-space: nowrap;
     }
     @container (max-width: 20rem) {
       [part='base'] {

@@ -33,7 +33,7 @@ import styles from './auth-update-details.styles.js';
  *   `invalid_input`, `session_expired`, and `password_required_for_email` found before sending).
  *
  * @csspart base - The card around everything.
- * @csspart header - The title ("Update details").
+ * @csspart header - The title ("Update details"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the details were saved.
  * @csspart placeholder - The empty box shown while the session is being restored.
@@ -60,6 +60,8 @@ import styles from './auth-update-details.styles.js';
  * @cssstate error - The session could not be checked (element hidden).
  *
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
+ * @attr heading-level - Level of the title's heading, 1 to 6. Default 2 (anything else: 2, with a warning).
+ * @attr hide-heading - Hide the title visually; screen readers still read it as the form's heading.
  * @attr fields - JSON object overriding strings, e.g. `{"Form name":"Your profile","Update":"Save"}`
  *   (`title`, `submit`, `success`, `name`, `email`, `currentPassword`, `emailHint`, `error.*`, …).
  */

@@ -32,6 +32,8 @@ export type Translation = {
   readonly logout: string;
   readonly loggingOut: string;
   readonly signedInAs: string;
+  /** Announced by `<auth-provider>` when the user logs out. */
+  readonly signedOut: string;
   readonly signingIn: string;
   readonly notSignedIn: string;
   readonly roles: string;
@@ -129,11 +131,12 @@ const en = {
   password: 'Password',
   submit: 'Log in',
   submitting: 'Logging in…',
-  logout: 'Logout',
+  logout: 'Log out',
   loggingOut: 'Logging out…',
-  signedInAs: 'Signed in as {name}',
-  signingIn: 'Signing in…',
-  notSignedIn: 'Not signed in',
+  signedInAs: 'Logged in as {name}',
+  signedOut: 'Logged out',
+  signingIn: 'Logging in…',
+  notSignedIn: 'Not logged in',
   roles: 'Roles',
   organization: 'Organization',
   showPassword: 'Show password',
@@ -145,23 +148,23 @@ const en = {
   'error.server_error': 'The server had a problem. Please try again later.',
   'error.request_rejected': 'The server refused the request.',
   'error.invalid_response': 'The server sent an unexpected answer.',
-  'error.token_invalid': 'The sign-in could not be verified.',
+  'error.token_invalid': 'The login could not be verified.',
   'error.token_expired': 'Your session has expired. Please log in again.',
   'error.session_expired': 'Your session has ended. Please log in again.',
   'error.not_authenticated': 'Please log in first.',
   'error.aborted': 'The operation was cancelled.',
   'error.timeout': 'The server took too long to answer. Please try again.',
   'error.unsupported': 'This operation is not available.',
-  'error.logout_incomplete': 'You are signed out here, but the server could not be told.',
-  'error.popup_closed': 'The sign-in window was closed before sign-in finished.',
-  'error.popup_blocked': 'The browser blocked the sign-in window. Allow pop-ups and try again.',
-  'error.state_mismatch': 'The sign-in response did not match this page. Please try again.',
-  'error.provider_error': 'The identity provider refused the sign-in.',
+  'error.logout_incomplete': 'You are logged out here, but the server could not be told.',
+  'error.popup_closed': 'The login window was closed before the login finished.',
+  'error.popup_blocked': 'The browser blocked the login window. Allow pop-ups and try again.',
+  'error.state_mismatch': 'The login response did not match this page. Please try again.',
+  'error.provider_error': 'The identity provider refused the login.',
   'error.invalid_input': 'Some of the information is missing or not valid.',
   'error.weak_password': 'This password does not meet the password rules.',
   'error.unknown': 'Something went wrong. Please try again.',
-  'error.config': 'Sign-in is not available: the configuration is invalid.',
-  'error.no_client': 'Sign-in is not available on this page.',
+  'error.config': 'Login is not available: the configuration is invalid.',
+  'error.no_client': 'Login is not available on this page.',
 } satisfies Omit<Translation, MeterKey | AccountKey> as Translation;
 
 export default en;

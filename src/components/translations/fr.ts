@@ -11,6 +11,7 @@ const fr: Translation = {
   logout: 'Se déconnecter',
   loggingOut: 'Déconnexion…',
   signedInAs: 'Connecté en tant que {name}',
+  signedOut: 'Déconnecté',
   signingIn: 'Connexion en cours…',
   notSignedIn: 'Non connecté',
   roles: 'Rôles',

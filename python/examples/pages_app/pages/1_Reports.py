@@ -18,4 +18,4 @@ if st.session_state["authentication_status"]:
     st.write(f"Protected report for {st.session_state['name']}.")
     st.bar_chart({"logins": [3, 5, 2, 8]})
 else:
-    st.info("Sign in (in the sidebar) to see the reports.")
+    st.info("Log in (in the sidebar) to see the reports.")

@@ -14,12 +14,12 @@ log_run("account")
 st.title("Account")
 if not st.session_state["authentication_status"]:
     st.warning("This page is for signed-in users.")
-    st.page_link("Home.py", label="Sign in on the Home page")
+    st.page_link("Home.py", label="Log in on the Home page")
     st.stop()
 
 auth.status(key="account_status")
 st.json({key: st.session_state[key] for key in ("username", "name", "email", "roles")})
-auth.logout(key="account_logout", button_name="Sign out of every page")
+auth.logout(key="account_logout", button_name="Log out of every page")
 with st.sidebar:
     auth.status("sidebar", key="status")
     auth.logout("sidebar", key="logout")
