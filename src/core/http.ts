@@ -1,4 +1,4 @@
-import { AuthError, isAbortError } from './errors.js';
+import { AuthError, isAbortError, type AuthErrorOptions } from './errors.js';
 
 export interface JsonResponse {
   status: number;
@@ -48,7 +48,9 @@ export async function requestJson(fetchImpl: typeof fetch, url: string, options:
       cache: 'no-store',
     });
   } catch (err) {
-    throw networkError(err, options.signal, timeout);
+    const error = networkError(err, options.signal, timeout);
+    if (error.code === 'network_error') warnConnection(url);
+    throw error;
   }
   let text: string;
   try {
@@ -76,6 +78,48 @@ function networkError(err: unknown, caller: AbortSignal, timeout: AbortSignal): 
   return new AuthError('network_error', 'The server could not be reached.', { cause: err });
 }
 
+const warned = new Set<string>();
+
+/**
+ * Why a request to `url` from the page at `page` may fail in the browser before reaching the
+ * server, with the fix: mixed content (an http: API from an https: page) or CORS (another origin);
+ * null for a same-origin URL.
+ */
+export function connectionHint(url: string, page: string): string | null {
+  const target = new URL(url, page);
+  const here = new URL(page);
+  if (target.protocol === 'http:' && here.protocol === 'https:') {
+    return `${target.origin} is http: and this page is https:: the browser blocks it as mixed content. Serve the API over https:.`;
+  }
+  if (target.origin === here.origin) return null;
+  return `${target.origin} is another origin than this page (${here.origin}): if its answers lack CORS headers (Access-Control-Allow-Origin: ${here.origin} and Access-Control-Allow-Credentials: true), the browser hides them. Allow this origin on the server (the reference server: AUTH_CORS_ORIGINS=${here.origin}).`;
+}
+
+/** A failed request (network_error): warn once per API origin if CORS or mixed content may be why. */
+function warnConnection(url: string): void {
+  if (typeof location === 'undefined') return;
+  const hint = connectionHint(url, location.href);
+  if (hint && !warned.has(hint)) {
+    warned.add(hint);
+    console.warn(`[auth-elements] The server could not be reached. ${hint}`);
+  }
+}
+
+/** Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; undefined when absent, past or unreadable. */
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = /^\s*\d+\s*$/.test(header) ? Number(header) : Math.ceil((Date.parse(header) - Date.now()) / 1000);
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** The machine-readable reason of a refusal in an error body (`reason`, with `min`/`max`), as AuthError options. */
+export function reasonOf(body: { readonly reason?: unknown; readonly min?: unknown; readonly max?: unknown }): Pick<AuthErrorOptions, 'reason' | 'params'> {
+  if (typeof body.reason !== 'string') return {};
+  const params: Record<string, number> = {};
+  for (const key of ['min', 'max'] as const) if (typeof body[key] === 'number') params[key] = body[key];
+  return { reason: body.reason.slice(0, 64), params };
+}
+
 /** The error for a non-2xx answer, keeping the server's `error`, `error_description` and status. */
 export function errorFromResponse(response: JsonResponse, fallback: AuthError['code'], message: string): AuthError {
   const body = response.body ?? {};
@@ -91,11 +135,11 @@ export function errorFromResponse(response: JsonResponse, fallback: AuthError['c
   let code = fallback;
   if (response.status === 429) code = 'rate_limited';
   else if (response.status >= 500) code = 'server_error';
-  const retry = Number(response.headers.get('Retry-After'));
-  const options: ConstructorParameters<typeof AuthError>[2] = { status: response.status };
+  const retry = retryAfter(response.headers.get('Retry-After'));
+  const options: AuthErrorOptions = { status: response.status, ...reasonOf(body) };
   if (error !== undefined) options.error = error;
   if (rawDescription !== undefined) options.description = rawDescription.slice(0, 500);
-  if (Number.isFinite(retry) && retry > 0) options.retryAfter = retry;
+  if (retry !== undefined) options.retryAfter = retry;
   const text =
     code === 'rate_limited'
       ? 'Too many attempts. Please wait and try again.'

@@ -16,7 +16,7 @@ const login = (options: FakeBackendOptions = {}, attrs = '') => mountForm<AuthLo
 /** Words of the reference server's English sentences: none may appear in a French message. */
 const ENGLISH = /\b(Use|at least|characters|password|common|leaked|username|email|Too many|Try|seconds|not valid)\b/i;
 
-async function registerFails(failure: FakeBackendOptions['accountError'], attrs = '') {
+async function registerFails(failure: NonNullable<FakeBackendOptions['accountError']>, attrs = '') {
   const { el } = await register({ accountError: failure }, attrs);
   await fillAndSubmit(el, { name: 'Ada', email: 'ada@example.com', username: 'ada', password: NEW, 'password-repeat': NEW });
   await waitUntil(() => errorText(el) !== '', 'no error shown');
@@ -27,7 +27,7 @@ describe('one language at a time (item 7)', () => {
   before(() => loadTranslation('fr'));
 
   it('translates each password-policy reason from its code, in French and in English', async () => {
-    const cases: Array<[FakeBackendOptions['accountError'], string, string]> = [
+    const cases: Array<[NonNullable<FakeBackendOptions['accountError']>, string, string]> = [
       [
         { code: 'weak_password', description: 'Use at least 15 characters.', reason: 'too_short', params: { min: 15 } },
         'Ce mot de passe ne respecte pas les règles. Utilisez au moins 15\u00a0caractères.',
@@ -110,8 +110,8 @@ describe('how long to wait (item 11)', () => {
     expect(await rateLimited(30)).to.equal('Too many attempts. Try again in 30 seconds.');
     expect(await rateLimited(1)).to.equal('Too many attempts. Try again in 1 second.');
     expect(await rateLimited(150)).to.equal('Too many attempts. Try again in 3 minutes.');
-    expect(await rateLimited(30, 'lang="fr"')).to.equal('Trop de tentatives. Réessayez dans 30\u00a0secondes.');
-    expect(await rateLimited(900, 'lang="fr"')).to.equal('Trop de tentatives. Réessayez dans 15\u00a0minutes.');
+    expect(await rateLimited(30, 'lang="fr"')).to.equal('Trop de tentatives. Réessayez dans 30 secondes.');
+    expect(await rateLimited(900, 'lang="fr"')).to.equal('Trop de tentatives. Réessayez dans 15 minutes.');
     // Without Retry-After: the plain message.
     expect(await rateLimited(undefined)).to.equal('Too many attempts. Please wait a moment and try again.');
   });

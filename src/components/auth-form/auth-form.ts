@@ -39,6 +39,11 @@ export interface FieldSpec {
 export interface FormError {
   readonly code: string;
   readonly description?: string | undefined;
+  /** Seconds to wait (`rate_limited`). */
+  readonly retryAfter?: number | undefined;
+  /** The server's machine-readable reason and its numbers (e.g. `too_short`, `{min: 15}`). */
+  readonly reason?: string | undefined;
+  readonly params?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Read one value of the submitted form (empty string when absent). */
@@ -88,8 +93,9 @@ function passwordLength(value: string): number {
  * A subclass gives its fields (`inputs()`), its operation (`send()`), its key prefix (`scope`) and
  * when it is shown (`visible()`). The base reads the values from the form (FormData) at submit time,
  * cancels the request when the element leaves the page, disables the form while busy, shows errors
- * (translated by code; for `weak_password` and `invalid_input` also the server's description, as
- * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
+ * (translated by code; `rate_limited` with how long to wait; then the rule that failed, translated
+ * from the server's `reason`, else, in English only, the server's description of `weak_password` and
+ * `invalid_input`, as text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
  * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
  * success, but after a failure only those that were the problem (`clearOn`).
  */
@@ -236,10 +242,17 @@ export abstract class AuthForm extends AuthElement {
   #errorFor(specs: FieldSpec[]): { message: string; fields: FieldSpec[] } {
     const error = this.currentError();
     if (!error) return { message: '', fields: [] };
+    const t = this.localize;
     // On the account forms, wrong credentials can only mean the current password.
-    let message = this.localize.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
-    // The policy and field checks say which rule failed: show it too (as text, like all strings).
-    if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
+    let message =
+      error.code === 'rate_limited' && error.retryAfter
+        ? t.term('retryIn', { time: t.inTime(error.retryAfter) })
+        : t.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
+    // Which rule failed: translated from the server's reason; its English sentence only in English.
+    const reason = `reason.${error.reason}`;
+    if (t.has(reason)) {
+      message += ` ${t.term(reason, Object.fromEntries(Object.entries(error.params ?? {}).map(([k, v]) => [k, String(v)])))}`;
+    } else if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input') && t.code() === 'en') {
       message += ` ${error.description}`;
     }
     return { message, fields: specs.filter((spec) => spec.errors?.includes(error.code)) };

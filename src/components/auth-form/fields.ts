@@ -1,4 +1,7 @@
+import { addAccountStrings } from '../translations/en-account.js';
 import type { FieldSpec } from './auth-form.js';
+
+addAccountStrings();
 
 // Field specs used by more than one form element.
 
