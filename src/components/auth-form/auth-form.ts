@@ -23,6 +23,12 @@ export interface FieldSpec {
   readonly verbatim?: boolean;
   /** The new password: the policy hint and the live strength indicator. */
   readonly strength?: boolean;
+  /** The default value (the `value` attribute: `form.reset()` keeps it). */
+  readonly value?: string | undefined;
+  /** Shown but not editable (e.g. the signed-in username, for password managers). */
+  readonly readonly?: boolean;
+  /** In the form for password managers, not shown (label and input `hidden`). */
+  readonly hidden?: boolean;
   /**
    * Error codes that mark this field `aria-invalid` and describe it with the message (shown after the
    * last such field, which gets the focus).
@@ -205,6 +211,16 @@ export abstract class AuthForm extends AuthElement {
     return this.busy;
   }
 
+  /** Whether the form is shown (else `formReplacement()`, e.g. once a reset is done). */
+  protected formShown(): boolean {
+    return true;
+  }
+
+  /** What replaces the form when `formShown()` is false. */
+  protected formReplacement(): unknown {
+    return nothing;
+  }
+
   /** The error to show: the last operation's. */
   protected currentError(): FormError | null {
     return this.operationError;
@@ -269,7 +285,7 @@ export abstract class AuthForm extends AuthElement {
               <div part="header">${this.text('title')}</div>
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
-              <slot name="form"></slot>
+              ${this.formShown() ? html`<slot name="form"></slot>` : this.formReplacement()}
               <slot name="footer"></slot>
             `
           : html`<div part="placeholder" aria-hidden="true"></div>`}
@@ -318,7 +334,7 @@ export abstract class AuthForm extends AuthElement {
               : t(length >= this.minLength * 1.5 || length >= 20 ? 'passwordStrong' : 'passwordOk');
         }
         return html`
-          <label part="label" for=${id}>${t(spec.label)}</label>
+          <label part="label" for=${id} ?hidden=${spec.hidden}>${t(spec.label)}</label>
           <input
             part="input ${spec.name}-input"
             id=${id}
@@ -330,6 +346,9 @@ export abstract class AuthForm extends AuthElement {
             minlength=${fresh ? min : nothing}
             maxlength=${fresh ? MAX_LENGTH : nothing}
             ?required=${spec.required !== false}
+            ?readonly=${spec.readonly}
+            ?hidden=${spec.hidden}
+            value=${spec.value ?? nothing}
             aria-describedby=${described || nothing}
             aria-invalid=${invalid ? 'true' : nothing}
             aria-errormessage=${invalid ? errorId : nothing}
@@ -370,11 +389,13 @@ export abstract class AuthForm extends AuthElement {
     this.busy = true;
     try {
       await this.send(client, value, abort.signal);
+      if (this.scope) this.success = this.text('success');
+      // Password managers read the form as it goes away (signed in, or the success shown): empty it
+      // only once that is rendered, a task later.
+      await this.updateComplete;
+      await new Promise((resolve) => setTimeout(resolve));
       this.#clearPasswords();
-      if (this.scope) {
-        form.reset();
-        this.success = this.text('success');
-      }
+      if (this.scope) form.reset();
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });

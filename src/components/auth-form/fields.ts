@@ -5,6 +5,21 @@ addAccountStrings();
 
 // Field specs used by more than one form element.
 
+/**
+ * The account's username for password managers (autocomplete=username) in forms that do not ask
+ * for it: read-only and shown, or hidden (Chromium's and 1Password's advice). Never sent.
+ */
+export const username = (value: string | undefined, hidden = false): FieldSpec => ({
+  name: 'username',
+  label: 'username',
+  autocomplete: 'username',
+  verbatim: true,
+  required: false,
+  readonly: true,
+  hidden,
+  value,
+});
+
 export const name: FieldSpec = { name: 'name', label: 'name', autocomplete: 'name' };
 
 export const email = (errors: string[]): FieldSpec => ({

@@ -1,11 +1,13 @@
-import type { PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, newPassword } from '../auth-form/fields.js';
+import { currentPassword, newPassword, username } from '../auth-form/fields.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
 const PARAM = 'reset_token';
+/** The account's username next to the token in a link (optional), for password managers. */
+const USER_PARAM = 'username';
 
 /**
  * Sets a new password, in one of two modes:
@@ -91,16 +93,28 @@ export class AuthResetPassword extends AuthForm {
 
   static override properties: PropertyDeclarations = {
     token: {},
+    username: {},
+    loginHref: { attribute: 'login-href' },
     passwordMinLength: { attribute: 'password-min-length', type: Number },
   };
 
   /** The reset token from the mail; set from `?reset_token=` when the element connects. */
   declare token: string | undefined;
+  /** The account's username in reset mode (for password managers); else from `?username=` next to the token. */
+  declare username: string | undefined;
+  /** Where the "Log in" link after a reset leads. */
+  declare loginHref: string | undefined;
+  /** A reset succeeded: the success and a way to log in replace the form. */
+  #resetDone = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
     const token = takeUrlParam(PARAM);
-    if (token !== null) this.token ||= token;
+    if (token !== null) {
+      this.token ||= token;
+      const name = takeUrlParam(USER_PARAM);
+      if (name) this.username ||= name;
+    }
   }
 
   /** Change mode: signed in and no token. */
@@ -120,9 +134,28 @@ export class AuthResetPassword extends AuthForm {
     return status !== 'unknown';
   }
 
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('token') && this.token) this.#resetDone = false; // a new link: a new reset
+  }
+
+  /** After a reset: the form is gone until the session or the token changes. */
+  protected override formShown(): boolean {
+    return !(this.#resetDone && this.success);
+  }
+
+  /** A way to log in after a reset: a link to `login-href`, else a button to the page's `<auth-login>`. */
+  protected override formReplacement(): unknown {
+    const label = this.localize.term('submit');
+    if (this.loginHref) return html`<a part="login-link" href=${this.loginHref}>${label}</a>`;
+    const input = document.querySelector<HTMLInputElement>('auth-login input:not([hidden])');
+    return input ? html`<button part="login-link" type="button" @click=${() => input.focus()}>${label}</button>` : nothing;
+  }
+
   protected inputs(): FieldSpec[] {
     const fields = newPassword('newPassword');
-    if (this.#changing()) return [currentPassword, ...fields];
+    if (this.#changing()) return [username(this.auth.state.user?.username), currentPassword, ...fields];
+    if (this.username) fields.unshift(username(this.username, true));
     if (this.token) return fields;
     const code: FieldSpec = {
       name: 'reset-code',
@@ -136,12 +169,14 @@ export class AuthResetPassword extends AuthForm {
 
   protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<void> {
     const password = value('password');
+    this.#resetDone = false;
     if (this.#changing()) {
       await client.changePassword({ currentPassword: value('current-password'), newPassword: password }, { signal });
       return;
     }
     try {
       await client.resetPassword({ token: this.token || value('reset-code').trim(), password }, { signal });
+      this.#resetDone = true;
       this.token = undefined; // used up
     } catch (err) {
       if (err instanceof AuthError && err.code === 'reset_token_invalid') this.token = undefined;

@@ -1,7 +1,7 @@
 import type { PropertyValues } from 'lit';
 import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, email, name } from '../auth-form/fields.js';
+import { currentPassword, email, name, username } from '../auth-form/fields.js';
 import styles from './auth-update-details.styles.js';
 
 /**
@@ -82,7 +82,12 @@ export class AuthUpdateDetails extends AuthForm {
   }
 
   protected inputs(): FieldSpec[] {
-    return [name, email(['email_taken']), { ...currentPassword, required: false, hint: 'emailHint' }];
+    return [
+      username(this.auth.state.user?.username),
+      name,
+      email(['email_taken']),
+      { ...currentPassword, required: false, hint: 'emailHint' },
+    ];
   }
 
   protected override check(value: FormValue): string | null {
