@@ -156,14 +156,18 @@ export function normalizeFields(fields: unknown, scope = '', lang = ''): Partial
   const out: Partial<Record<TranslationKey, string>> = {};
   if (typeof fields !== 'object' || fields === null) return out;
   const tag = lang.toLowerCase();
+  let primary: unknown;
+  let exact: unknown;
   for (const [key, value] of Object.entries(fields)) {
+    const code = key.toLowerCase();
+    if (code === tag) exact = value;
+    else if (code === tag.split('-')[0]) primary = value;
     if (typeof value !== 'string') continue;
     let name: string = ALIASES[key] ?? key;
     if (scope && has(`${scope}.${name}`)) name = `${scope}.${name}`;
     if (has(name)) out[name as TranslationKey] = value;
   }
-  const own = (code: string) => Object.entries(fields).find(([key]) => key.toLowerCase() === code)?.[1] as unknown;
-  return tag ? { ...out, ...normalizeFields(own(tag.split('-')[0]!), scope), ...(tag.includes('-') ? normalizeFields(own(tag), scope) : {}) } : out;
+  return lang ? { ...out, ...normalizeFields(primary, scope), ...normalizeFields(exact, scope) } : out;
 }
 
 /** The `fields` attribute converter: JSON text to an object; bad JSON warns and reads as `{}`. */
@@ -243,7 +247,7 @@ export class LocalizeController implements ReactiveController {
   }
 
   /** The string for `key`, with `{placeholders}` filled in (as text). */
-  term(key: TranslationKey, values: Readonly<Record<string, string>> = {}): string {
+  term(key: TranslationKey, values: Readonly<Record<string, string | number>> = {}): string {
     const fields = normalizeFields(this.#host.fields, this.#scope?.(), this.lang());
     // A table that lacks a key (e.g. one loaded from elsewhere) falls back to English for it.
     const text = fields[key] ?? translationFor(this.lang())[key] ?? en[key] ?? '';
@@ -263,6 +267,6 @@ export class LocalizeController implements ReactiveController {
   }
 }
 
-export function fill(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(/\{(\w+)\}/g, (match, name: string) => values[name] ?? match);
+export function fill(text: string, values: Readonly<Record<string, string | number>>): string {
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => String(values[name] ?? match));
 }

@@ -49,7 +49,10 @@ export async function requestJson(fetchImpl: typeof fetch, url: string, options:
     });
   } catch (err) {
     const error = networkError(err, options.signal, timeout);
-    if (error.code === 'network_error') warnConnection(url);
+    // CORS or mixed content may be why: the console says so, with the fix (loaded only then).
+    if (error.code === 'network_error' && typeof location !== 'undefined') {
+      import('./connection-hint.js').then((m) => m.warnConnection(url, location.href), () => {});
+    }
     throw error;
   }
   let text: string;
@@ -78,46 +81,18 @@ function networkError(err: unknown, caller: AbortSignal, timeout: AbortSignal): 
   return new AuthError('network_error', 'The server could not be reached.', { cause: err });
 }
 
-const warned = new Set<string>();
-
-/**
- * Why a request to `url` from the page at `page` may fail in the browser before reaching the
- * server, with the fix: mixed content (an http: API from an https: page) or CORS (another origin);
- * null for a same-origin URL.
- */
-export function connectionHint(url: string, page: string): string | null {
-  const target = new URL(url, page);
-  const here = new URL(page);
-  if (target.protocol === 'http:' && here.protocol === 'https:') {
-    return `${target.origin} is http: and this page is https:: the browser blocks it as mixed content. Serve the API over https:.`;
-  }
-  if (target.origin === here.origin) return null;
-  return `${target.origin} is another origin than this page (${here.origin}): if its answers lack CORS headers (Access-Control-Allow-Origin: ${here.origin} and Access-Control-Allow-Credentials: true), the browser hides them. Allow this origin on the server (the reference server: AUTH_CORS_ORIGINS=${here.origin}).`;
-}
-
-/** A failed request (network_error): warn once per API origin if CORS or mixed content may be why. */
-function warnConnection(url: string): void {
-  if (typeof location === 'undefined') return;
-  const hint = connectionHint(url, location.href);
-  if (hint && !warned.has(hint)) {
-    warned.add(hint);
-    console.warn(`[auth-elements] The server could not be reached. ${hint}`);
-  }
-}
-
 /** Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; undefined when absent, past or unreadable. */
 function retryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = /^\s*\d+\s*$/.test(header) ? Number(header) : Math.ceil((Date.parse(header) - Date.now()) / 1000);
+  const seconds = Number(header) || Math.ceil((Date.parse(header ?? '') - Date.now()) / 1000);
   return seconds > 0 ? seconds : undefined;
 }
 
 /** The machine-readable reason of a refusal in an error body (`reason`, with `min`/`max`), as AuthError options. */
 export function reasonOf(body: { readonly reason?: unknown; readonly min?: unknown; readonly max?: unknown }): Pick<AuthErrorOptions, 'reason' | 'params'> {
-  if (typeof body.reason !== 'string') return {};
-  const params: Record<string, number> = {};
-  for (const key of ['min', 'max'] as const) if (typeof body[key] === 'number') params[key] = body[key];
-  return { reason: body.reason.slice(0, 64), params };
+  const { reason, min, max } = body;
+  return typeof reason === 'string'
+    ? { reason, params: { ...(typeof min === 'number' && { min }), ...(typeof max === 'number' && { max }) } }
+    : {};
 }
 
 /** The error for a non-2xx answer, keeping the server's `error`, `error_description` and status. */

@@ -1,9 +1,9 @@
 // Honest errors from the core: how long to wait (Retry-After in seconds or as an HTTP date), the
 // server's machine-readable reason of a refusal, and a console warning with the fix when a request
 // fails because of CORS or mixed content.
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { AuthClient } from '../../src/core/client.js';
-import { connectionHint } from '../../src/core/http.js';
+import { connectionHint } from '../../src/core/connection-hint.js';
 import { JwtApiBackend } from '../../src/core/jwt-api.js';
 import { noTabSync } from '../../src/core/tabs.js';
 import { fakeFetch, json, rejectsWith } from './helpers.js';
@@ -56,17 +56,22 @@ describe('honest errors (core)', () => {
 
   it('warns with the cause and the fix when a cross-origin request fails (CORS), not when a same-origin one does', async () => {
     const warnings = captureWarnings();
+    const fail = async (url: string) => {
+      const c = client({ [`POST ${url}`]: () => Promise.reject(new TypeError('Failed to fetch')) }, url);
+      await c.start();
+      await rejectsWith(c.login({ username: 'alice', password: PASSWORD }), 'network_error');
+    };
     try {
-      const cross = client({ 'POST https://api.example.test/token': () => Promise.reject(new TypeError('Failed to fetch')) }, 'https://api.example.test/token');
-      await cross.start();
-      await rejectsWith(cross.login({ username: 'alice', password: PASSWORD }), 'network_error');
-      expect(warnings.messages).to.have.length(1);
+      await fail('https://api.example.test/token');
+      await waitUntil(() => warnings.messages.length === 1, 'no warning');
       expect(warnings.messages[0]).to.contain('https://api.example.test').and.to.contain('CORS').and.to.contain('AUTH_CORS_ORIGINS');
       expect(warnings.messages[0]).to.contain(location.origin);
-      const same = client({ 'POST /token': () => Promise.reject(new TypeError('Failed to fetch')) });
-      await same.start();
-      await rejectsWith(same.login({ username: 'alice', password: PASSWORD }), 'network_error');
-      expect(warnings.messages).to.have.length(1);
+      await fail('/token'); // same origin: nothing to say
+      await fail('https://api.example.test/token'); // said once already
+      await fail('https://other.example.test/token'); // warned after the two above (the hint loads in order)
+      await waitUntil(() => warnings.messages.length >= 2, 'no second warning');
+      expect(warnings.messages).to.have.length(2);
+      expect(warnings.messages[1]).to.contain('https://other.example.test');
     } finally {
       warnings.restore();
     }

@@ -23,12 +23,6 @@ export interface FieldSpec {
   readonly verbatim?: boolean;
   /** The new password: the policy hint and the live strength indicator. */
   readonly strength?: boolean;
-  /** The default value (the `value` attribute: `form.reset()` keeps it). */
-  readonly value?: string | undefined;
-  /** Shown but not editable (e.g. the signed-in username, for password managers). */
-  readonly readonly?: boolean;
-  /** In the form for password managers, not shown (label and input `hidden`). */
-  readonly hidden?: boolean;
   /**
    * Error codes that mark this field `aria-invalid` and describe it with the message (shown after the
    * last such field, which gets the focus).
@@ -216,6 +210,9 @@ export abstract class AuthForm extends AuthElement {
     return true;
   }
 
+  /** The form was emptied after a success (e.g. to fill it again from the session). */
+  protected formReset(): void {}
+
   /** What replaces the form when `formShown()` is false. */
   protected formReplacement(): unknown {
     return nothing;
@@ -267,7 +264,7 @@ export abstract class AuthForm extends AuthElement {
     // Which rule failed: translated from the server's reason; its English sentence only in English.
     const reason = `reason.${error.reason}`;
     if (t.has(reason)) {
-      message += ` ${t.term(reason, Object.fromEntries(Object.entries(error.params ?? {}).map(([k, v]) => [k, String(v)])))}`;
+      message += ` ${t.term(reason, error.params)}`;
     } else if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input') && t.code() === 'en') {
       message += ` ${error.description}`;
     }
@@ -334,7 +331,7 @@ export abstract class AuthForm extends AuthElement {
               : t(length >= this.minLength * 1.5 || length >= 20 ? 'passwordStrong' : 'passwordOk');
         }
         return html`
-          <label part="label" for=${id} ?hidden=${spec.hidden}>${t(spec.label)}</label>
+          <label part="label" for=${id}>${t(spec.label)}</label>
           <input
             part="input ${spec.name}-input"
             id=${id}
@@ -346,9 +343,6 @@ export abstract class AuthForm extends AuthElement {
             minlength=${fresh ? min : nothing}
             maxlength=${fresh ? MAX_LENGTH : nothing}
             ?required=${spec.required !== false}
-            ?readonly=${spec.readonly}
-            ?hidden=${spec.hidden}
-            value=${spec.value ?? nothing}
             aria-describedby=${described || nothing}
             aria-invalid=${invalid ? 'true' : nothing}
             aria-errormessage=${invalid ? errorId : nothing}
@@ -390,12 +384,15 @@ export abstract class AuthForm extends AuthElement {
     try {
       await this.send(client, value, abort.signal);
       if (this.scope) this.success = this.text('success');
+      this.busy = false;
       // Password managers read the form as it goes away (signed in, or the success shown): empty it
-      // only once that is rendered, a task later.
-      await this.updateComplete;
+      // a task later, once that is rendered (updates are microtasks).
       await new Promise((resolve) => setTimeout(resolve));
       this.#clearPasswords();
-      if (this.scope) form.reset();
+      if (this.scope) {
+        form.reset();
+        this.formReset();
+      }
     } catch (err) {
       if (abort.signal.aborted) return; // cancelled because the element left the page
       const error = err instanceof AuthError ? err : new AuthError('network_error', 'Something went wrong.', { cause: err });

@@ -7,18 +7,21 @@ addAccountStrings();
 
 /**
  * The account's username for password managers (autocomplete=username) in forms that do not ask
- * for it: read-only and shown, or hidden (Chromium's and 1Password's advice). Never sent.
+ * for it (Chromium's and 1Password's advice); never sent. `fillUsername` makes it read-only.
  */
-export const username = (value: string | undefined, hidden = false): FieldSpec => ({
-  name: 'username',
-  label: 'username',
-  autocomplete: 'username',
-  verbatim: true,
-  required: false,
-  readonly: true,
-  hidden,
-  value,
-});
+export const username: FieldSpec = { name: 'username', label: 'username', autocomplete: 'username', verbatim: true, required: false };
+
+/**
+ * Fill the username field of `host`'s form, read-only (also after `form.reset()`), and hide it with
+ * its label when `hidden`.
+ */
+export function fillUsername(host: Element, value = '', hidden = false): void {
+  const input = host.querySelector<HTMLInputElement>('input[name="username"]');
+  if (!input) return;
+  input.readOnly = true;
+  input.defaultValue = input.value = value;
+  for (const el of [input, ...(input.labels ?? [])]) el.hidden = hidden;
+}
 
 export const name: FieldSpec = { name: 'name', label: 'name', autocomplete: 'name' };
 

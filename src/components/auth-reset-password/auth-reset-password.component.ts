@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
 import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, newPassword, username } from '../auth-form/fields.js';
+import { currentPassword, fillUsername, newPassword, username } from '../auth-form/fields.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
@@ -139,6 +139,12 @@ export class AuthResetPassword extends AuthForm {
     if (changed.has('token') && this.token) this.#resetDone = false; // a new link: a new reset
   }
 
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const changing = this.#changing();
+    fillUsername(this, changing ? this.auth.state.user?.username : this.username, !changing);
+  }
+
   /** After a reset: the form is gone until the session or the token changes. */
   protected override formShown(): boolean {
     return !(this.#resetDone && this.success);
@@ -154,8 +160,8 @@ export class AuthResetPassword extends AuthForm {
 
   protected inputs(): FieldSpec[] {
     const fields = newPassword('newPassword');
-    if (this.#changing()) return [username(this.auth.state.user?.username), currentPassword, ...fields];
-    if (this.username) fields.unshift(username(this.username, true));
+    if (this.#changing()) return [username, currentPassword, ...fields];
+    if (this.username) fields.unshift(username);
     if (this.token) return fields;
     const code: FieldSpec = {
       name: 'reset-code',

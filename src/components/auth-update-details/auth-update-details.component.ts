@@ -1,7 +1,7 @@
 import type { PropertyValues } from 'lit';
 import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, email, name, username } from '../auth-form/fields.js';
+import { currentPassword, email, fillUsername, name, username } from '../auth-form/fields.js';
 import styles from './auth-update-details.styles.js';
 
 /**
@@ -83,7 +83,7 @@ export class AuthUpdateDetails extends AuthForm {
 
   protected inputs(): FieldSpec[] {
     return [
-      username(this.auth.state.user?.username),
+      username,
       name,
       email(['email_taken']),
       { ...currentPassword, required: false, hint: 'emailHint' },
@@ -101,13 +101,19 @@ export class AuthUpdateDetails extends AuthForm {
       input.currentPassword = value('current-password');
     }
     await client.updateDetails(input, { signal });
-    this.#filledFor = ''; // fill again from the updated session
+  }
+
+  /** Emptied after a save: fill again from the updated session. */
+  protected override formReset(): void {
+    this.#filledFor = '';
+    this.requestUpdate();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     // A new user (or none: signed out) gets their own values, the previous user's are gone.
     const user = this.auth.state.user;
+    fillUsername(this, user?.username);
     if ((user?.id ?? null) !== this.#filledFor) {
       this.#filledFor = user?.id ?? null;
       this.setValues({ name: user?.name, email: user?.email });
