@@ -241,11 +241,6 @@ export class LocalizeController implements ReactiveController {
     return translationFor(this.lang()).$code;
   }
 
-  /** Whether the element has a string for `key` (e.g. `reason.too_short`, of the account forms). */
-  has(key: string): key is TranslationKey {
-    return has(key);
-  }
-
   /** The string for `key`, with `{placeholders}` filled in (as text). */
   term(key: TranslationKey, values: Readonly<Record<string, string | number>> = {}): string {
     const fields = normalizeFields(this.#host.fields, this.#scope?.(), this.lang());

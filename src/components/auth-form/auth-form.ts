@@ -210,6 +210,15 @@ export abstract class AuthForm extends AuthElement {
     return true;
   }
 
+  /**
+   * What follows the error's message: which rule failed. Here the server's English description of
+   * `weak_password` and `invalid_input`, in an English UI only; the account forms translate the
+   * server's `reason` (fields.ts).
+   */
+  protected detail(error: FormError): string | undefined {
+    return (error.code === 'weak_password' || error.code === 'invalid_input') && this.localize.code() === 'en' ? error.description : '';
+  }
+
   /** The form was emptied after a success (e.g. to fill it again from the session). */
   protected formReset(): void {}
 
@@ -261,13 +270,8 @@ export abstract class AuthForm extends AuthElement {
       error.code === 'rate_limited' && error.retryAfter
         ? t.term('retryIn', { time: t.inTime(error.retryAfter) })
         : t.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
-    // Which rule failed: translated from the server's reason; its English sentence only in English.
-    const reason = `reason.${error.reason}`;
-    if (t.has(reason)) {
-      message += ` ${t.term(reason, error.params)}`;
-    } else if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input') && t.code() === 'en') {
-      message += ` ${error.description}`;
-    }
+    const detail = this.detail(error);
+    if (detail) message += ` ${detail}`;
     return { message, fields: specs.filter((spec) => spec.errors?.includes(error.code)) };
   }
 

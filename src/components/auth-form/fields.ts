@@ -1,5 +1,7 @@
+import type { LocalizeController, TranslationKey } from '../localize.js';
+import en from '../translations/en.js';
 import { addAccountStrings } from '../translations/en-account.js';
-import type { FieldSpec } from './auth-form.js';
+import type { FieldSpec, FormError } from './auth-form.js';
 
 addAccountStrings();
 
@@ -21,6 +23,15 @@ export function fillUsername(host: Element, value = '', hidden = false): void {
   input.readOnly = true;
   input.defaultValue = input.value = value;
   for (const el of [input, ...(input.labels ?? [])]) el.hidden = hidden;
+}
+
+/**
+ * Which rule refused the request, translated from the server's `reason` (`reason.too_short`, with
+ * `{min}`, …); undefined for a reason the kit does not know (the caller falls back).
+ */
+export function reasonText(localize: LocalizeController, error: FormError): string | undefined {
+  const key = `reason.${error.reason}`;
+  return Object.prototype.hasOwnProperty.call(en, key) ? localize.term(key as TranslationKey, error.params) : undefined;
 }
 
 export const name: FieldSpec = { name: 'name', label: 'name', autocomplete: 'name' };

@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, fillUsername, newPassword, username } from '../auth-form/fields.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { currentPassword, fillUsername, newPassword, username, reasonText } from '../auth-form/fields.js';
 import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
@@ -156,6 +156,11 @@ export class AuthResetPassword extends AuthForm {
     if (this.loginHref) return html`<a part="login-link" href=${this.loginHref}>${label}</a>`;
     const input = document.querySelector<HTMLInputElement>('auth-login input:not([hidden])');
     return input ? html`<button part="login-link" type="button" @click=${() => input.focus()}>${label}</button>` : nothing;
+  }
+
+  /** Which password rule failed, translated from the server's reason. */
+  protected override detail(error: FormError): string | undefined {
+    return reasonText(this.localize, error) ?? super.detail(error);
   }
 
   protected inputs(): FieldSpec[] {
