@@ -45,9 +45,13 @@ const USER_PARAM = 'username';
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the password was changed.
  * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart login-link - After a reset, in place of the form: a "Log in" link to `login-href`, else a
+ *   button that focuses the page's `<auth-login>` (none when there is neither).
  * @csspart form - (light DOM, select with `auth-reset-password [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
+ * @csspart username-input - (light DOM) the account's username for password managers
+ *   (autocomplete=username, read-only): shown in change mode, hidden in reset mode (only when known).
  * @csspart current-password-input - (light DOM) the current password (change mode).
  * @csspart reset-code-input - (light DOM) the reset code (reset mode without a token).
  * @csspart password-input - (light DOM) the new password input.
@@ -80,6 +84,9 @@ const USER_PARAM = 'username';
  * @cssstate error - The session could not be checked (reset mode).
  *
  * @attr token - The reset token (else taken from `?reset_token=` in the address). Not reflected.
+ * @attr username - Reset mode: the account's username, in a hidden field for password managers (else
+ *   taken from `?username=` next to `?reset_token=`, and removed from the address with it).
+ * @attr login-href - Where the "Log in" link shown after a reset leads.
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.

@@ -31,6 +31,8 @@ import styles from './auth-update-details.styles.js';
  * @csspart form - (light DOM, select with `auth-update-details [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
+ * @csspart username-input - (light DOM) the signed-in username, read-only (autocomplete=username, for
+ *   password managers: the form has a password field).
  * @csspart name-input - (light DOM) the name input.
  * @csspart email-input - (light DOM) the email input.
  * @csspart current-password-input - (light DOM) the current password input.
