@@ -83,12 +83,10 @@ export class AuthError extends Error {
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    if (options.status !== undefined) this.status = options.status;
-    if (options.error !== undefined) this.error = options.error;
-    if (options.description !== undefined) this.description = options.description;
-    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
-    if (options.reason !== undefined) this.reason = options.reason;
-    if (options.params !== undefined) this.params = options.params;
+    // Only the options given: an absent one stays absent (not an own `undefined`).
+    for (const key of ['status', 'error', 'description', 'retryAfter', 'reason', 'params'] as const) {
+      if (options[key] !== undefined) Object.assign(this, { [key]: options[key] });
+    }
   }
 
   /** A plain, serialisable view (for events and logs): code, message, status, no cause chain. */
