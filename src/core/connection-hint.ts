@@ -14,7 +14,9 @@ const warned = new Set<string>();
 export function connectionHint(url: string, page: string): string | null {
   const target = new URL(url, page);
   const here = new URL(page);
-  if (target.protocol === 'http:' && here.protocol === 'https:') {
+  // Loopback http: is allowed from https: pages (a potentially trustworthy origin): not mixed content.
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(target.hostname);
+  if (target.protocol === 'http:' && here.protocol === 'https:' && !loopback) {
     return `${target.origin} is http: and this page is https:: the browser blocks it as mixed content. Serve the API over https:.`;
   }
   if (target.origin === here.origin) return null;

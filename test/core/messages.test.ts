@@ -80,6 +80,8 @@ describe('honest errors (core)', () => {
   it('names mixed content (an http: API from an https: page) and cross origins', () => {
     expect(connectionHint('http://api.example.test/token', 'https://app.example.test/')).to.contain('mixed content');
     expect(connectionHint('https://api.example.test/token', 'https://app.example.test/')).to.contain('CORS');
+    // Loopback http: is not mixed content for the browser: only the other origin is worth saying.
+    expect(connectionHint('http://127.0.0.1:8000/token', 'https://app.example.test/')).to.contain('CORS').and.not.to.contain('mixed');
     expect(connectionHint('https://app.example.test/api/token', 'https://app.example.test/login')).to.equal(null);
     expect(connectionHint('/api/token', 'https://app.example.test/login')).to.equal(null);
   });
