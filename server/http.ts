@@ -4,7 +4,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** An error that becomes a JSON response `{ error, error_description }` with `status`. */
+/**
+ * An error that becomes a JSON response `{ error, error_description }` with `status`, plus any
+ * machine-readable `details` (e.g. `{ reason: 'too_short', min: 15 }` of a refused password).
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   readonly status: number;
@@ -13,12 +16,14 @@ export class HttpError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Answer with `Connection: close` (the request body was not read to its end). */
   readonly closeConnection: boolean;
+  /** Extra members of the error body, next to `error` and `error_description`. */
+  readonly details: Readonly<Record<string, string | number>>;
 
   constructor(
     status: number,
     code: string,
     description: string,
-    options: { headers?: Record<string, string>; closeConnection?: boolean } = {},
+    options: { headers?: Record<string, string>; closeConnection?: boolean; details?: Record<string, string | number> } = {},
   ) {
     super(`${status} ${code}: ${description}`);
     this.status = status;
@@ -26,6 +31,7 @@ export class HttpError extends Error {
     this.description = description;
     this.headers = options.headers ?? {};
     this.closeConnection = options.closeConnection ?? false;
+    this.details = options.details ?? {};
   }
 }
 
@@ -289,7 +295,7 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Readonly
 
 export function sendError(res: ServerResponse, err: HttpError): void {
   if (err.closeConnection) res.setHeader('Connection', 'close');
-  sendJson(res, err.status, { error: err.code, error_description: err.description }, err.headers);
+  sendJson(res, err.status, { error: err.code, error_description: err.description, ...err.details }, err.headers);
 }
 
 /** Cookies of the request; the first value wins when a name repeats. */

@@ -36,24 +36,45 @@ export interface PasswordContext {
   readonly email?: string | undefined;
 }
 
+/**
+ * Why a password is refused, machine-readable: `reason` is `too_short` (with `min`), `too_long`
+ * (with `max`), `common`, `username` or `email`; `message` is the English sentence. Clients
+ * translate from `reason` (the error body carries it next to `error_description`).
+ */
+export interface PasswordRefusal {
+  readonly reason: 'too_short' | 'too_long' | 'common' | 'username' | 'email';
+  readonly message: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
 /** Why a password is refused; `null` when it is acceptable. */
-export function passwordProblem(password: string, minLength: number, context: PasswordContext = {}): string | null {
+export function passwordRefusal(password: string, minLength: number, context: PasswordContext = {}): PasswordRefusal | null {
   const length = passwordLength(password);
-  if (length < minLength) return `Use at least ${minLength} characters.`;
-  if (length > PASSWORD_MAX_LENGTH) return `Use at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (length < minLength) return { reason: 'too_short', message: `Use at least ${minLength} characters.`, min: minLength };
+  if (length > PASSWORD_MAX_LENGTH) {
+    return { reason: 'too_long', message: `Use at most ${PASSWORD_MAX_LENGTH} characters.`, max: PASSWORD_MAX_LENGTH };
+  }
   const lower = password.normalize('NFC').toLowerCase();
   if (commonPasswordSet().has(lower)) {
-    return 'This password is too common; it appears in lists of leaked passwords. Choose another one.';
+    return { reason: 'common', message: 'This password is too common; it appears in lists of leaked passwords. Choose another one.' };
   }
   const same = (other: string | undefined): boolean =>
     other !== undefined && other !== '' && lower.trim() === other.normalize('NFKC').trim().toLowerCase();
-  if (same(context.username)) return 'The password may not be your username.';
-  if (same(context.email)) return 'The password may not be your email address.';
+  if (same(context.username)) return { reason: 'username', message: 'The password may not be your username.' };
+  if (same(context.email)) return { reason: 'email', message: 'The password may not be your email address.' };
   return null;
 }
 
-/** Throw 400 `weak_password` with the reason when the password is refused. */
+/** The English sentence of `passwordRefusal`; `null` when the password is acceptable. */
+export function passwordProblem(password: string, minLength: number, context: PasswordContext = {}): string | null {
+  return passwordRefusal(password, minLength, context)?.message ?? null;
+}
+
+/** Throw 400 `weak_password` with the reason (`reason`, `min`/`max`, English description) when the password is refused. */
 export function enforcePasswordPolicy(password: string, minLength: number, context: PasswordContext = {}): void {
-  const problem = passwordProblem(password, minLength, context);
-  if (problem !== null) throw new HttpError(400, 'weak_password', problem);
+  const refusal = passwordRefusal(password, minLength, context);
+  if (refusal === null) return;
+  const { message, ...details } = refusal;
+  throw new HttpError(400, 'weak_password', message, { details });
 }

@@ -83,7 +83,10 @@ def test_register_answers_in_one_run_and_returns_the_registration(db: UsersDatab
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"password": "too short"}, {"code": "weak_password", "message": "Use at least 15 characters.", "description": "Use at least 15 characters."}),
+        (
+            {"password": "too short"},
+            {"code": "weak_password", "message": "Use at least 15 characters.", "description": "Use at least 15 characters.", "reason": "too_short", "min": 15},
+        ),
         ({"username": "ALICE"}, {"code": "username_taken", "message": "This username is taken. Choose another one."}),
         ({"email": "Alice@Example.com"}, {"code": "registration_not_allowed", "message": "Registration is not open for this email address."}),
         ({"username": "x"}, {"code": "invalid_input", "message": "The username must have 3 to 64 characters.", "description": "The username must have 3 to 64 characters."}),

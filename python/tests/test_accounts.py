@@ -101,6 +101,20 @@ def test_registration_input_refusals_are_the_servers(users: UsersDatabase, field
     assert users.store.failure("register-address:203.0.113.9") is None, "refused before it counts"
 
 
+@pytest.mark.parametrize(
+    ("fields", "details"),
+    [
+        ({"password": "too short"}, {"reason": "too_short", "min": 15}),
+        ({"password": "x" * 257}, {"reason": "too_long", "max": 256}),
+        ({"password": "1qaz2wsx3edc4rfv"}, {"reason": "common"}),
+        ({"username": "averylongusername", "password": "AVeryLongUsername"}, {"reason": "username"}),
+        ({"email": "someone.long@example.com", "password": " Someone.Long@Example.com "}, {"reason": "email"}),
+    ],
+)
+def test_a_refused_password_names_its_rule_as_the_server_does(users: UsersDatabase, fields: dict[str, str], details: dict[str, object]) -> None:
+    data = {"username": "newbie", "email": "new@example.com", "password": PASSWORD, "name": "", **fields}
+    err = refused(lambda: users.register(ctx(users), **data))
+    assert (err.code, err.details) == ("weak_password", details)
 def test_taken_and_look_alike_usernames_are_taken_whatever_the_email(users: UsersDatabase) -> None:
     users.create_user("alice", PASSWORD, email="alice@example.com")
     for name in ("ALICE", "\u0430lice", "a1ice", "AIice"):

@@ -116,6 +116,8 @@ def test_registration_answers_are_the_servers_and_accounts_work_on_both_sides(tm
                     users.register(AccountContext(sessions=users, client="203.0.113.9", now=T0), **data)
                 assert status >= 400, case
                 assert (err.value.code, err.value.message) == (kit_code(status, body), body["error_description"]), case
+                # The machine-readable reason of a refused password (reason, min/max) is the server's too.
+                assert (err.value.details or {}) == {k: body[k] for k in ("reason", "min", "max") if k in body}, case
             # A registration on each side; each account signs in on the other side.
             status, body = server.post("/api/auth/register", {"username": "fromserver", "email": "s@example.com", "password": PASSWORD})
             assert status == 201 and body["user"]["username"] == "fromserver"

@@ -109,9 +109,14 @@ const ALIASES: Readonly<Record<string, TranslationKey>> = {
 
 /**
  * What `fields` accepts: any translation key, a Streamlit-Authenticator alias, or (on a form
- * element) the bare name of one of its own keys (`title`, `submit`, `success`), mapped to text.
+ * element) the bare name of one of its own keys (`title`, `submit`, `success`), mapped to text; and,
+ * under a language tag (`fr`, `pt-BR`), such a map for that language only:
+ * `{"title": "Sign in", "fr": {"title": "Connectez-vous"}}`. The language's own map wins (the exact
+ * tag over its primary subtag), then the plain keys, which apply to every language.
  */
-export type Fields = Partial<Record<TranslationKey | keyof typeof ALIASES | 'success', string>>;
+export type Fields = Partial<Record<TranslationKey | keyof typeof ALIASES | 'success', string>> & {
+  readonly [lang: string]: string | Readonly<Record<string, string>> | undefined;
+};
 
 /**
  * The language of an element: its own `lang`, else the closest ancestor's (crossing shadow roots),
@@ -145,17 +150,24 @@ const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(en, k
 /**
  * Keep only string values and map aliases to the kit's keys. With a `scope` (a form element's key
  * prefix, e.g. `register`), a bare name such as `title` maps to `register.title` when that exists.
+ * With a `lang`, the maps under that tag and its primary subtag apply too (see `Fields`).
  */
-export function normalizeFields(fields: unknown, scope = ''): Partial<Record<TranslationKey, string>> {
+export function normalizeFields(fields: unknown, scope = '', lang = ''): Partial<Record<TranslationKey, string>> {
   const out: Partial<Record<TranslationKey, string>> = {};
   if (typeof fields !== 'object' || fields === null) return out;
+  const tag = lang.toLowerCase();
+  let primary: unknown;
+  let exact: unknown;
   for (const [key, value] of Object.entries(fields)) {
+    const code = key.toLowerCase();
+    if (code === tag) exact = value;
+    else if (code === tag.split('-')[0]) primary = value;
     if (typeof value !== 'string') continue;
     let name: string = ALIASES[key] ?? key;
     if (scope && has(`${scope}.${name}`)) name = `${scope}.${name}`;
     if (has(name)) out[name as TranslationKey] = value;
   }
-  return out;
+  return lang ? { ...out, ...normalizeFields(primary, scope), ...normalizeFields(exact, scope) } : out;
 }
 
 /** The `fields` attribute converter: JSON text to an object; bad JSON warns and reads as `{}`. */
@@ -224,12 +236,23 @@ export class LocalizeController implements ReactiveController {
     return languageOf(this.#host);
   }
 
+  /** The code of the table in force (`en` for a language the kit lacks), e.g. `fr`. */
+  code(): string {
+    return translationFor(this.lang()).$code;
+  }
+
   /** The string for `key`, with `{placeholders}` filled in (as text). */
-  term(key: TranslationKey, values: Readonly<Record<string, string>> = {}): string {
-    const fields = normalizeFields(this.#host.fields, this.#scope?.());
+  term(key: TranslationKey, values: Readonly<Record<string, string | number>> = {}): string {
+    const fields = normalizeFields(this.#host.fields, this.#scope?.(), this.lang());
     // A table that lacks a key (e.g. one loaded from elsewhere) falls back to English for it.
-    const text = fields[key] ?? translationFor(this.lang())[key] ?? en[key];
+    const text = fields[key] ?? translationFor(this.lang())[key] ?? en[key] ?? '';
     return fill(text, values);
+  }
+
+  /** "in 30 seconds", "in 3 minutes", "in 2 hours", in the table's language (Intl). */
+  inTime(seconds: number): string {
+    const [n, unit] = seconds < 60 ? [seconds, 'second'] : seconds < 5400 ? [seconds / 60, 'minute'] : [seconds / 3600, 'hour'];
+    return new Intl.RelativeTimeFormat(this.code()).format(Math.ceil(n), unit as Intl.RelativeTimeFormatUnit);
   }
 
   /** The user message for an error code; unknown codes get the generic message. */
@@ -239,6 +262,6 @@ export class LocalizeController implements ReactiveController {
   }
 }
 
-export function fill(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(/\{(\w+)\}/g, (match, name: string) => values[name] ?? match);
+export function fill(text: string, values: Readonly<Record<string, string | number>>): string {
+  return text.replace(/\{(\w+)\}/g, (match, name: string) => String(values[name] ?? match));
 }

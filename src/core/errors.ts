@@ -41,7 +41,7 @@ export type AuthErrorCode =
   | 'provider_error'
   /** A field is missing or malformed (`description` says which). */
   | 'invalid_input'
-  /** The new password does not meet the policy (`description` says why). */
+  /** The new password does not meet the policy (`reason` says which rule, `description` in English). */
   | 'weak_password'
   /** Registration is closed, or not open to this email address (deliberately not more precise). */
   | 'registration_not_allowed'
@@ -64,6 +64,10 @@ export interface AuthErrorOptions {
   description?: string | undefined;
   /** Seconds to wait before retrying (from `Retry-After`). */
   retryAfter?: number;
+  /** Which rule refused the request, machine-readable (the server's `reason`, e.g. `too_short`). */
+  reason?: string;
+  /** The numbers that rule names (the server's `min`, `max`), e.g. `{ min: 15 }`. */
+  params?: Readonly<Record<string, number>>;
 }
 
 export class AuthError extends Error {
@@ -73,14 +77,16 @@ export class AuthError extends Error {
   readonly error?: string;
   readonly description?: string;
   readonly retryAfter?: number;
+  readonly reason?: string;
+  readonly params?: Readonly<Record<string, number>>;
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    if (options.status !== undefined) this.status = options.status;
-    if (options.error !== undefined) this.error = options.error;
-    if (options.description !== undefined) this.description = options.description;
-    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    // Only the options given: an absent one stays absent (not an own `undefined`).
+    for (const key of ['status', 'error', 'description', 'retryAfter', 'reason', 'params'] as const) {
+      if (options[key] !== undefined) Object.assign(this, { [key]: options[key] });
+    }
   }
 
   /** A plain, serialisable view (for events and logs): code, message, status, no cause chain. */

@@ -1,4 +1,4 @@
-import { AuthError, isAbortError } from './errors.js';
+import { AuthError, isAbortError, type AuthErrorOptions } from './errors.js';
 
 export interface JsonResponse {
   status: number;
@@ -48,7 +48,12 @@ export async function requestJson(fetchImpl: typeof fetch, url: string, options:
       cache: 'no-store',
     });
   } catch (err) {
-    throw networkError(err, options.signal, timeout);
+    const error = networkError(err, options.signal, timeout);
+    // CORS or mixed content may be why: the console says so, with the fix (loaded only then).
+    if (error.code === 'network_error' && typeof location !== 'undefined') {
+      import('./connection-hint.js').then((m) => m.warnConnection(url, location.href), () => {});
+    }
+    throw error;
   }
   let text: string;
   try {
@@ -76,6 +81,20 @@ function networkError(err: unknown, caller: AbortSignal, timeout: AbortSignal): 
   return new AuthError('network_error', 'The server could not be reached.', { cause: err });
 }
 
+/** Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; undefined when absent, past or unreadable. */
+function retryAfter(header: string | null): number | undefined {
+  const seconds = Number(header) || Math.ceil((Date.parse(header ?? '') - Date.now()) / 1000);
+  return seconds > 0 ? seconds : undefined;
+}
+
+/** The machine-readable reason of a refusal in an error body (`reason`, with `min`/`max`), as AuthError options. */
+export function reasonOf(body: { readonly reason?: unknown; readonly min?: unknown; readonly max?: unknown }): Pick<AuthErrorOptions, 'reason' | 'params'> {
+  const { reason, min, max } = body;
+  return typeof reason === 'string'
+    ? { reason, params: { ...(typeof min === 'number' && { min }), ...(typeof max === 'number' && { max }) } }
+    : {};
+}
+
 /** The error for a non-2xx answer, keeping the server's `error`, `error_description` and status. */
 export function errorFromResponse(response: JsonResponse, fallback: AuthError['code'], message: string): AuthError {
   const body = response.body ?? {};
@@ -91,11 +110,11 @@ export function errorFromResponse(response: JsonResponse, fallback: AuthError['c
   let code = fallback;
   if (response.status === 429) code = 'rate_limited';
   else if (response.status >= 500) code = 'server_error';
-  const retry = Number(response.headers.get('Retry-After'));
-  const options: ConstructorParameters<typeof AuthError>[2] = { status: response.status };
+  const retry = retryAfter(response.headers.get('Retry-After'));
+  const options: AuthErrorOptions = { status: response.status, ...reasonOf(body) };
   if (error !== undefined) options.error = error;
   if (rawDescription !== undefined) options.description = rawDescription.slice(0, 500);
-  if (Number.isFinite(retry) && retry > 0) options.retryAfter = retry;
+  if (retry !== undefined) options.retryAfter = retry;
   const text =
     code === 'rate_limited'
       ? 'Too many attempts. Please wait and try again.'

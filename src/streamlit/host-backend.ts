@@ -10,7 +10,7 @@ import type {
   UpdateDetailsInput,
 } from '../core/backend.js';
 import { AuthError, throwIfAborted, type AuthErrorCode } from '../core/errors.js';
-import { errorFromResponse, requestJson, type JsonResponse } from '../core/http.js';
+import { errorFromResponse, reasonOf, requestJson, type JsonResponse } from '../core/http.js';
 import { makeUser } from '../core/state.js';
 import type { RenderArgs, ReplyArg, ReplyError, SessionArg } from './protocol.js';
 import { randomId, type HostTabs } from './tabs.js';
@@ -84,7 +84,7 @@ function toSession(session: SessionArg | null): Session | null {
 }
 
 function replyError(error: ReplyError): AuthError {
-  const options: ConstructorParameters<typeof AuthError>[2] = { error: error.code };
+  const options: ConstructorParameters<typeof AuthError>[2] = { error: error.code, ...reasonOf(error) };
   if (typeof error.description === 'string') options.description = error.description.slice(0, 500);
   if (typeof error.retry_after === 'number' && error.retry_after > 0) options.retryAfter = error.retry_after;
   // Codes the kit does not know yet show the generic message; a code that is not a code at all is Python's bug.

@@ -40,6 +40,10 @@ export interface ReplyError {
   readonly message: string;
   readonly description?: string;
   readonly retry_after?: number;
+  /** Which rule refused it (e.g. weak_password's `too_short`), with its numbers (`min`, `max`). */
+  readonly reason?: string;
+  readonly min?: number;
+  readonly max?: number;
 }
 
 export type ReplyArg =

@@ -50,7 +50,8 @@ describe('auth-reset-password', () => {
     expect(backend.lastCall('resetPassword')!.input).to.deep.equal({ token: 'ABC123', password: NEW });
     expect(partText(el, 'success')).to.equal('Your password was reset. You can now log in with the new password.');
     expect(part(el, 'success')!.getAttribute('role')).to.equal('status');
-    for (const input of el.querySelectorAll('input')) expect(input.value, input.name).to.equal('');
+    // Emptied once the success is rendered (password managers read the form then); the username stays.
+    await waitUntil(() => [...el.querySelectorAll<HTMLInputElement>('input:not([name="username"])')].every((input) => input.value === ''), 'not emptied');
   });
 
   it('takes the token from ?reset_token= and removes it from the address with replaceState', async () => {
@@ -118,6 +119,7 @@ describe('auth-reset-password', () => {
     expect(partText(el, 'header')).to.equal('Change password');
     expect(isShown(el.querySelector('form'))).to.be.true;
     expect(describeFields(el)).to.deep.equal([
+      { name: 'username', type: 'text', autocomplete: 'username', label: 'Username' },
       { name: 'current-password', type: 'password', autocomplete: 'current-password', label: 'Current password' },
       { name: 'password', type: 'password', autocomplete: 'new-password', label: 'New password' },
       { name: 'password-repeat', type: 'password', autocomplete: 'new-password', label: 'Repeat password' },
@@ -127,7 +129,8 @@ describe('auth-reset-password', () => {
     await waitUntil(() => partText(el, 'success') !== '');
     expect(backend.lastCall('changePassword')!.input).to.deep.equal({ currentPassword: 'old secret', newPassword: NEW });
     expect(partText(el, 'success')).to.equal('Your password was changed.');
-    for (const input of el.querySelectorAll('input')) expect(input.value, input.name).to.equal('');
+    // Emptied once the success is rendered (password managers read the form then); the username stays.
+    await waitUntil(() => [...el.querySelectorAll<HTMLInputElement>('input:not([name="username"])')].every((input) => input.value === ''), 'not emptied');
     expect(client.state.status).to.equal('authenticated');
   });
 
@@ -169,8 +172,9 @@ describe('auth-reset-password', () => {
     await client.login({ username: 'ada', password: 'secret' });
     await untilStatus(el, 'authenticated');
     expect(partText(el, 'header')).to.equal('Change password');
-    expect(describeFields(el).map((f) => f.name)).to.deep.equal(['current-password', 'password', 'password-repeat']);
-    for (const input of el.querySelectorAll('input')) expect(input.value, input.name).to.equal('');
+    expect(describeFields(el).map((f) => f.name)).to.deep.equal(['username', 'current-password', 'password', 'password-repeat']);
+    expect(field(el, 'username').value).to.equal('ada');
+    for (const input of el.querySelectorAll('input:not([name="username"])')) expect((input as HTMLInputElement).value, (input as HTMLInputElement).name).to.equal('');
     expect(el.querySelector('[part~="strength"]')!.textContent).to.equal('');
   });
 
@@ -210,7 +214,8 @@ describe('auth-reset-password', () => {
     await client.login({ username: 'ada', password: 'secret' });
     await untilStatus(el, 'authenticated');
     expect(partText(el, 'header')).to.equal('Changer le mot de passe');
-    expect(describeFields(el)[0]!.label).to.equal('Mot de passe actuel');
+    expect(describeFields(el)[0]!.label).to.equal("Nom d'utilisateur");
+    expect(describeFields(el)[1]!.label).to.equal('Mot de passe actuel');
   });
 
   it('applies `fields` to the mode in force, including Streamlit-Authenticator names', async () => {
@@ -230,7 +235,7 @@ describe('auth-reset-password', () => {
     await client.login({ username: 'ada', password: 'secret' });
     await untilStatus(el, 'authenticated');
     expect(partText(el, 'header')).to.equal('New password please');
-    expect(describeFields(el)[0]!.label).to.equal('Old one');
+    expect(describeFields(el)[1]!.label).to.equal('Old one');
   });
 
   it('aborts a pending change when removed from the page', async () => {

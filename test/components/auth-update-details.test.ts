@@ -19,10 +19,13 @@ describe('auth-update-details', () => {
     const { el } = await mount();
     expect(partText(el, 'header')).to.equal('Update details');
     expect(describeFields(el)).to.deep.equal([
+      { name: 'username', type: 'text', autocomplete: 'username', label: 'Username' },
       { name: 'name', type: 'text', autocomplete: 'name', label: 'Name' },
       { name: 'email', type: 'email', autocomplete: 'email', label: 'Email' },
       { name: 'current-password', type: 'password', autocomplete: 'current-password', label: 'Current password' },
     ]);
+    expect(field(el, 'username').value).to.equal('ada');
+    expect(field(el, 'username').readOnly).to.be.true;
     expect(field(el, 'name').value).to.equal('Ada Lovelace');
     expect(field(el, 'email').value).to.equal('ada@example.com');
     expect(field(el, 'current-password').value).to.equal('');
@@ -179,7 +182,7 @@ describe('auth-update-details', () => {
     await loadTranslation('fr'); // French loads on demand
     const { el } = await mount({ restore: session(ada) }, 'lang="fr"');
     expect(partText(el, 'header')).to.equal('Modifier mes informations');
-    expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Nom', 'Adresse e-mail', 'Mot de passe actuel']);
+    expect(describeFields(el).map((f) => f.label)).to.deep.equal(["Nom d'utilisateur", 'Nom', 'Adresse e-mail', 'Mot de passe actuel']);
     expect(el.querySelector('[part~="hint"]')!.textContent).to.equal('Nécessaire pour changer votre adresse e-mail.');
     await fillAndSubmit(el, { email: 'ada@lovelace.org' });
     await waitUntil(() => errorText(el) !== '');
@@ -191,7 +194,7 @@ describe('auth-update-details', () => {
     const { el } = await mount({ restore: session(ada) }, `fields='${JSON.stringify(fields)}'`);
     expect(partText(el, 'header')).to.equal('Your profile');
     expect(submitButton(el).textContent?.trim()).to.equal('Apply');
-    expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Full name', 'Mail', 'Password now']);
+    expect(describeFields(el).map((f) => f.label)).to.deep.equal(['Username', 'Full name', 'Mail', 'Password now']);
     expect(el.querySelector('[part~="hint"]')!.textContent).to.equal('Only for a new address.');
   });
 

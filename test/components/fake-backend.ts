@@ -10,7 +10,7 @@ import type {
   UpdateDetailsInput,
 } from '../../src/core/backend.js';
 import { AuthClient } from '../../src/core/client.js';
-import { AuthError, type AuthErrorCode } from '../../src/core/errors.js';
+import { AuthError, type AuthErrorCode, type AuthErrorOptions } from '../../src/core/errors.js';
 import { makeUser, type AuthOrg, type AuthUser } from '../../src/core/state.js';
 import { noTabSync } from '../../src/core/tabs.js';
 
@@ -36,8 +36,8 @@ export interface FakeBackendOptions {
   restore?: Session | null | AuthErrorCode | 'manual';
   /** The only password `login` accepts; any other answers `invalid_credentials`. Default `secret`. */
   password?: string;
-  /** Make every login fail with this code. */
-  loginError?: AuthErrorCode;
+  /** Make every login fail with this code (or code and options, e.g. `retryAfter`). */
+  loginError?: AccountFailure;
   /** Milliseconds before login answers, or 'never' (until aborted). Default 0. */
   loginDelay?: number | 'never';
   /** The user a successful login signs in. Default: built from the username. */
@@ -55,7 +55,12 @@ export interface FakeBackendOptions {
   verifiedUsername?: string | null;
 }
 
-export type AccountFailure = AuthErrorCode | { code: AuthErrorCode; description?: string; status?: number };
+export type AccountFailure = AuthErrorCode | ({ code: AuthErrorCode } & AuthErrorOptions);
+
+function failure(f: AccountFailure, operation: string): AuthError {
+  const { code, ...options } = typeof f === 'string' ? { code: f } : f;
+  return new AuthError(code, `${operation} failed: ${code}`, options);
+}
 
 export interface LoginCall {
   input: LoginInput;
@@ -106,7 +111,7 @@ export class FakeBackend implements AuthBackend {
   async login(input: LoginInput, ctx: OperationContext): Promise<Session> {
     this.loginCalls.push({ input, signal: ctx.signal });
     await wait(this.options.loginDelay ?? 0, ctx.signal);
-    if (this.options.loginError) throw new AuthError(this.options.loginError, `login failed: ${this.options.loginError}`);
+    if (this.options.loginError) throw failure(this.options.loginError, 'login');
     if (input.password !== (this.options.password ?? 'secret')) {
       throw new AuthError('invalid_credentials', 'Invalid username or password.', { status: 401 });
     }
@@ -173,14 +178,7 @@ export class FakeBackend implements AuthBackend {
   async #account(operation: AccountOperation, input: unknown, ctx: OperationContext): Promise<void> {
     this.accountCalls.push({ operation, input, signal: ctx.signal });
     await wait(this.options.accountDelay ?? 0, ctx.signal);
-    const failure = this.options.accountError;
-    if (failure) {
-      const { code, description, status } = typeof failure === 'string' ? { code: failure, description: undefined, status: undefined } : failure;
-      const options: { description?: string; status?: number } = {};
-      if (description !== undefined) options.description = description;
-      if (status !== undefined) options.status = status;
-      throw new AuthError(code, `${operation} failed: ${code}`, options);
-    }
+    if (this.options.accountError) throw failure(this.options.accountError, operation);
   }
 }
 

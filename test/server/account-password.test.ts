@@ -67,9 +67,10 @@ describe('POST /api/auth/password (change password)', () => {
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, 'invalid_credentials');
     const weak = await changePassword(s, a.access, STRONG, 'short one');
-    assert.deepEqual(weak.body, { error: 'weak_password', error_description: 'Use at least 15 characters.' });
+    assert.deepEqual(weak.body, { error: 'weak_password', error_description: 'Use at least 15 characters.', reason: 'too_short', min: 15 });
     const common = await changePassword(s, a.access, STRONG, 'passwordpassword');
     assert.equal(common.body.error, 'weak_password');
+    assert.equal(common.body.reason, 'common');
     assert.equal((await login(s, 'careful', STRONG)).status, 200, 'password unchanged');
   });
 

@@ -171,7 +171,7 @@ describe('the policy at the register endpoint', () => {
   test('14 characters -> 400 weak_password with the message; 15 -> 201', async () => {
     const r = await reg('fourteen', 'violet tulip a');
     assert.equal(r.status, 400);
-    assert.deepEqual(r.body, { error: 'weak_password', error_description: 'Use at least 15 characters.' });
+    assert.deepEqual(r.body, { error: 'weak_password', error_description: 'Use at least 15 characters.', reason: 'too_short', min: 15 });
     assert.equal(await s.app.store.findUserByUsername('fourteen'), null);
     assert.equal((await reg('fifteen', 'violet tulip ab')).status, 201);
   });
@@ -197,12 +197,27 @@ describe('the policy at the register endpoint', () => {
     assert.equal(r2.body.error, 'weak_password');
   });
 
+  test('each refusal names its rule in `reason` (with `min`/`max`), next to the English description', async () => {
+    const [long, common, same, mail] = await Promise.all([
+      reg('toolong', 'x'.repeat(257)),
+      reg('commoner2', 'passwordpassword'),
+      reg('averylongusername2', 'AVeryLongUsername2'),
+      register(s, { username: 'mailpass2', email: 'mail.pass.two@example.com', password: 'mail.pass.two@example.com' }),
+    ]);
+    assert.deepEqual(long.body, { error: 'weak_password', error_description: 'Use at most 256 characters.', reason: 'too_long', max: 256 });
+    assert.equal(common.body.reason, 'common');
+    assert.match(common.body.error_description, /too common/);
+    assert.deepEqual(same.body, { error: 'weak_password', error_description: 'The password may not be your username.', reason: 'username' });
+    assert.deepEqual(mail.body, { error: 'weak_password', error_description: 'The password may not be your email address.', reason: 'email' });
+  });
+
   test('with AUTH_PASSWORD_MIN=8, 8 characters are accepted', async () => {
     const s8 = await startServer({ config: { registration: 'open', passwordMinLength: 8 } });
     try {
       assert.equal((await register(s8, { username: 'short8', email: 'short8@example.com', password: 'tulip ab' })).status, 201);
       const r = await register(s8, { username: 'short7', email: 'short7@example.com', password: 'tulip a' });
       assert.equal(r.body.error_description, 'Use at least 8 characters.');
+      assert.equal(r.body.min, 8);
     } finally {
       await s8.close();
     }

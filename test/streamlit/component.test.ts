@@ -228,7 +228,7 @@ describe('streamlit component: requests to Python', () => {
   it('shows rate limits and the reason Python gives for a weak password', async () => {
     const { host, login, value } = await loginSent();
     host.render({ reply: refused(value.id, 'rate_limited', { retry_after: 30 }) });
-    await waitUntil(() => errorText(login) === 'Too many attempts. Please wait a moment and try again.', 'rate limit');
+    await waitUntil(() => errorText(login) === 'Too many attempts. Try again in 30 seconds.', 'rate limit');
     const reg = await FakeStreamlit.start({ args: { widget: 'register' } });
     const el = await untilStatus(reg, 'auth-register', 'anonymous');
     fill(el, { name: 'Bo', email: 'bo@example.com', username: 'bo', password: 'password password', 'password-repeat': 'password password' });
@@ -368,7 +368,7 @@ describe('streamlit component: requests to Python', () => {
     fill(login, { username: 'alice', password: 'not it' });
     await waitUntil(() => errorText(login) === 'Invalid username or password.', 'the error');
     fill(login, { username: 'flood', password: 'again' });
-    await waitUntil(() => errorText(login) === 'Too many attempts. Please wait a moment and try again.', 'rate limited');
+    await waitUntil(() => errorText(login) === 'Too many attempts. Try again in 30 seconds.', 'rate limited');
     await host.flush();
     expect(host.values).to.deep.equal([]);
     expect((await (await fetch(`${route}/log`)).json()).map((r: { op: string }) => r.op)).to.deep.equal(['login', 'login']);

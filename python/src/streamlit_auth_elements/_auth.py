@@ -382,7 +382,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "login",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
     ) -> AuthStatus:
@@ -401,7 +401,7 @@ class Auth:
         *,
         key: str = "logout",
         button_name: str | None = None,
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
@@ -424,7 +424,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "status",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
     ) -> AuthStatus:
         """The login status header ("Logged in as ..." with the role badges / "Not logged in")."""
@@ -439,7 +439,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "register",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         roles: Sequence[str] | None = None,
@@ -469,7 +469,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "reset_password",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         token: str | None = None,
@@ -494,7 +494,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "forgot_password",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         show_code: bool = False,
@@ -527,7 +527,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "forgot_username",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         options: Mapping[str, Any] | None = None,
@@ -547,7 +547,7 @@ class Auth:
         location: Location = "main",
         *,
         key: str = "update_details",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
         callback: Callable[[dict[str, Any]], None] | None = None,
         options: Mapping[str, Any] | None = None,
@@ -599,7 +599,7 @@ class Auth:
         superuser: bool = False,
         location: Location = "main",
         key: str = "login",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
     ) -> Identity:
         """Stop the page unless someone is signed in (with ``role``, any of several, or the
@@ -632,7 +632,7 @@ class Auth:
         superuser: bool = False,
         location: Location = "main",
         key: str = "login",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
     ) -> Callable[[F], F]: ...
 
@@ -645,7 +645,7 @@ class Auth:
         superuser: bool = False,
         location: Location = "main",
         key: str = "login",
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, str | Mapping[str, str]] | None = None,
         lang: str | None = None,
     ) -> F | Callable[[F], F]:
         """A decorator for a page (or any function drawing protected content): ``@auth.requires_auth``,
@@ -764,7 +764,7 @@ class Auth:
         try:
             reply = self._dispatch(state, run, key, request)
         except AuthError as err:
-            reply = error_reply(request.id, err.code, err.message, retry_after=err.retry_after, description=err.description)
+            reply = error_reply(request.id, err.code, err.message, retry_after=err.retry_after, description=err.description, details=err.details)
         except Exception:
             logger.exception("auth-elements: the %s request of widget %r failed", request.op, key)
             reply = error_reply(request.id, "server_error", SERVER_ERROR)
@@ -1010,7 +1010,7 @@ class Auth:
         key: str,
         location: str,
         *,
-        fields: Mapping[str, str] | None,
+        fields: Mapping[str, str | Mapping[str, str]] | None,
         lang: str | None,
         options: Mapping[str, Any],
     ) -> None:

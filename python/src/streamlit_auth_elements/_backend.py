@@ -12,7 +12,8 @@
 is given a ``SessionDatabase`` as its session store: ``Auth(backend, sessions=SessionDatabase())``.
 
 Times are milliseconds since the epoch. Account operations raise ``AuthError`` with the kit's codes
-(src/core/errors.ts): ``invalid_input`` and ``weak_password`` with the reason as ``description``,
+(src/core/errors.ts): ``invalid_input`` and ``weak_password`` with the reason as ``description``
+(``weak_password`` also machine-readable in ``details``: ``{"reason": "too_short", "min": 15}``),
 ``rate_limited`` with ``retry_after``, ``registration_not_allowed``, ``username_taken``,
 ``email_taken``, ``invalid_credentials``, ``reset_token_invalid``, ``verification_token_invalid``,
 ``session_expired``, ``unsupported``.

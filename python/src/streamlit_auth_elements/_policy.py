@@ -65,32 +65,61 @@ def password_length(password: str) -> int:
     return len(unicodedata.normalize("NFC", password))
 
 
-def password_problem(password: str, min_length: int, *, username: str = "", email: str = "") -> str | None:
-    """Why the server would refuse ``password`` (its exact message), or None."""
+@dataclass(frozen=True)
+class PasswordRefusal:
+    """Why a password is refused, as the server says it: ``reason`` (``too_short`` with ``min``,
+    ``too_long`` with ``max``, ``common``, ``username``, ``email``) and the English ``message``."""
+
+    reason: str
+    message: str
+    min: int | None = None
+    max: int | None = None
+
+    def details(self) -> dict[str, str | int]:
+        """The members of the error body next to ``error_description``."""
+        out: dict[str, str | int] = {"reason": self.reason}
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        return out
+
+    def error(self) -> AuthError:
+        return AuthError("weak_password", self.message, description=self.message, details=self.details())
+
+
+def password_refusal(password: str, min_length: int, *, username: str = "", email: str = "") -> PasswordRefusal | None:
+    """Why the server would refuse ``password`` (its reason and exact message), or None."""
     length = password_length(password)
     if length < min_length:
-        return f"Use at least {min_length} characters."
+        return PasswordRefusal("too_short", f"Use at least {min_length} characters.", min=min_length)
     if length > PASSWORD_MAX_LENGTH:
-        return f"Use at most {PASSWORD_MAX_LENGTH} characters."
+        return PasswordRefusal("too_long", f"Use at most {PASSWORD_MAX_LENGTH} characters.", max=PASSWORD_MAX_LENGTH)
     lower = unicodedata.normalize("NFC", password).lower()
     if lower in common_passwords():
-        return "This password is too common; it appears in lists of leaked passwords. Choose another one."
+        return PasswordRefusal("common", "This password is too common; it appears in lists of leaked passwords. Choose another one.")
 
     def same(other: str) -> bool:
         return other != "" and js_trim(lower) == js_trim(unicodedata.normalize("NFKC", other)).lower()
 
     if same(username):
-        return "The password may not be your username."
+        return PasswordRefusal("username", "The password may not be your username.")
     if same(email):
-        return "The password may not be your email address."
+        return PasswordRefusal("email", "The password may not be your email address.")
     return None
 
 
+def password_problem(password: str, min_length: int, *, username: str = "", email: str = "") -> str | None:
+    """Why the server would refuse ``password`` (its exact message), or None."""
+    refusal = password_refusal(password, min_length, username=username, email=email)
+    return refusal.message if refusal is not None else None
+
+
 def enforce_password_policy(password: str, min_length: int, *, username: str = "", email: str = "") -> None:
-    """AuthError ``weak_password`` (the reason as description) when the password is refused."""
-    problem = password_problem(password, min_length, username=username, email=email)
-    if problem is not None:
-        raise AuthError("weak_password", problem, description=problem)
+    """AuthError ``weak_password`` (the reason as description and in ``details``) when the password is refused."""
+    refusal = password_refusal(password, min_length, username=username, email=email)
+    if refusal is not None:
+        raise refusal.error()
 
 
 @dataclass(frozen=True)

@@ -131,9 +131,17 @@ def ok_reply(request_id: str, result: Mapping[str, Any] | None = None) -> dict[s
 
 
 def error_reply(
-    request_id: str, code: str, message: str, *, retry_after: int | None = None, description: str | None = None
+    request_id: str,
+    code: str,
+    message: str,
+    *,
+    retry_after: int | None = None,
+    description: str | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    """The reply to a refused request; ``details`` (e.g. ``{"reason": "too_short", "min": 15}``)
+    become members of ``error`` next to ``message``, as in the server's error body."""
+    error: dict[str, Any] = {**(details or {}), "code": code, "message": message}
     if description is not None:
         error["description"] = description
     if retry_after is not None:
@@ -146,7 +154,7 @@ def render_args(
     widget: str,
     location: Location,
     lang: str | None,
-    fields: Mapping[str, str] | None,
+    fields: Mapping[str, str | Mapping[str, str]] | None,
     options: Mapping[str, Any] | None,
     session: Mapping[str, Any] | None,
     reply: Mapping[str, Any] | None,

@@ -321,7 +321,7 @@ class _Endpoint:
             # From the credentials backend (a JWT API's 429 or outage), with its own message.
             status = AUTH_ERROR_STATUS.get(err.code, 400)
             headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else None
-            return _json(status, {"error": err.code, "error_description": err.message}, headers)
+            return _json(status, {**(err.details or {}), "error": err.code, "error_description": err.message}, headers)
         except Exception:
             self.log.exception("auth-elements: the %s route failed", op)
             return _json(500, {"error": "server_error", "error_description": SERVER_ERROR})

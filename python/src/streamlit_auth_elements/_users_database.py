@@ -24,7 +24,7 @@ from ._errors import AuthConfigError, AuthError
 from ._identity import check_email, check_name, check_username, normalize_email, normalize_username, username_skeletons
 from ._mail import DEFAULT_MAIL_FROM, Mailer, MailQueue, OutboxMailer, SmtpMailer
 from ._passwords import hash_password, needs_rehash, verify_password_or_dummy
-from ._policy import DEFAULT_PASSWORD_MIN, PASSWORD_MAX_LENGTH, AccountSettings, RegistrationMode, password_problem, settings_from_env
+from ._policy import DEFAULT_PASSWORD_MIN, PASSWORD_MAX_LENGTH, AccountSettings, RegistrationMode, password_refusal, settings_from_env
 from ._ratelimit import AttemptKey, AttemptResult, FailureRecord, RateLimitPolicy
 from ._records import (
     Identity,
@@ -275,9 +275,9 @@ class UsersDatabase(DatabaseAccounts):
             raise AuthError("invalid_input", f"{bad_role!r} is not a valid role name (letters, digits, _ . : -)")
         email_value = mail.value if mail is not None else ""
         minimum = self.settings.password_min_length if password_min_length is None else max(8, password_min_length)
-        problem = password_problem(password, minimum, username=checked.value, email=email_value)
-        if problem is not None:
-            raise AuthError("weak_password", problem, description=problem)
+        refusal = password_refusal(password, minimum, username=checked.value, email=email_value)
+        if refusal is not None:
+            raise refusal.error()
         return self.store.create_user(
             NewUserRow(
                 id=str(uuid.uuid4()),

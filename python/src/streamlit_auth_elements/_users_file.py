@@ -937,7 +937,8 @@ class UsersFile:
             return bcrypt_hash(password, self.bcrypt_rounds)
         except (ValueError, UnicodeEncodeError):
             message = f"Use at most {BCRYPT_MAX_BYTES} bytes (about {BCRYPT_MAX_BYTES} letters, fewer with accents or emoji)."
-            raise AuthError("weak_password", message, description=message) from None
+            details = {"reason": "too_many_bytes", "max": BCRYPT_MAX_BYTES}
+            raise AuthError("weak_password", message, description=message, details=details) from None
 
     def _dummy(self) -> str:
         """A hash of a random password in this file's scheme and cost, verified for unknown users

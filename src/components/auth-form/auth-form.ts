@@ -62,6 +62,11 @@ export type FooterLink = [href: string | undefined, text: TranslationKey, lead?:
 export interface FormError {
   readonly code: string;
   readonly description?: string | undefined;
+  /** Seconds to wait (`rate_limited`). */
+  readonly retryAfter?: number | undefined;
+  /** The server's machine-readable reason and its numbers (e.g. `too_short`, `{min: 15}`). */
+  readonly reason?: string | undefined;
+  readonly params?: Readonly<Record<string, number>> | undefined;
 }
 
 /** Read one value of the submitted form (empty string when absent). */
@@ -113,8 +118,9 @@ export function takeUrlParam(name: string): string | null {
  * A subclass gives its fields (`inputs()`), its operation (`send()`), its key prefix (`scope`) and
  * when it is shown (`visible()`). The base reads the values from the form (FormData) at submit time,
  * cancels the request when the element leaves the page, disables the form while busy, shows errors
- * (translated by code; for `weak_password` and `invalid_input` also the server's description, as
- * text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
+ * (translated by code; `rate_limited` with how long to wait; then the rule that failed, translated
+ * from the server's `reason`, else, in English only, the server's description of `weak_password` and
+ * `invalid_input`, as text: next to the field(s) it concerns, `part="field-error"`, named by their `aria-describedby` and
  * `aria-errormessage`, else in the form-level `part="error"`) and the success message, dispatches `auth-error`, and clears the password fields after a
  * success, but after a failure only those that were the problem (`clearOn`).
  *
@@ -240,6 +246,28 @@ export abstract class AuthForm extends AuthElement {
     return this.busy;
   }
 
+  /** Whether the form is shown (else `formReplacement()`, e.g. once a reset is done). */
+  protected formShown(): boolean {
+    return true;
+  }
+
+  /**
+   * What follows the error's message: which rule failed. Here the server's English description of
+   * `weak_password` and `invalid_input`, in an English UI only; the account forms translate the
+   * server's `reason` (fields.ts).
+   */
+  protected detail(error: FormError): string | undefined {
+    return (error.code === 'weak_password' || error.code === 'invalid_input') && this.localize.code() === 'en' ? error.description : '';
+  }
+
+  /** The form was emptied after a success (e.g. to fill it again from the session). */
+  protected formReset(): void {}
+
+  /** What replaces the form when `formShown()` is false. */
+  protected formReplacement(): unknown {
+    return nothing;
+  }
+
   /** The error to show: the last operation's. */
   protected currentError(): FormError | null {
     return this.operationError;
@@ -282,12 +310,14 @@ export abstract class AuthForm extends AuthElement {
   #errorFor(specs: FieldSpec[]): { message: string; fields: FieldSpec[] } {
     const error = this.currentError();
     if (!error) return { message: '', fields: [] };
+    const t = this.localize;
     // On the account forms, wrong credentials can only mean the current password.
-    let message = this.localize.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
-    // The policy and field checks say which rule failed: show it too (as text, like all strings).
-    if (error.description && (error.code === 'weak_password' || error.code === 'invalid_input')) {
-      message += ` ${error.description}`;
-    }
+    let message =
+      error.code === 'rate_limited' && error.retryAfter
+        ? t.term('retryIn', { time: t.inTime(error.retryAfter) })
+        : t.errorMessage(error.code === 'invalid_credentials' && this.scope ? 'wrong_password' : error.code);
+    const detail = this.detail(error);
+    if (detail) message += ` ${detail}`;
     return { message, fields: specs.filter((spec) => spec.errors?.includes(error.code)) };
   }
 
@@ -303,7 +333,7 @@ export abstract class AuthForm extends AuthElement {
               ${this.#headingElement()}
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
-              <slot name="form"></slot>
+              ${this.formShown() ? html`<slot name="form"></slot>` : this.formReplacement()}
               ${links.length
                 ? html`<div part="footer">
                     ${links.map(
@@ -464,10 +494,15 @@ export abstract class AuthForm extends AuthElement {
     this.busy = true;
     try {
       const done = await actingFor(client, this, () => this.send(client, value, abort.signal));
+      if (this.scope) this.success = this.text('success');
+      this.busy = false;
+      // Password managers read the form as it goes away (signed in, or the success shown): empty it
+      // a task later, once that is rendered (updates are microtasks).
+      await new Promise((resolve) => setTimeout(resolve));
       this.#clearPasswords();
       if (this.scope) {
         form.reset();
-        this.success = this.text('success');
+        this.formReset();
       }
       if (done instanceof Event) this.dispatchEvent(done);
       // The pressed control was disabled meanwhile: see focus.ts for where the focus goes.

@@ -20,7 +20,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * `::part()`. Do not put your own children in the element except in the `footer` slot; the element
  * owns its form. (All form elements share this design, through the `AuthForm` base class.)
  *
- * Values are read from the form (FormData) at submit time. While the session is being restored
+ * Values are read from the form (FormData) at submit time. After a login the password stays in the
+ * (hidden) form for one task, so that password managers can read it to offer saving, then is emptied. While the session is being restored
  * (status `unknown`, e.g. right after a reload) the form is not shown, so it never flashes; an empty
  * placeholder keeps the layout. When a user is signed in the element shows nothing.
  *

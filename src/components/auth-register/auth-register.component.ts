@@ -1,7 +1,7 @@
 import type { PropertyDeclarations, PropertyValues } from 'lit';
 import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FooterLink, type FormValue } from '../auth-form/auth-form.js';
-import { email, name, newPassword } from '../auth-form/fields.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FooterLink, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { email, name, newPassword, reasonText } from '../auth-form/fields.js';
 import { StrengthMeter } from '../auth-form/strength.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
 import { AuthVerificationSentEvent } from '../events/auth-verification-sent.js';
@@ -157,6 +157,11 @@ export class AuthRegister extends AuthForm {
   /** Who follows the link finishes it whatever the session; the first step is for signed-out users. */
   protected override visible(status: AuthStateStatus): boolean {
     return this.#verifying() ? status !== 'unknown' : super.visible(status);
+  }
+
+  /** Which password rule failed, translated from the server's reason. */
+  protected override detail(error: FormError): string | undefined {
+    return reasonText(this.localize, error) ?? super.detail(error);
   }
 
   protected inputs(): FieldSpec[] {

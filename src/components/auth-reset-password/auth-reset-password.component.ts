@@ -1,7 +1,7 @@
-import type { PropertyDeclarations } from 'lit';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, newPassword } from '../auth-form/fields.js';
+import { AuthForm, takeUrlParam, type FieldSpec, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { currentPassword, fillUsername, newPassword, username, reasonText } from '../auth-form/fields.js';
 import { AuthPasswordChangedEvent } from '../events/auth-password-changed.js';
 import { AuthPasswordResetEvent } from '../events/auth-password-reset.js';
 import { StrengthMeter } from '../auth-form/strength.js';
@@ -9,6 +9,8 @@ import styles from './auth-reset-password.styles.js';
 
 /** The query parameter of the link in the reset mail. */
 const PARAM = 'reset_token';
+/** The account's username next to the token in a link (optional), for password managers. */
+const USER_PARAM = 'username';
 
 /**
  * Sets a new password, in one of two modes:
@@ -54,9 +56,13 @@ const PARAM = 'reset_token';
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the password was changed.
  * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart login-link - After a reset, in place of the form: a "Log in" link to `login-href`, else a
+ *   button that focuses the page's `<auth-login>` (none when there is neither).
  * @csspart form - (light DOM, select with `auth-reset-password [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
+ * @csspart username-input - (light DOM) the account's username for password managers
+ *   (autocomplete=username, read-only): shown in change mode, hidden in reset mode (only when known).
  * @csspart current-password-input - (light DOM) the current password (change mode).
  * @csspart reset-code-input - (light DOM) the reset code (reset mode without a token).
  * @csspart password-input - (light DOM) the new password input.
@@ -83,6 +89,9 @@ const PARAM = 'reset_token';
  * @cssstate error - The session could not be checked (reset mode).
  *
  * @attr token - The reset token (else taken from `?reset_token=` in the address). Not reflected.
+ * @attr username - Reset mode: the account's username, in a hidden field for password managers (else
+ *   taken from `?username=` next to `?reset_token=`, and removed from the address with it).
+ * @attr login-href - Where the "Log in" link shown after a reset leads.
  * @attr password-min-length - The policy's minimum password length for the hint, the indicator and
  *   `minlength`. Default 15 (the server's default); never below 8.
  * @attr location - `main` (default) or `sidebar` (forces the compact layout). Reflected.
@@ -97,17 +106,29 @@ export class AuthResetPassword extends AuthForm {
 
   static override properties: PropertyDeclarations = {
     token: {},
+    username: {},
+    loginHref: { attribute: 'login-href' },
     passwordMinLength: { attribute: 'password-min-length', type: Number },
   };
 
   /** The reset token from the mail; set from `?reset_token=` when the element connects. */
   declare token: string | undefined;
   protected override readonly meter = new StrengthMeter(this);
+  /** The account's username in reset mode (for password managers); else from `?username=` next to the token. */
+  declare username: string | undefined;
+  /** Where the "Log in" link after a reset leads. */
+  declare loginHref: string | undefined;
+  /** A reset succeeded: the success and a way to log in replace the form. */
+  #resetDone = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
     const token = takeUrlParam(PARAM);
-    if (token !== null) this.token ||= token;
+    if (token !== null) {
+      this.token ||= token;
+      const name = takeUrlParam(USER_PARAM);
+      if (name) this.username ||= name;
+    }
   }
 
   /** Change mode: signed in and no token. */
@@ -127,9 +148,39 @@ export class AuthResetPassword extends AuthForm {
     return status !== 'unknown';
   }
 
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    if (changed.has('token') && this.token) this.#resetDone = false; // a new link: a new reset
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const changing = this.#changing();
+    fillUsername(this, changing ? this.auth.state.user?.username : this.username, !changing);
+  }
+
+  /** After a reset: the form is gone until the session or the token changes. */
+  protected override formShown(): boolean {
+    return !(this.#resetDone && this.success);
+  }
+
+  /** A way to log in after a reset: a link to `login-href`, else a button to the page's `<auth-login>`. */
+  protected override formReplacement(): unknown {
+    const label = this.localize.term('submit');
+    if (this.loginHref) return html`<a part="login-link" href=${this.loginHref}>${label}</a>`;
+    const input = document.querySelector<HTMLInputElement>('auth-login input:not([hidden])');
+    return input ? html`<button part="login-link" type="button" @click=${() => input.focus()}>${label}</button>` : nothing;
+  }
+
+  /** Which password rule failed, translated from the server's reason. */
+  protected override detail(error: FormError): string | undefined {
+    return reasonText(this.localize, error) ?? super.detail(error);
+  }
+
   protected inputs(): FieldSpec[] {
     const fields = newPassword('newPassword');
-    if (this.#changing()) return [currentPassword, ...fields];
+    if (this.#changing()) return [username, currentPassword, ...fields];
+    if (this.username) fields.unshift(username);
     if (this.token) return fields;
     const code: FieldSpec = {
       name: 'reset-code',
@@ -143,6 +194,7 @@ export class AuthResetPassword extends AuthForm {
 
   protected async send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<Event> {
     const password = value('password');
+    this.#resetDone = false;
     if (this.#changing()) {
       const { user } = client.state; // signed in: change mode
       await client.changePassword({ currentPassword: value('current-password'), newPassword: password }, { signal });
@@ -150,6 +202,7 @@ export class AuthResetPassword extends AuthForm {
     }
     try {
       await client.resetPassword({ token: this.token || value('reset-code').trim(), password }, { signal });
+      this.#resetDone = true;
       this.token = undefined; // used up
       return new AuthPasswordResetEvent();
     } catch (err) {

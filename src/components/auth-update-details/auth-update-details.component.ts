@@ -1,7 +1,7 @@
 import type { PropertyValues } from 'lit';
 import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, email, name } from '../auth-form/fields.js';
+import { currentPassword, email, fillUsername, name, username } from '../auth-form/fields.js';
 import { AuthDetailsUpdatedEvent } from '../events/auth-details-updated.js';
 import styles from './auth-update-details.styles.js';
 
@@ -40,6 +40,8 @@ import styles from './auth-update-details.styles.js';
  * @csspart form - (light DOM, select with `auth-update-details [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
+ * @csspart username-input - (light DOM) the signed-in username, read-only (autocomplete=username, for
+ *   password managers: the form has a password field).
  * @csspart name-input - (light DOM) the name input.
  * @csspart email-input - (light DOM) the email input.
  * @csspart current-password-input - (light DOM) the current password input.
@@ -82,7 +84,12 @@ export class AuthUpdateDetails extends AuthForm {
   }
 
   protected inputs(): FieldSpec[] {
-    return [name, email(['email_taken']), { ...currentPassword, required: false, hint: 'emailHint' }];
+    return [
+      username,
+      name,
+      email(['email_taken']),
+      { ...currentPassword, required: false, hint: 'emailHint' },
+    ];
   }
 
   protected override check(value: FormValue): string | null {
@@ -96,14 +103,20 @@ export class AuthUpdateDetails extends AuthForm {
       input.currentPassword = value('current-password');
     }
     const { user } = await client.updateDetails(input, { signal });
-    this.#filledFor = ''; // fill again from the updated session
     return new AuthDetailsUpdatedEvent(user!);
+  }
+
+  /** Emptied after a save: fill again from the updated session. */
+  protected override formReset(): void {
+    this.#filledFor = '';
+    this.requestUpdate();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
     // A new user (or none: signed out) gets their own values, the previous user's are gone.
     const user = this.auth.state.user;
+    fillUsername(this, user?.username);
     if ((user?.id ?? null) !== this.#filledFor) {
       this.#filledFor = user?.id ?? null;
       this.setValues({ name: user?.name, email: user?.email });

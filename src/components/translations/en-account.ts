@@ -49,6 +49,13 @@ export const enAccount = {
   'error.password_mismatch': 'The passwords do not match.',
   'error.password_required_for_email': 'Enter your current password to change your email address.',
   'error.wrong_password': 'The current password is wrong.',
+  // Which rule refused a new password (the server's `reason`; see ReasonMessages in en.ts).
+  'reason.too_short': 'Use at least {min} characters.',
+  'reason.too_long': 'Use at most {max} characters.',
+  'reason.too_many_bytes': 'Use at most {max} bytes (fewer letters with accents or emoji).',
+  'reason.common': 'It is too common: it appears in lists of leaked passwords.',
+  'reason.username': 'It may not be your username.',
+  'reason.email': 'It may not be your email address.',
 } satisfies Partial<Translation>;
 
 export type AccountKey = keyof typeof enAccount;

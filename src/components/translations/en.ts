@@ -13,6 +13,16 @@ type ErrorMessages = {
 };
 
 /**
+ * The rule that refused a request, from the server's machine-readable `reason` (shown after the
+ * code's message; `{min}`, `{max}` from the error body). Only the account forms show them: the
+ * English ones come with those forms (en-account.ts), not with the first-load bundle, so a table
+ * may lack them; a reason without a string shows the code's message alone.
+ */
+export type ReasonMessages = {
+  readonly [K in `reason.${'too_short' | 'too_long' | 'too_many_bytes' | 'common' | 'username' | 'email'}`]?: string;
+};
+
+/**
  * Every visible string of the kit. Other languages must satisfy this type; `fields` on any element
  * overrides single keys. `{name}`, `{min}` and `{length}` are placeholders filled with text (never HTML).
  *
@@ -96,7 +106,10 @@ export type Translation = {
   readonly 'updateDetails.title': string;
   readonly 'updateDetails.submit': string;
   readonly 'updateDetails.success': string;
-} & ErrorMessages;
+  /** `rate_limited` when the server said how long to wait: `{time}` is e.g. "in 30 seconds" (Intl). */
+  readonly retryIn: string;
+} & ErrorMessages &
+  ReasonMessages;
 
 export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
 
@@ -142,6 +155,7 @@ const en = {
   showPassword: 'Show password',
   forgotPasswordLink: 'Forgot password?',
   registerLink: 'Create an account',
+  retryIn: 'Too many attempts. Try again {time}.',
   'error.invalid_credentials': 'Invalid username or password.',
   'error.rate_limited': 'Too many attempts. Please wait a moment and try again.',
   'error.network_error': 'The server could not be reached. Check your connection and try again.',
