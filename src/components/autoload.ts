@@ -1,11 +1,13 @@
 /**
- * The script-tag bundle's other elements (logout, status and the account forms), defined on first
+ * The script-tag bundle's other elements (guard, logout, status and the account forms), defined on first
  * use: each loads (a small chunk next to the bundle) when its tag first appears in the document, so
  * a page with only a login form never downloads them. A tag already in the page starts loading when
- * the bundle runs, alongside the session restore, so it is ready as soon as there is a state to show. Tags inside other components' shadow roots are not seen: call
- * `defineAccountElements()` for those.
+ * the bundle runs, alongside the session restore, so it is ready as soon as there is a state to show
+ * (auth-elements.css keeps an undefined guard's content hidden meanwhile). Tags inside other
+ * components' shadow roots are not seen: call `defineAccountElements()` for those.
  */
 const loaders: Record<string, () => Promise<unknown>> = {
+  'auth-guard': () => import('./auth-guard/auth-guard.js'),
   'auth-logout': () => import('./auth-logout/auth-logout.js'),
   'auth-status': () => import('./auth-status/auth-status.js'),
   'auth-register': () => import('./auth-register/auth-register.js'),

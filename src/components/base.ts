@@ -1,15 +1,13 @@
 /**
- * The elements a page needs before anything shows (provider, login, guard) and the shared API.
+ * The elements a page needs before anything shows (provider, login) and the shared API.
  * The script-tag bundle defines these at once and the others on first use (autoload.ts);
  * the npm entry (index.ts) defines them all.
  */
 import './auth-provider/auth-provider.js';
 import './auth-login/auth-login.js';
-import './auth-guard/auth-guard.js';
 
 export { AuthProvider } from './auth-provider/auth-provider.component.js';
 export { AuthLogin } from './auth-login/auth-login.component.js';
-export { AuthGuard } from './auth-guard/auth-guard.component.js';
 export { AuthElement } from './auth-element.js';
 export { AuthForm, type FieldSpec, type FormError, type FormValue } from './auth-form/auth-form.js';
 export { AuthController, type AuthControllerOptions } from './controller.js';

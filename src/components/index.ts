@@ -3,6 +3,7 @@
  * (auth-provider first, so it is ready when the other elements ask for the client).
  */
 export * from './base.js';
+import './auth-guard/auth-guard.js';
 import './auth-logout/auth-logout.js';
 import './auth-status/auth-status.js';
 import './auth-register/auth-register.js';
@@ -10,6 +11,7 @@ import './auth-reset-password/auth-reset-password.js';
 import './auth-forgot/auth-forgot.js';
 import './auth-update-details/auth-update-details.js';
 
+export { AuthGuard } from './auth-guard/auth-guard.component.js';
 export { AuthLogout } from './auth-logout/auth-logout.component.js';
 export { AuthStatus } from './auth-status/auth-status.component.js';
 export { AuthRegister } from './auth-register/auth-register.component.js';

@@ -205,13 +205,13 @@ describe('the script-tag page (plain HTML, one module script)', () => {
     });
     await page.goto(demo.origin + '/script-tag.html');
     await page.locator('auth-login input[name="username"]').waitFor({ state: 'visible' });
-    await page.waitForFunction(() => customElements.get('auth-logout') && customElements.get('auth-status'));
-    // The page has <auth-logout> and <auth-status>: their chunks, and no account form's.
-    assert.deepEqual([...chunks].sort(), ['auth-logout', 'auth-status']);
+    await page.waitForFunction(() => customElements.get('auth-guard') && customElements.get('auth-logout') && customElements.get('auth-status'));
+    // The page has <auth-guard>, <auth-logout> and <auth-status>: their chunks, and no account form's.
+    assert.deepEqual([...chunks].sort(), ['auth-guard', 'auth-logout', 'auth-status']);
     // A form added by the page's own code later is found and defined.
     await page.evaluate(() => document.body.append(document.createElement('auth-forgot')));
     await page.waitForFunction(() => customElements.get('auth-forgot') !== undefined);
-    assert.deepEqual([...chunks].sort(), ['auth-forgot', 'auth-logout', 'auth-status']);
+    assert.deepEqual([...chunks].sort(), ['auth-forgot', 'auth-guard', 'auth-logout', 'auth-status']);
     await page.goto(demo.origin + '/account.html');
     await page.locator('auth-register input[name="username"]').waitFor({ state: 'visible' });
     for (const tag of ['auth-register', 'auth-reset-password', 'auth-forgot', 'auth-update-details']) {
