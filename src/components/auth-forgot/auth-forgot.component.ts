@@ -33,7 +33,7 @@ import styles from './auth-forgot.styles.js';
  * @csspart header - The title ("Forgot password" or "Forgot username").
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The confirmation (role=status); empty until the request was accepted.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-forgot [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) the `<label>`.
  * @csspart input - (light DOM) the `<input>`.
@@ -54,7 +54,7 @@ import styles from './auth-forgot.styles.js';
  * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
  * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
  * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
+ * @cssproperty --auth-form-placeholder-height - Minimum height kept while restoring (the invisible form already keeps its size). Default `auto`.
  * @cssproperty --auth-forgot-color - Each `--auth-form-*` property also exists as `--auth-forgot-*`
  *   (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
  *

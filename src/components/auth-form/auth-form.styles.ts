@@ -23,7 +23,7 @@ function properties(element: string): CSSResultGroup {
     ...Object.entries(COLORS).map(([name, color]): [string, string] => [name, tokenText(`--auth-color-${color}` as TokenName)]),
     ...['radius', 'spacing', 'focus-ring'].map((name): [string, string] => [name, tokenText(`--auth-${name}` as TokenName)]),
     ['max-width', '26rem'],
-    ['placeholder-height', '15rem'],
+    ['placeholder-height', 'auto'],
   ];
   return unsafeCSS(
     `:host{${values.map(([name, value]) => `--_${name}:var(--auth-${element}-${name},var(--auth-form-${name},${value}))`).join(';')}}`,
@@ -32,7 +32,7 @@ function properties(element: string): CSSResultGroup {
 
 /**
  * Shadow styles shared by the form elements: the chrome around the slotted light-DOM form. While the
- * session is being restored the card keeps its space and shows nothing. An empty success message
+ * session is being restored the card keeps the real form's space (laid out, invisible) and shows nothing. An empty success message
  * stays in the accessibility tree (so it is announced when filled) but takes no room. Narrow
  * containers and the sidebar get the compact layout.
  */
@@ -77,6 +77,7 @@ const chrome = css`
   }
   [part='placeholder'] {
     min-height: var(--_placeholder-height);
+    visibility: hidden;
   }
   @container (max-width: 20rem) {
     [part='base'] {

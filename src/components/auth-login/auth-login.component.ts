@@ -20,8 +20,8 @@ const CREDENTIALS = ['invalid_credentials'];
  * owns its form. (All form elements share this design, through the `AuthForm` base class.)
  *
  * Values are read from the form (FormData) at submit time. While the session is being restored
- * (status `unknown`, e.g. right after a reload) the form is not shown, so it never flashes; an empty
- * placeholder keeps the layout. When a user is signed in the element shows nothing.
+ * (status `unknown`, e.g. right after a reload) the form is not shown, so it never flashes; it is laid
+ * out invisibly, so nothing moves when it appears. When a user is signed in the element shows nothing.
  *
  * @summary Login form (username and password) that password managers can fill.
  *
@@ -34,7 +34,7 @@ const CREDENTIALS = ['invalid_credentials'];
  * @csspart header - The title ("Login").
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - A status message (role=status); always empty on this element.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-login [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
@@ -55,7 +55,7 @@ const CREDENTIALS = ['invalid_credentials'];
  * @cssproperty --auth-login-spacing - Padding and gaps. Default `--auth-form-spacing`, else `--auth-spacing`.
  * @cssproperty --auth-login-focus-ring - Focus outline. Default `--auth-form-focus-ring`, else `--auth-focus-ring`.
  * @cssproperty --auth-login-max-width - Maximum width of the card. Default `--auth-form-max-width`, else `26rem`.
- * @cssproperty --auth-login-placeholder-height - Height kept while restoring. Default `--auth-form-placeholder-height`, else `15rem`.
+ * @cssproperty --auth-login-placeholder-height - Minimum height kept while restoring (the invisible form already keeps its size). Default `--auth-form-placeholder-height`, else `auto`.
  *
  * @cssstate unknown - The session is being restored (no form shown).
  * @cssstate anonymous - Nobody is signed in (form shown).

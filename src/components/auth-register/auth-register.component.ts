@@ -47,7 +47,7 @@ const PARAM = 'verify_token';
  * @csspart header - The title ("Register").
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the account is created.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-register [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
@@ -74,7 +74,7 @@ const PARAM = 'verify_token';
  * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
  * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
  * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
+ * @cssproperty --auth-form-placeholder-height - Minimum height kept while restoring (the invisible form already keeps its size). Default `auto`.
  * @cssproperty --auth-register-color - Each `--auth-form-*` property also exists as
  *   `--auth-register-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
  *

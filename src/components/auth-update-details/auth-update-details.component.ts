@@ -27,7 +27,7 @@ import styles from './auth-update-details.styles.js';
  * @csspart header - The title ("Update details").
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the details were saved.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-update-details [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
@@ -50,7 +50,7 @@ import styles from './auth-update-details.styles.js';
  * @cssproperty --auth-form-spacing - Padding and gaps. Default `--auth-spacing`.
  * @cssproperty --auth-form-focus-ring - Focus outline. Default `--auth-focus-ring`.
  * @cssproperty --auth-form-max-width - Maximum width of the card. Default `26rem`.
- * @cssproperty --auth-form-placeholder-height - Height kept while restoring. Default `15rem`.
+ * @cssproperty --auth-form-placeholder-height - Minimum height kept while restoring (the invisible form already keeps its size). Default `auto`.
  * @cssproperty --auth-update-details-color - Each `--auth-form-*` property also exists as
  *   `--auth-update-details-*` (`-color`, `-muted`, `-accent`, …), for this element only; it wins.
  *
