@@ -133,3 +133,23 @@ describe('visual check: every element in light and dark, main and sidebar, Engli
     }
   }
 });
+
+test('the visual check is not blind: it reports an overflow, a box outside its card and an overlap', async () => {
+  const context = await openContext(demo.browser);
+  const page = await context.newPage();
+  await page.goto(demo.origin + '/');
+  await settle(page);
+  assert.deepEqual(await geometryProblems(page), []);
+  await page.evaluate(`(() => {
+    const login = document.querySelector('auth-login[location="sidebar"]');
+    login.shadowRoot.querySelector('[part~="header"]').style.cssText = 'white-space: nowrap; overflow: visible';
+    login.shadowRoot.querySelector('[part~="header"]').textContent = 'A title far too long to fit in a 250 px sidebar card';
+    login.querySelector('[part~="submit-button"]').style.marginLeft = '300px';
+    login.querySelector('label').style.cssText = 'position: relative; top: 30px';
+  })()`);
+  const problems = (await geometryProblems(page)).join('\n');
+  assert.match(problems, /header\] overflows its box/);
+  assert.match(problems, /button\[part=submit-button\].* is outside the card/);
+  assert.match(problems, /input\[part=input username-input\]\[name=username\] \S+ overlaps "Username"/);
+  await context.close();
+});
