@@ -53,7 +53,7 @@ const FORM = {
   'button-background': ['Submit button background', '--auth-button-background, else the accent'],
   'button-color': ['Submit button text', '--auth-button-color, else the on-accent colour'],
   'max-width': ['Maximum width of the card', '`26rem`'],
-  'placeholder-height': ['Height kept while the session is being restored', '`15rem`'],
+  'placeholder-height': ['Minimum height kept while the session is being restored (the invisible form already keeps its size)', '`auto`'],
 };
 
 /** Lit `static properties` declared `state: true` (or `attribute: false`), by class: internal state, not attributes. */

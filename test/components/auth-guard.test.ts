@@ -54,6 +54,24 @@ describe('auth-guard', () => {
     expect(shown(guard).visible).to.deep.equal(['secret']);
   });
 
+  it('without a loading slot, keeps the fallback in place but invisible while restoring (no layout shift when it shows)', async () => {
+    const { client, backend } = fakeClient({ restore: 'manual' });
+    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+    wrapper.innerHTML = `<auth-provider><auth-guard><p id="secret">Secret</p><p slot="fallback" id="fallback">Please log in</p></auth-guard></auth-provider>`;
+    (wrapper.querySelector('auth-provider') as AuthProvider).client = client;
+    const guard = wrapper.querySelector('auth-guard') as AuthGuard;
+    await untilStatus(guard, 'unknown');
+    const fallback = guard.querySelector('#fallback')!;
+    const reserved = fallback.getBoundingClientRect().height;
+    expect(reserved).to.be.greaterThan(0);
+    expect(getComputedStyle(fallback).visibility).to.equal('hidden');
+    expect(guard.querySelector('#secret')!.getClientRects().length).to.equal(0);
+    backend.restoreControl.resolve(null);
+    await untilStatus(guard, 'anonymous');
+    expect(getComputedStyle(fallback).visibility).to.equal('visible');
+    expect(fallback.getBoundingClientRect().height).to.equal(reserved);
+  });
+
   it('requires one of the listed roles', async () => {
     expect(shown((await mount({ restore: session(ada) }, 'authenticated', 'roles="owner, admin"')).guard).visible).to.deep.equal(['secret']);
     expect(shown((await mount({ restore: session(bob) }, 'authenticated', 'roles="admin"')).guard).visible).to.deep.equal(['fallback']);

@@ -313,16 +313,18 @@ describe('auth-register', () => {
     expect(getComputedStyle(el).display).to.equal('none');
   });
 
-  it('keeps an empty placeholder while the session is being restored, then shows the form', async () => {
+  it('keeps the form invisible while the session is being restored, at its real size, then shows it', async () => {
     const { el, backend } = await mount({ restore: 'manual' });
     await el.updateComplete;
     expect(el.matches(':state(unknown)')).to.be.true;
     expect(part(el, 'placeholder')!.getAttribute('aria-hidden')).to.equal('true');
-    expect(el.shadowRoot!.querySelector('slot[name=form]')).to.equal(null);
     expect(isShown(el.querySelector('form'))).to.be.false;
+    const reserved = el.getBoundingClientRect().height;
     backend.restoreControl.resolve(null);
     await untilStatus(el, 'anonymous');
     expect(isShown(el.querySelector('form'))).to.be.true;
+    // The invisible form kept the card's size: nothing moves when it shows.
+    expect(el.getBoundingClientRect().height).to.equal(reserved);
   });
 
   it('speaks French with lang="fr"', async () => {

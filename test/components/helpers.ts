@@ -29,7 +29,8 @@ export function part(el: Element, name: string): HTMLElement | null {
 }
 
 export function isShown(el: Element | null): boolean {
-  return !!el && el.getClientRects().length > 0;
+  // Laid out and not `visibility: hidden` (a restoring form is laid out invisibly to keep its size).
+  return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
 }
 
 type StatusElement = HTMLElement & { state: { status: AuthStateStatus }; updateComplete: Promise<unknown> };

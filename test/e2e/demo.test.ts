@@ -35,7 +35,8 @@ async function watchForLoginForm(context: BrowserContext): Promise<void> {
     const look = () => {
       window.__framesWatched++;
       for (const form of document.querySelectorAll('auth-login form')) {
-        if (form.checkVisibility() && form.offsetHeight > 0) window.__formSeen = true;
+        // Laid out is not seen: a restoring form keeps its size invisibly (visibility: hidden).
+        if (form.checkVisibility() && form.offsetHeight > 0 && getComputedStyle(form).visibility === 'visible') window.__formSeen = true;
       }
       requestAnimationFrame(look);
     };

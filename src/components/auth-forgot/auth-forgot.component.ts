@@ -45,7 +45,7 @@ import styles from './auth-forgot.styles.js';
  * @csspart header - The title ("Forgot password" or "Forgot username"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The confirmation (role=status); empty until the request was accepted.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-forgot [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) the `<label>`.
  * @csspart input - (light DOM) the `<input>`.

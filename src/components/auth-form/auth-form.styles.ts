@@ -42,7 +42,7 @@ function properties(element: string): CSSResultGroup {
     ]),
     ...Object.entries(FIELDS).map(([name, value]): [string, string] => [name, `var(--auth-${name},${value})`]),
     ['max-width', '26rem'],
-    ['placeholder-height', '15rem'],
+    ['placeholder-height', 'auto'],
   ];
   return unsafeCSS(
     `:host{${values.map(([name, value]) => `--_${name}:var(--auth-${element}-${name},var(--auth-form-${name},${value}))`).join(';')}}`,
@@ -51,7 +51,7 @@ function properties(element: string): CSSResultGroup {
 
 /**
  * Shadow styles shared by the form elements: the chrome around the slotted light-DOM form. While the
- * session is being restored the card keeps its space and shows nothing. The footer links (`part=footer`,
+ * session is being restored the card keeps the real form's space (laid out, invisible) and shows nothing. The footer links (`part=footer`,
  * `part=link`) take the accent colour, thicker underline on hover. An empty success message
  * stays in the accessibility tree (so it is announced when filled) but takes no room. Narrow
  * containers and the sidebar get the compact layout.
@@ -97,6 +97,7 @@ const chrome = css`
   }
   [part='placeholder'] {
     min-height: var(--_placeholder-height);
+    visibility: hidden;
   }
   [part='footer'] {
     margin-top: calc(var(--_spacing) * 0.75);

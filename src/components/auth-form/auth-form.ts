@@ -344,7 +344,12 @@ export abstract class AuthForm extends AuthElement {
                 : nothing}
               <slot name="footer"></slot>
             `
-          : html`<div part="placeholder" aria-hidden="true"></div>`}
+          : // The real form laid out but invisible (and unreachable), so nothing moves when it shows.
+            html`<div part="placeholder" aria-hidden="true">
+              <div part="header">${this.text('title')}</div>
+              <slot name="form"></slot>
+              <slot name="footer"></slot>
+            </div>`}
       </div>
     `;
   }

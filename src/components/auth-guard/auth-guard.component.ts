@@ -14,9 +14,11 @@ function list(value: string | undefined | null): string[] {
 
 /**
  * Shows its content only to a signed-in user who has one of the required `roles` and one of the
- * required `permissions` (each optional); otherwise the `fallback` slot; while the session is being
- * restored, the `loading` slot (empty by default), so neither flashes. Only the chosen slot is
- * rendered: the other content is not displayed at all.
+ * required `permissions` (each optional); otherwise the `fallback` slot. While the session is being
+ * restored, the `loading` slot if the page gave one, else the fallback laid out but invisible: neither
+ * flashes, and a signed-out visitor's page does not move when the fallback appears. Only the chosen
+ * slot is rendered: the other content is not displayed at all. Before the script has run, the kit's
+ * stylesheet (`auth-elements.css`) does the same.
  *
  * **The guard is a convenience for the UI, not a security boundary.** Its content is still in the
  * page, and anyone can change what the browser shows. The server must check every request itself.
@@ -28,7 +30,7 @@ function list(value: string | undefined | null): string[] {
  *
  * @slot - Shown when the user is signed in and satisfies `roles` and `permissions`.
  * @slot fallback - Shown otherwise (signed out, login in progress, or missing role/permission).
- * @slot loading - Shown while the session is being restored. Empty by default.
+ * @slot loading - Shown while the session is being restored. Without it, the fallback keeps its place, invisible.
  *
  * @cssstate unknown - The session is being restored.
  * @cssstate anonymous - Nobody is signed in.
@@ -107,7 +109,11 @@ export class AuthGuard extends AuthElement {
   }
 
   protected override render() {
-    if (this.auth.state.status === 'unknown') return html`<slot name="loading"></slot>`;
+    if (this.auth.state.status === 'unknown') {
+      return this.querySelector(':scope > [slot="loading"]')
+        ? html`<slot name="loading"></slot>`
+        : html`<slot name="fallback" class="reserve"></slot>`;
+    }
     return this.allowed ? html`<slot></slot>` : html`<slot name="fallback"></slot>`;
   }
 }

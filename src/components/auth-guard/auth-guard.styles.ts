@@ -7,4 +7,7 @@ export default css`
   :host([hidden]) {
     display: none;
   }
+  .reserve {
+    visibility: hidden;
+  }
 `;

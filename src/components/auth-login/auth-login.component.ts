@@ -21,9 +21,10 @@ const CREDENTIALS = ['invalid_credentials'];
  * owns its form. (All form elements share this design, through the `AuthForm` base class.)
  *
  * Values are read from the form (FormData) at submit time. After a login the password stays in the
- * (hidden) form for one task, so that password managers can read it to offer saving, then is emptied. While the session is being restored
- * (status `unknown`, e.g. right after a reload) the form is not shown, so it never flashes; an empty
- * placeholder keeps the layout. When a user is signed in the element shows nothing.
+ * (hidden) form for one task, so that password managers can read it to offer saving, then is emptied.
+ * While the session is being restored (status `unknown`, e.g. right after a reload) the form is not
+ * shown, so it never flashes; it is laid out invisibly, so nothing moves when it appears. When a user
+ * is signed in the element shows nothing.
  *
  * Its strings follow the global `lang` attribute: its own, else the closest ancestor's, else the
  * document's.
@@ -44,7 +45,7 @@ const CREDENTIALS = ['invalid_credentials'];
  * @csspart header - The title ("Login"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - A status message (role=status); always empty on this element.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-login [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.

@@ -55,7 +55,7 @@ const USER_PARAM = 'username';
  * @csspart header - The title ("Change password" or "Reset password"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the password was changed.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart login-link - After a reset, in place of the form: a "Log in" link to `login-href`, else a
  *   button that focuses the page's `<auth-login>` (none when there is neither).
  * @csspart form - (light DOM, select with `auth-reset-password [part~="form"]`) the `<form>`.

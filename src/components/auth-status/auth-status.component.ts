@@ -97,7 +97,11 @@ export class AuthStatus extends AuthElement {
   protected override render() {
     const { status, user, org } = this.auth.state;
     if (status === 'unknown' || !this.localize.ready()) {
-      return html`<div part="base" class="unknown" aria-hidden="true"><span part="text">&nbsp;</span></div>`;
+      // The same boxes as below, invisible, so the status keeps its size when it appears.
+      return html`<div part="base" class="unknown" aria-hidden="true">
+        <div part="text">&nbsp;</div>
+        <div part="actions" ?hidden=${!this.#actions}><slot @slotchange=${this.#onSlotChange}></slot></div>
+      </div>`;
     }
     let text;
     if (status === 'authenticated' && user) {

@@ -36,7 +36,7 @@ import styles from './auth-update-details.styles.js';
  * @csspart header - The title ("Update details"), an `<h2>` (see `heading-level`).
  * @csspart error - The error message of no particular field (role=alert); hidden when empty.
  * @csspart success - The success message (role=status); empty until the details were saved.
- * @csspart placeholder - The empty box shown while the session is being restored.
+ * @csspart placeholder - Shown while the session is being restored: the form laid out but invisible, so it keeps its size.
  * @csspart form - (light DOM, select with `auth-update-details [part~="form"]`) the `<form>`.
  * @csspart label - (light DOM) each `<label>`.
  * @csspart input - (light DOM) each `<input>`.
