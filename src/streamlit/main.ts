@@ -86,6 +86,8 @@ if (frame.origin) {
   const client = new AuthClient({ backend, tabs: null });
   const provider = document.createElement('auth-provider') as AuthProvider;
   provider.client = client;
+  // Every widget is a frame with its own provider: only the one the user acted in says "Logged in".
+  provider.announceOwnOnly = true;
   root.append(provider);
   const cookies = new CookieWriter();
   let widget: Widget | null = null;

@@ -81,7 +81,7 @@ describe('a multipage app (st.navigation) in a real Streamlit server', () => {
       await page.waitForURL(app.origin + path);
       const runs = await app.waitForRuns(mark, 1);
       assert.equal(runs[0]!.status, 'True', `${title}: signed in`);
-      await (await widgetFrame(page, 'auth-status', 'sidebar')).getByText(ALICE.name).waitFor();
+      await (await widgetFrame(page, 'auth-status', 'sidebar')).getByText(ALICE.name, { exact: true }).waitFor();
       await widgetFrame(page, 'auth-logout', 'sidebar');
       assert.deepEqual(await streamlitErrors(page), [], `${title}: no Streamlit error`);
     }

@@ -121,7 +121,7 @@ describe('the tour in a real Streamlit server', () => {
     // The login form is gone from both places; the status widgets say who.
     assert.equal(componentFrames(page).length, 5, 'carrier, two status widgets, two logout buttons');
     const status = await widgetFrame(page, 'auth-status', 'main');
-    await status.getByText('Alice Example').waitFor();
+    await status.getByText('Alice Example', { exact: true }).waitFor();
 
     const cookie = await sessionCookie(context);
     assert.ok(cookie, 'the session cookie is set');
@@ -407,7 +407,7 @@ describe('the tour in a real Streamlit server', () => {
         // Signed in (as the admin: the roles are shown): status widgets and logout buttons.
         await login(page, ADMIN, 'main');
         await signedIn(page);
-        await (await widgetFrame(page, 'auth-status', 'sidebar')).getByText(ADMIN.name).waitFor();
+        await (await widgetFrame(page, 'auth-status', 'sidebar')).getByText(ADMIN.name, { exact: true }).waitFor();
         // The logout buttons speak the page's language (no button_name given: the widget's own words).
         for (const where of ['main', 'sidebar'] as const) {
           const button = (await widgetFrame(page, 'auth-logout', where)).locator('[part~="button"]');

@@ -288,6 +288,10 @@ describe('streamlit component: requests to Python', () => {
     await untilStatus(host, 'auth-login', 'authenticated');
     await waitUntil(() => partText(el, 'user') === 'Alice Example', 'the user in the status widget');
     expect(text(el.shadowRoot!.querySelector('[part=role]'))).to.equal('admin');
+    // Said once, in the frame the user acted in: each widget frame has its own provider and live region.
+    const said = (frame: FakeStreamlit) => text(frame.document.querySelector('auth-provider')!.shadowRoot!.querySelector('[part=announcement]'));
+    await waitUntil(() => said(host) === 'Logged in as Alice Example', 'announced in the login frame');
+    expect(said(status)).to.equal('');
     await host.until((m) => m.type === 'streamlit:setFrameHeight' && m.height === 0, 'the login widget folds away');
     await host.flush();
     expect(host.values).to.have.length(1);
@@ -311,6 +315,8 @@ describe('streamlit component: requests to Python', () => {
     expect(value).to.deep.equal({ v: 1, id: value.id, op: 'logout', input: {} });
     host.render({ reply: ok(value.id), session: null, cookie: { name: 'ae_logout_test', clear: true } });
     await untilStatus(host, 'auth-logout', 'anonymous');
+    const said = () => text(host.document.querySelector('auth-provider')!.shadowRoot!.querySelector('[part=announcement]'));
+    await waitUntil(() => said() === 'Logged out', 'announced where the user acted');
     await host.flush();
     expect(host.values).to.have.length(1); // no password, no ack
   });
@@ -331,6 +337,10 @@ describe('streamlit component: requests to Python', () => {
     await untilStatus(login, 'auth-login', 'anonymous');
     await waitUntil(() => partText(el, 'message') === 'Not logged in', 'signed out');
     expect(login.values).to.have.length(0);
+    // Nobody acted in these frames: nothing is announced in them (the frame acted in says it).
+    for (const host of [login, status]) {
+      expect(text(host.document.querySelector('auth-provider')!.shadowRoot!.querySelector('[part=announcement]'))).to.equal('');
+    }
   });
 
   it('a session on the first render: the login form is never shown', async () => {

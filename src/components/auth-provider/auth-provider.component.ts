@@ -193,6 +193,12 @@ export class AuthProvider extends AuthElement {
   #buildScheduled = false;
   /** What the live region says: the last login or logout (rendered by #onState's requestUpdate). */
   #said = '';
+  /**
+   * Announce only a login or logout done with an element under this provider (not one learnt from
+   * elsewhere): for pages where several providers share one session, e.g. one per Streamlit widget
+   * frame, so that it is said once.
+   */
+  announceOwnOnly = false;
 
   constructor() {
     super();
@@ -368,13 +374,15 @@ export class AuthProvider extends AuthElement {
     this.dispatchEvent(new AuthStateChangeEvent(state));
     // From the element the user acted on (`<auth-login>`, `<auth-logout>`) when there is one, so it is
     // heard there too; it bubbles through this provider either way.
+    const target = eventTarget(client, this);
+    const say = !this.announceOwnOnly || target !== this;
     if (state.status === 'authenticated' && previous.status !== 'authenticated' && state.user) {
       // A session restored when the page loads is no change to announce.
-      if (previous.status !== 'unknown') this.#said = this.localize.term('signedInAs', { name: displayName(state.user) });
-      eventTarget(client, this).dispatchEvent(new AuthLoginEvent(state.user));
+      if (previous.status !== 'unknown' && say) this.#said = this.localize.term('signedInAs', { name: displayName(state.user) });
+      target.dispatchEvent(new AuthLoginEvent(state.user));
     } else if (state.status === 'anonymous' && previous.status === 'authenticated') {
-      this.#said = this.localize.term('signedOut');
-      eventTarget(client, this).dispatchEvent(new AuthLogoutEvent());
+      if (say) this.#said = this.localize.term('signedOut');
+      target.dispatchEvent(new AuthLogoutEvent());
     }
     // Session-level errors (restore failed, session expired). `logout_incomplete` is the logout
     // operation's own error: whoever called logout() (e.g. <auth-logout>) reports it.
