@@ -216,7 +216,13 @@ describe("a Streamlit-Authenticator README app with only its import line changed
     assert.equal(after.verified.alice, true, 'the new password is in the YAML file');
     assert.notEqual(after.users.alice!.password, before.users.alice!.password);
 
-    // The same code again: refused, nothing changes.
+    // Done: the success replaces the form (no empty "Reset code" field again).
+    await reset.locator('[part~="success"]').filter({ hasText: /\S/ }).waitFor({ timeout: 20_000 });
+    assert.equal(await reset.locator('input[name="reset-code"]').isVisible(), false, 'the form is gone after the reset');
+
+    // The same code again, in a fresh page: refused, nothing changes.
+    await page.goto(app.origin + '/');
+    await loginFormShown(page);
     const again = await widgetFrame(page, 'auth-reset-password', 'main');
     await fill(again, { 'reset-code': code, password: 'a third long password here', 'password-repeat': 'a third long password here' });
     // Next to the code field (part="field-error"); the form-level alert stays empty and hidden.
