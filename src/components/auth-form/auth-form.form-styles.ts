@@ -94,6 +94,10 @@ const rules = `
     & [part~='input']:disabled {
       opacity: 0.7;
     }
+    & [part~='input'][readonly] {
+      border-color: transparent;
+      background: color-mix(in srgb, var(--_color) 6%, transparent);
+    }
     & [part~='hint'] {
       font-size: 0.875em;
       color: var(--_muted);
