@@ -242,6 +242,19 @@ describe('full-width submit in narrow containers', () => {
     expect(narrow[0]).to.equal(narrow[1]);
     expect(wide[0]).to.be.below(wide[1]!);
   });
+
+  it('a full-width button keeps one line: in a 250 px French sidebar, as tall as a field', async () => {
+    await loadTranslation('fr');
+    for (const attrs of ['location="sidebar" lang="fr"', 'lang="fr"']) {
+      const { el, wrapper } = await mount('auth-login', attrs);
+      wrapper.style.width = '250px';
+      await aTimeout(0);
+      const button = submitButton(el).getBoundingClientRect().height;
+      const input = field(el, 'username').getBoundingClientRect().height;
+      // "Se connecter" fits one line; the hidden busy label ("Connexion…") must not add a second.
+      expect(button, `${attrs}: button ${button} px, field ${input} px`).to.be.at.most(input + 2);
+    }
+  });
 });
 
 describe('footer links', () => {

@@ -9,7 +9,8 @@
  * by its form. Hover and active colours are mixed from the same properties (towards the text colour),
  * so they follow any theme. The submit button is as wide as the longer of its two labels (idle and
  * busy, the other one in `data-other`, laid over it hidden), so the spinner never changes its width;
- * it spans the form in containers up to 30rem wide.
+ * it spans the form in containers up to 30rem wide and in the sidebar, where it keeps no room for
+ * the other label (already as wide as the form, that label would only wrap and double its height).
  */
 export const TAGS = ':is(auth-login,auth-register,auth-reset-password,auth-forgot,auth-update-details)';
 const GAP = 'calc(var(--_spacing) * 0.5)';
@@ -160,6 +161,9 @@ const rules = `
     @container (max-width: 30rem) {
       & ${BUTTON} {
         align-self: stretch;
+        &::after {
+          display: none;
+        }
       }
     }
   }
@@ -170,6 +174,9 @@ const rules = `
   }
   ${TAGS}[location='sidebar'] > form ${BUTTON} {
     align-self: stretch;
+    &::after {
+      display: none;
+    }
   }
   ${TAGS} > form [part~='input'][aria-invalid='true'] {
     border-color: var(--_input-invalid-color) !important;
