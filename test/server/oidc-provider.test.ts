@@ -262,3 +262,15 @@ test('end session with id_token_hint signs out at the provider: the next login a
   const stale = await refresh(tokens.refresh_token!);
   assert.equal(stale.status, 400, 'the refresh token ended with the session');
 });
+
+test('CORS: the token endpoint answers the redirect URI origin (what a browser client needs), not another', async () => {
+  const ask = (origin: string) => fetch(as.token_endpoint!, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'not-a-token', client_id: op.clientId }),
+  });
+  const ours = await ask(new URL(REDIRECT).origin);
+  assert.equal(ours.headers.get('access-control-allow-origin'), new URL(REDIRECT).origin);
+  const theirs = await ask('https://evil.example');
+  assert.equal(theirs.headers.get('access-control-allow-origin'), null);
+});
