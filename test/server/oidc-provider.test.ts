@@ -157,6 +157,20 @@ test('a wrong password shows the login page again with an error; no code is issu
   assert.match(await res.text(), /Wrong username or password/);
 });
 
+test('Cancel on the login page returns access_denied with the state to the client; no token request', async () => {
+  const jar = new Jar();
+  const started = await authorizationRequest();
+  const seen = op.requests.length;
+  const { page } = await follow(jar, await go(jar, started.url.href));
+  assert.ok(page);
+  const { action } = formOf(await page.text(), op.issuer);
+  const { callback } = await follow(jar, await post(jar, action.replace(/\/login$/, '/abort'), new URLSearchParams()));
+  assert.equal(callback?.searchParams.get('error'), 'access_denied');
+  assert.equal(callback?.searchParams.get('state'), started.state);
+  assert.throws(() => oauth.validateAuthResponse(as, client, callback!, started.state), oauth.AuthorizationResponseError);
+  assert.deepEqual(op.requests.slice(seen).filter((r) => r.startsWith('POST /token')), []);
+});
+
 test('an authorization request without PKCE is refused by the provider', async () => {
   const started = await authorizationRequest();
   started.url.searchParams.delete('code_challenge');
