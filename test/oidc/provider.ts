@@ -1,0 +1,288 @@
+// A real OpenID provider for the OIDC tests (and later the demo): panva's oidc-provider (OpenID
+// Certified) on 127.0.0.1 and a free port, configured here. One public client (no client secret,
+// PKCE S256 required), one account (alice), our own login and consent pages (real HTML forms that a
+// browser or a cookie-keeping fetch can fill in), refresh tokens with rotation, RP-initiated logout,
+// and a signing key generated at start.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+
+export interface TestProviderOptions {
+  /** Exact redirect URIs of the public client. */
+  redirectUris: string[];
+  /** Exact post-logout redirect URIs of the client (default: none). */
+  postLogoutRedirectUris?: string[];
+  /** Client id (default `auth-elements-test`). */
+  clientId?: string;
+  /** Access-token lifetime in seconds (default 60: short so tests can see it expire). */
+  accessTokenTtl?: number;
+  /** ID-token signing algorithm of the generated key (default ES256). */
+  signingAlg?: 'ES256' | 'RS256';
+}
+
+export interface TestProvider {
+  /** The issuer, e.g. `http://127.0.0.1:41234` (no trailing slash); discovery is under it. */
+  issuer: string;
+  clientId: string;
+  /** The demo account: what the login page accepts and the claims it releases. */
+  account: {
+    username: string;
+    password: string;
+    claims: { sub: string; name: string; email: string; email_verified: boolean; preferred_username: string };
+  };
+  /** Requests that reached the provider, in order (method and path, no query): for assertions. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+const ACCOUNT = {
+  username: 'alice',
+  password: 'correct horse battery staple',
+  claims: {
+    sub: 'a1b2c3d4-alice',
+    name: 'Alice Example',
+    email: 'alice@example.test',
+    email_verified: true,
+    preferred_username: 'alice',
+  },
+};
+
+interface Stored {
+  payload: Record<string, unknown>;
+  expiresAt: number;
+}
+
+/**
+ * A storage adapter per provider instance (oidc-provider's own memory adapter is one global store).
+ * `consume` is atomic: the second consumption of a code or refresh token fails with invalid_grant and
+ * revokes everything issued under that grant, so two concurrent uses of one token cannot both win
+ * (oidc-provider reads `consumed` and consumes in two steps with awaits in between).
+ */
+function adapterFor(store: Map<string, Stored>) {
+  const live = (key: string): Stored | undefined => {
+    const entry = store.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      store.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  return class Adapter {
+    constructor(private readonly model: string) {}
+    private key(id: string) {
+      return `${this.model}:${id}`;
+    }
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number) {
+      const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity;
+      store.set(this.key(id), { payload: { ...payload }, expiresAt });
+    }
+    async find(id: string) {
+      const entry = live(this.key(id));
+      return entry ? { ...entry.payload } : undefined;
+    }
+    async findByUid(uid: string) {
+      for (const [key, entry] of store) {
+        if (key.startsWith(`${this.model}:`) && entry.payload.uid === uid && live(key)) return { ...entry.payload };
+      }
+      return undefined;
+    }
+    async findByUserCode() {
+      return undefined;
+    }
+    async consume(id: string) {
+      const entry = live(this.key(id));
+      if (!entry) return;
+      if (entry.payload.consumed) {
+        if (typeof entry.payload.grantId === 'string') revokeGrant(store, entry.payload.grantId);
+        throw new errors.InvalidGrant(`${this.model} already used`);
+      }
+      entry.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      store.delete(this.key(id));
+    }
+    async revokeByGrantId(grantId: string) {
+      revokeGrant(store, grantId);
+    }
+  };
+}
+
+function revokeGrant(store: Map<string, Stored>, grantId: string) {
+  for (const [key, entry] of store) {
+    if (entry.payload.grantId === grantId || key === `Grant:${grantId}`) store.delete(key);
+  }
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(res: ServerResponse, status: number, title: string, body: string) {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+    `<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
+}
+
+function loginPage(res: ServerResponse, uid: string, error?: string) {
+  const action = `/interaction/${encodeURIComponent(uid)}`;
+  page(res, error ? 401 : 200, 'Sign in to the test provider',
+    (error ? `<p role="alert" id="error">${escapeHtml(error)}</p>` : '') +
+    `<form method="post" action="${action}/login" id="login">` +
+    '<label>Username <input name="username" id="username" autocomplete="username" required></label>' +
+    '<label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>' +
+    '<button type="submit" id="sign-in">Sign in</button>' +
+    `<button type="submit" id="cancel" formaction="${action}/abort" formnovalidate>Cancel</button>` +
+    '</form>');
+}
+
+function consentPage(res: ServerResponse, uid: string, clientId: string, scopes: string[]) {
+  const action = `/interaction/${encodeURIComponent(uid)}`;
+  page(res, 200, 'Allow access',
+    `<p>${escapeHtml(clientId)} asks for: ${escapeHtml(scopes.join(' '))}</p>` +
+    `<form method="post" action="${action}/confirm" id="consent">` +
+    '<button type="submit" id="allow">Allow</button>' +
+    `<button type="submit" id="deny" formaction="${action}/abort">Deny</button>` +
+    '</form>');
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 10_000) throw new Error('form too large');
+  }
+  return new URLSearchParams(body);
+}
+
+async function interaction(provider: Provider, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
+  const details = await provider.interactionDetails(req, res);
+  if (details.uid !== uid) return page(res, 400, 'Wrong interaction', '<p>This page belongs to another sign-in.</p>');
+  if (req.method === 'GET' && action === '') {
+    if (details.prompt.name === 'login') return loginPage(res, uid);
+    const missing = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? [];
+    return consentPage(res, uid, String(details.params.client_id), missing);
+  }
+  if (req.method !== 'POST') return page(res, 405, 'Method not allowed', '');
+  if (action === 'abort') {
+    return provider.interactionFinished(req, res,
+      { error: 'access_denied', error_description: 'The user cancelled the sign-in.' },
+      { mergeWithLastSubmission: false });
+  }
+  if (action === 'login') {
+    const form = await readForm(req);
+    if (form.get('username') !== ACCOUNT.username || form.get('password') !== ACCOUNT.password) {
+      return loginPage(res, uid, 'Wrong username or password.');
+    }
+    return provider.interactionFinished(req, res, { login: { accountId: ACCOUNT.claims.sub } },
+      { mergeWithLastSubmission: false });
+  }
+  if (action === 'confirm' && details.prompt.name === 'consent' && details.session) {
+    const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
+      ?? new provider.Grant({ accountId: details.session.accountId, clientId: String(details.params.client_id) });
+    const d = details.prompt.details;
+    if (Array.isArray(d.missingOIDCScope)) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+    if (Array.isArray(d.missingOIDCClaims)) grant.addOIDCClaims(d.missingOIDCClaims as string[]);
+    if (d.missingResourceScopes && typeof d.missingResourceScopes === 'object') {
+      for (const [resource, scopes] of Object.entries(d.missingResourceScopes as Record<string, string[]>)) {
+        grant.addResourceScope(resource, scopes.join(' '));
+      }
+    }
+    const grantId = await grant.save();
+    return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+  return page(res, 400, 'Unexpected step', '<p>This sign-in step does not exist.</p>');
+}
+
+export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
+  const clientId = options.clientId ?? 'auth-elements-test';
+  const alg = options.signingAlg ?? 'ES256';
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg, use: 'sig' };
+
+  const requests: string[] = [];
+  let provider: Provider | undefined;
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    requests.push(`${req.method} ${path}`);
+    const match = /^\/interaction\/([^/]+)(?:\/(login|confirm|abort))?$/.exec(path);
+    if (!provider || !handle) return page(res, 503, 'Starting', '');
+    if (!match) return handle(req, res);
+    interaction(provider, req, res, decodeURIComponent(match[1] ?? ''), match[2] ?? '').catch((error: unknown) => {
+      // An expired or unknown interaction (no cookie, wrong uid) lands here: say so, never a stack.
+      if (!res.headersSent) page(res, 400, 'Sign-in expired', `<p>${escapeHtml(String((error as Error).message))}</p>`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  provider = new Provider(issuer, {
+    adapter: adapterFor(new Map()),
+    clients: [{
+      client_id: clientId,
+      token_endpoint_auth_method: 'none',
+      application_type: 'web',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: options.redirectUris,
+      post_logout_redirect_uris: options.postLogoutRedirectUris ?? [],
+      id_token_signed_response_alg: alg,
+    }],
+    jwks: { keys: [jwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    pkce: { required: () => true },
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    async findAccount(_ctx: unknown, sub: string) {
+      if (sub !== ACCOUNT.claims.sub) return undefined;
+      return { accountId: sub, claims: async () => ({ ...ACCOUNT.claims }) };
+    },
+    interactions: { url: (_ctx: unknown, i: { uid: string }) => `/interaction/${i.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx: { body: string }, form: string) {
+          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head><body><main>' +
+            `<h1>Sign out of the test provider?</h1>${form}` +
+            '<button type="submit" form="op.logoutForm" name="logout" value="yes" id="logout-confirm">Sign out</button>' +
+            '<button type="submit" form="op.logoutForm" id="logout-cancel">Stay signed in</button></main></body></html>';
+        },
+      },
+      revocation: { enabled: true },
+    },
+    // Refresh tokens for every code grant of a client allowed to refresh (no offline_access needed),
+    // rotated on every use.
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: options.accessTokenTtl ?? 60,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 24 * 3600,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 24 * 3600,
+    },
+  });
+
+  handle = provider.callback();
+
+  return {
+    issuer,
+    clientId,
+    account: { ...ACCOUNT, claims: { ...ACCOUNT.claims } },
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
