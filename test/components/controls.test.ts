@@ -243,6 +243,19 @@ describe('full-width submit in narrow containers', () => {
     expect(wide[0]).to.be.below(wide[1]!);
   });
 
+  it('centres the label in a taller button (a theme\'s min-height, e.g. Streamlit\'s 2.5rem)', async () => {
+    const { el } = await mount('auth-login');
+    const button = submitButton(el);
+    button.style.minHeight = '4rem';
+    await aTimeout(0);
+    const range = document.createRange();
+    range.selectNodeContents(button);
+    const text = [...range.getClientRects()].filter((r) => r.width > 1 && r.height > 1).at(-1)!;
+    const box = button.getBoundingClientRect();
+    const [above, below] = [text.top - box.top, box.bottom - text.bottom];
+    expect(Math.abs(above - below), `${above.toFixed(1)} px above the label, ${below.toFixed(1)} px under it`).to.be.at.most(2);
+  });
+
   it('a full-width button keeps one line: in a 250 px French sidebar, as tall as a field', async () => {
     await loadTranslation('fr');
     for (const attrs of ['location="sidebar" lang="fr"', 'lang="fr"']) {

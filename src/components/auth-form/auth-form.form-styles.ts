@@ -106,7 +106,8 @@ const rules = `
     }
     & ${BUTTON} {
       display: inline-grid;
-      justify-items: center;
+      place-items: center;
+      align-content: center;
       box-sizing: border-box;
       align-self: flex-start;
       max-width: 100%;
