@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { normalizeOrigin, type ServerConfig } from './config.js';
 import { ensureDemoAccounts } from './demo.js';
+import { DEMO_OIDC_PAGE, type DemoOidc } from './demo-oidc.js';
 import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
 import { argon2Hasher, makeDummyHash, type PasswordHasher } from './passwords.js';
@@ -20,7 +21,7 @@ import { mailerFromConfig } from './mail/index.js';
 import type { MailMessage, Mailer } from './mail/types.js';
 import { accountRoutes } from './routes/account.js';
 import { authRoutes, type AuthContext, type Handler, type Logger, type MailQueue, type RouteTable } from './routes/auth.js';
-import { serveStatic } from './static.js';
+import { HTML_CSP, htmlCsp, serveStatic } from './static.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -39,6 +40,11 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** Mailer (default: SMTP when config.smtpUrl, else the outbox in demo mode, else none). */
   readonly mailer?: Mailer;
+  /**
+   * Demo mode: the OpenID provider started next to the server (server/demo-oidc.ts), null until it
+   * is up or when there is none. Read on every request: the provider starts after the server.
+   */
+  readonly demoOidc?: () => DemoOidc | null;
 }
 
 export interface App {
@@ -88,6 +94,10 @@ function mailQueue(mailer: Mailer, logger: Logger): MailQueue {
 }
 
 export const DEV_OUTBOX_PATH = '/api/dev/outbox';
+/** GET (demo mode, local requests): where the demo's OIDC page finds its provider and demo user. */
+export const DEV_OIDC_PATH = '/api/dev/oidc';
+/** The local-only development routes. */
+const DEV_PATHS: readonly string[] = [DEV_OUTBOX_PATH, DEV_OIDC_PATH];
 
 /** Host header values that name this machine whatever DNS says (any port): no rebinding through them. */
 const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
@@ -122,6 +132,30 @@ function devOutbox(store: Store): Handler {
     });
   };
 }
+/**
+ * GET /api/dev/oidc (demo mode only, local requests only): the demo provider's issuer and client id
+ * for /oidc.html, and its demo user as the console prints it. 404 when no provider runs.
+ */
+function devOidc(demoOidc: () => DemoOidc | null): Handler {
+  return async (_req, res) => {
+    const oidc = demoOidc();
+    if (oidc === null) throw new HttpError(404, 'not_found', 'No OpenID provider runs with this demo.');
+    sendJson(res, 200, { issuer: oidc.issuer, clientId: oidc.clientId, username: oidc.username, password: oidc.password });
+  };
+}
+
+/**
+ * The Content-Security-Policy of a demo page: /oidc.html may also reach the demo's OpenID provider
+ * (discovery, token and UserInfo requests; its silent re-authorization iframe) and be framed by its own
+ * origin (it is its own callback page, also inside that iframe). Every other page: HTML_CSP.
+ */
+function demoPageCsp(demoOidc: () => DemoOidc | null): (rawPath: string) => string {
+  return (rawPath) => {
+    const oidc = rawPath === DEMO_OIDC_PAGE ? demoOidc() : null;
+    return oidc === null ? HTML_CSP : htmlCsp({ providerOrigins: [new URL(oidc.issuer).origin], framedBySelf: true });
+  };
+}
+
 const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-Auth-CSRF, X-Requested-With';
 const CORS_EXPOSE_HEADERS = 'Retry-After, WWW-Authenticate';
 
@@ -152,7 +186,8 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
     const dummyHash = await makeDummyHash(hasher);
     if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
     const mailer = deps.mailer ?? mailerFromConfig(config, store, now, (m) => logger.warn(m));
-    return buildApp(config, { store, ownsStore, keys, secret, hasher, dummyHash, now, logger, mailer });
+    const demoOidc = config.demo ? (deps.demoOidc ?? null) : null;
+    return buildApp(config, { store, ownsStore, keys, secret, hasher, dummyHash, now, logger, mailer, demoOidc });
   } catch (err) {
     if (ownsStore) await store.close();
     throw err;
@@ -171,6 +206,7 @@ function buildApp(
     now: () => number;
     logger: Logger;
     mailer: Mailer;
+    demoOidc: (() => DemoOidc | null) | null;
   },
 ): App {
   const { store, keys, logger, now, mailer } = parts;
@@ -202,7 +238,9 @@ function buildApp(
     // The development outbox exists only in demo mode: elsewhere the path is unknown (404). Even
     // then only for local requests (isLocalDevRequest, checked in handleApi).
     ...(config.demo ? { [DEV_OUTBOX_PATH]: { GET: devOutbox(store) } } : {}),
+    ...(parts.demoOidc ? { [DEV_OIDC_PATH]: { GET: devOidc(parts.demoOidc) } } : {}),
   };
+  const pageCsp = parts.demoOidc ? demoPageCsp(parts.demoOidc) : undefined;
   const jwksBody = { keys: keys.jwks.keys };
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, rawPath: string, url: URL): Promise<void> {
@@ -225,8 +263,8 @@ function buildApp(
       return;
     }
     const route = routes[rawPath];
-    // To anyone but a local client the outbox is an unknown route, whatever the method.
-    const hidden = rawPath === DEV_OUTBOX_PATH && !isLocalDevRequest(req, ctx.clientAddress(req));
+    // To anyone but a local client the development routes are unknown, whatever the method.
+    const hidden = DEV_PATHS.includes(rawPath) && !isLocalDevRequest(req, ctx.clientAddress(req));
     if (route === undefined || hidden) throw new HttpError(404, 'not_found', 'No such endpoint.');
     const handler = method === 'HEAD' ? undefined : route[method as 'GET' | 'POST'];
     if (handler === undefined) {
@@ -264,7 +302,7 @@ function buildApp(
         return;
       }
       if (!readOnly) throw new HttpError(405, 'method_not_allowed', 'Static files are read-only.', { headers: { Allow: 'GET, HEAD' } });
-      await serveStatic(req, res, rawPath, config.staticRoots, { sourceMaps: config.demo });
+      await serveStatic(req, res, rawPath, config.staticRoots, { sourceMaps: config.demo, ...(pageCsp ? { htmlCsp: pageCsp } : {}) });
     } catch (err) {
       if (err instanceof ClientGoneError || res.headersSent) {
         res.destroy();

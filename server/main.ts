@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp, isLoopbackAddress } from './app.js';
+import { createApp, isLoopbackAddress, type App } from './app.js';
 import { ConfigError, configFromEnv, refreshCookieName, type ServerConfig } from './config.js';
 import { DEMO_ACCOUNTS } from './demo.js';
+import { demoOidcBanner, demoOidcPort, startDemoOidc, type DemoOidc } from './demo-oidc.js';
 import { mailDelivers } from './mail/index.js';
 import { redactSmtpUrl } from './mail/smtp.js';
 import { describeStore } from './store/open.js';
@@ -37,6 +38,21 @@ export function demoExposureWarning(config: Pick<ServerConfig, 'demo' | 'host'>)
   ];
 }
 
+/**
+ * Demo mode: start the OpenID provider for /oidc.html next to the server (server/demo-oidc.ts). A
+ * provider that cannot start stops the server too, with the reason (never half a demo silently).
+ */
+async function startOidcOrStop(app: App, configuredPort: number, port: number): Promise<DemoOidc | null> {
+  try {
+    const where = demoOidcPort(process.env, configuredPort, port);
+    return where === null ? null : await startDemoOidc(where, port, (m) => console.warn(`note: ${m}`));
+  } catch (err) {
+    console.error(`auth server: the OIDC demo provider could not start: ${err instanceof Error ? err.message : String(err)}`);
+    await app.close();
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   let config: ServerConfig;
   try {
@@ -49,10 +65,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const app = await createApp(config);
+  let oidc: DemoOidc | null = null;
+  const app = await createApp(config, { demoOidc: () => oidc });
   await app.listen();
   const port = (app.server.address() as { port: number }).port;
   const base = `http://localhost:${port}`;
+  if (config.demo) oidc = await startOidcOrStop(app, config.port, port);
   const lines = [
     `auth-elements reference server listening on ${config.host}:${port}`,
     `  open:        ${base}/`,
@@ -70,6 +88,7 @@ async function main(): Promise<void> {
   if (config.demo) {
     lines.push('  demo mode:   these accounts exist (never use demo mode in production):');
     for (const a of DEMO_ACCOUNTS) lines.push(`    ${a.username.padEnd(8)} password: ${a.password}   roles: ${a.roles.join(', ')}`);
+    if (oidc !== null) lines.push(...demoOidcBanner(oidc, base));
   }
   if (!isLoopback(config.host)) lines.push(`  warning: listening on ${config.host}, not only on this machine`);
   console.log(lines.join('\n'));
@@ -81,7 +100,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping`);
-    app.close().then(
+    Promise.all([app.close(), oidc?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         console.error('error while stopping', err);

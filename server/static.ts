@@ -24,18 +24,35 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.woff2': 'font/woff2',
 };
 
-/** Same-origin module scripts, Lit's inline styles (adoptedStyleSheets fallback), nothing else. */
-export const HTML_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+/** What a page may reach beyond its own origin (the demo's OIDC page: its OpenID provider). */
+export interface PagePolicy {
+  /** Origins the page may fetch from and frame (e.g. `http://localhost:8788`). */
+  readonly providerOrigins?: readonly string[];
+  /** The page may be framed by its own origin (an OIDC callback page loaded in a hidden iframe). */
+  readonly framedBySelf?: boolean;
+}
+
+/**
+ * Same-origin module scripts, Lit's inline styles (adoptedStyleSheets fallback), nothing else; a
+ * page with a policy may also fetch from and frame the origins it names, and be framed by its own.
+ */
+export function htmlCsp(policy: PagePolicy = {}): string {
+  const others = (policy.providerOrigins ?? []).map((origin) => ` ${origin}`).join('');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    `connect-src 'self'${others}`,
+    ...(others === '' ? [] : [`frame-src 'self'${others}`]),
+    `frame-ancestors ${policy.framedBySelf === true ? "'self'" : "'none'"}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+export const HTML_CSP = htmlCsp();
 
 const notFound = (): HttpError => new HttpError(404, 'not_found', 'No such resource.');
 const badPath = (): HttpError => new HttpError(400, 'invalid_path', 'The request path is not acceptable.');
@@ -78,6 +95,8 @@ export interface StaticOptions {
    * only; otherwise a source map is a 404 like a missing file, whatever name or symlink leads to it.
    */
   readonly sourceMaps: boolean;
+  /** The Content-Security-Policy of an HTML file, by its request path (default HTML_CSP). */
+  readonly htmlCsp?: (rawPath: string) => string;
 }
 
 const isSourceMap = (file: string): boolean => path.extname(file).toLowerCase() === '.map';
@@ -118,7 +137,7 @@ export async function serveStatic(
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('ETag', etag);
-  if (ext === '.html') res.setHeader('Content-Security-Policy', HTML_CSP);
+  if (ext === '.html') res.setHeader('Content-Security-Policy', options.htmlCsp?.(rawPath) ?? HTML_CSP);
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304);
     res.end();

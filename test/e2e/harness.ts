@@ -47,8 +47,9 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the demo server exited (${child.exitCode}):\n${output}`);
     try {
+      // Healthy, and the start-up banner printed (in demo mode it follows the OIDC provider's start).
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) break;
+      if (res.ok && /reference server listening on/.test(output)) break;
     } catch {
       // not listening yet
     }

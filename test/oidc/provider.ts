@@ -20,6 +20,14 @@ export interface TestProviderOptions {
   accessTokenTtl?: number;
   /** ID-token signing algorithm of the generated key (default ES256). */
   signingAlg?: 'ES256' | 'RS256';
+  /** Port to listen on, always on 127.0.0.1 (default 0: a free one). Rejects when it is taken. */
+  port?: number;
+  /**
+   * Host name in the issuer URL (default `127.0.0.1`). `localhost` puts the provider on the same site
+   * as a page served from `http://localhost:<another port>` (ports do not separate sites), so its
+   * SameSite=Lax session cookie reaches a hidden iframe of that page: the demo's choice.
+   */
+  issuerHost?: 'localhost' | '127.0.0.1';
 }
 
 export interface TestProvider {
@@ -215,8 +223,14 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       else res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const issuer = `http://${options.issuerHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
 
   provider = new Provider(issuer, {
     adapter: adapterFor(new Map()),
