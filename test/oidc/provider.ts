@@ -1,4 +1,4 @@
-// A real OpenID provider for the OIDC tests (and later the demo): panva's oidc-provider (OpenID
+// A real OpenID provider for the OIDC tests and the demo (server/demo-oidc.ts): panva's oidc-provider (OpenID
 // Certified) on 127.0.0.1 and a free port, configured here. One public client (no client secret,
 // PKCE S256 required), one account (alice), our own login and consent pages (real HTML forms that a
 // browser or a cookie-keeping fetch can fill in), refresh tokens with rotation, RP-initiated logout,
@@ -126,9 +126,15 @@ function revokeGrant(store: Map<string, Stored>, grantId: string) {
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The provider's pages' look (the demo shows them in its popup): readable, light or dark, no script. */
+const HEAD = '<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><style>' +
+  ':root{color-scheme:light dark;font:16px/1.5 system-ui,sans-serif}main{max-width:24rem;margin:3rem auto;padding:0 1rem}' +
+  'h1{font-size:1.3rem}form{display:flex;flex-direction:column;gap:.75rem}label{display:flex;flex-direction:column;gap:.25rem}' +
+  'input,button{font:inherit;padding:.45rem .6rem}button{cursor:pointer}[role=alert]{color:#c62828}</style>';
+
 function page(res: ServerResponse, status: number, title: string, body: string) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+  res.end(`<!doctype html><html lang="en"><head>${HEAD}<title>${escapeHtml(title)}</title></head>` +
     `<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
 }
 
@@ -262,7 +268,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx: { body: string }, form: string) {
-          ctx.body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head><body><main>' +
+          ctx.body = `<!doctype html><html lang="en"><head>${HEAD}<title>Sign out</title></head><body><main>` +
             `<h1>Sign out of the test provider?</h1>${form}` +
             '<button type="submit" form="op.logoutForm" name="logout" value="yes" id="logout-confirm">Sign out</button>' +
             '<button type="submit" form="op.logoutForm" id="logout-cancel">Stay signed in</button></main></body></html>';
