@@ -6,6 +6,7 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startDemo, type Demo } from './harness.js';
+import { axe, geometryProblems, openContext, settle, type Scheme } from './visual.js';
 
 /** The OIDC provider's demo user (test/oidc/provider.ts), as the console prints it. */
 const OIDC_USER = { username: 'alice', password: 'correct horse battery staple', name: 'Alice Example', sub: 'a1b2c3d4-alice' };
@@ -175,4 +176,30 @@ describe('demo/oidc.html', () => {
     assert.doesNotMatch(stored, /refresh|eyJ/i);
     await context.close();
   });
+
+  for (const scheme of ['light', 'dark'] as Scheme[]) {
+    test(`${scheme}: signed out, then signed in on both sides, no accessibility violation and no geometry problem`, async () => {
+      const context = await openContext(demo.browser, { scheme });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const check = async (when: string) => {
+        await settle(page);
+        for (const p of await geometryProblems(page)) problems.push(`${when}: ${p}`);
+        for (const v of await axe(page)) problems.push(`${when}: ${v.id} (${v.impact}) ${v.nodes.join('; ')}`);
+      };
+      await page.goto(demo.origin + '/oidc.html');
+      await page.locator('#oidc-redirect').waitFor(LONG);
+      await check('signed out');
+      await page.locator('#oidc-redirect').click();
+      await signInAtProvider(page);
+      await page.locator(`${OIDC} auth-status`).getByText(OIDC_USER.name).waitFor(LONG);
+      await page.locator(`${JWT} auth-login input[name="username"]`).fill(JWT_ALICE.username);
+      await page.locator(`${JWT} auth-login input[name="password"]`).fill(JWT_ALICE.password);
+      await page.locator(`${JWT} auth-login [part~="submit-button"]`).click();
+      await page.locator(`${JWT} auth-status`).getByText('Alice Example').waitFor(LONG);
+      await check('signed in');
+      assert.deepEqual(problems, [], problems.join('\n'));
+      await context.close();
+    });
+  }
 });
