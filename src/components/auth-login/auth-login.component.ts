@@ -1,9 +1,30 @@
 import type { PropertyDeclarations } from 'lit';
-import type { AuthClient } from '../../core/index.js';
+import type { AuthClient, AuthStateStatus } from '../../core/index.js';
 import { AuthForm, type FieldSpec, type FooterLink, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import type { LocalizeController } from '../localize.js';
 import styles from './auth-login.styles.js';
 
 const CREDENTIALS = ['invalid_credentials'];
+
+/** The OIDC backend as the login sees it (issue 9's contract: `client.backend`). */
+export type OidcBackend = { kind: 'oidc'; providerName?: string };
+
+/**
+ * What the provider button reads of its login (protected members, given to that one on-demand
+ * module, so that the script-tag bundle carries only the hand-over).
+ */
+export interface LoginView {
+  readonly renderRoot: ShadowRoot;
+  readonly providerName: string | undefined;
+  readonly auth: { readonly client: { readonly backend: OidcBackend } };
+  readonly localize: LocalizeController;
+  isBusy(): boolean;
+  /** Submit the (empty) form: `send` then calls `client.login()` synchronously, in the click's task. */
+  submit(): void;
+}
+
+/** The provider button (provider-button.ts), once an OIDC login has loaded it; shared by every login. */
+let provider: typeof import('./provider-button.js') | undefined;
 
 /**
  * The username and password login form.
@@ -82,6 +103,7 @@ export class AuthLogin extends AuthForm {
   static override properties: PropertyDeclarations = {
     forgotHref: { attribute: 'forgot-href' },
     registerHref: { attribute: 'register-href' },
+    providerName: { attribute: 'provider-name' },
   };
 
   /** The "Forgot password?" link's address (`forgot-href`); none: no link. */
@@ -89,7 +111,34 @@ export class AuthLogin extends AuthForm {
   /** The "Create an account" link's address (`register-href`); none: no link. */
   declare registerHref: string | undefined;
 
+  /** The name on the OIDC button (`provider-name`); none: the backend's `providerName`. */
+  declare providerName: string | undefined;
+
   protected readonly operation = 'login';
+
+  /** Whether the client's backend is an OIDC one: a button, not a password form. */
+  get #oidc(): boolean {
+    return this.auth.client?.backend.kind === 'oidc';
+  }
+
+  /** Under OIDC the button, once its chunk is there (until then the invisible placeholder). */
+  protected override visible(status: AuthStateStatus): boolean {
+    if (this.#oidc && !provider) {
+      void import('./provider-button.js').then((m) => ((provider = m), this.requestUpdate()), () => undefined);
+      return false;
+    }
+    return super.visible(status);
+  }
+
+  /** Under OIDC the "Continue with <provider>" button (provider-button.ts), in place of the form. */
+  protected override formReplacement(): unknown {
+    return this.#oidc && provider?.providerButton(this as unknown as LoginView);
+  }
+
+  /** The identity provider's own words after `provider_error` (its `error_description`), as text. */
+  protected override detail(error: FormError): string | undefined {
+    return error.code === 'provider_error' ? error.description : super.detail(error);
+  }
 
   protected override links(): FooterLink[] {
     return [
@@ -99,14 +148,14 @@ export class AuthLogin extends AuthForm {
   }
 
   protected inputs(): FieldSpec[] {
-    return [
+    return this.#oidc ? [] : [
       { name: 'username', label: 'username', autocomplete: 'username', verbatim: true, errors: CREDENTIALS },
       { name: 'password', label: 'password', autocomplete: 'current-password', type: 'password', errors: CREDENTIALS },
     ];
   }
 
   protected send(client: AuthClient, value: FormValue, signal: AbortSignal): Promise<unknown> {
-    return client.login({ username: value('username'), password: value('password') }, { signal });
+    return client.login(this.#oidc ? {} : { username: value('username'), password: value('password') }, { signal });
   }
 
   /** A login in progress (from any element) keeps the form busy. */
