@@ -579,6 +579,7 @@ export function adopt(lazy: Record<string, unknown>, options: OidcOptions): Oidc
   }
   Object.defineProperty(lazy, 'accountUrl', { get: () => real.accountUrl });
   lazy.display = real.display;
+  lazy.providerName = real.providerName;
   real.answered = answerOpener();
   return real;
 }
