@@ -165,6 +165,19 @@ async function userId(page: Page): Promise<string | undefined> {
   return page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user?: { id: string } } }).state.user?.id);
 }
 
+/** Sign in through a popup from `name` (a popup-display page); resolves when the opener is signed in. */
+async function popupLogin(context: BrowserContext, page: Page, name: string): Promise<void> {
+  await open(page, name);
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
+  await signIn(popup);
+  await waitStatus(page, 'authenticated');
+  if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself');
+}
+
+const accessToken = (page: Page) =>
+  page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+
 async function redirectLogin(page: Page): Promise<void> {
   await open(page, 'redirect.html');
   await page.click('#login');
@@ -184,20 +197,15 @@ test('redirect login: the provider signs alice in, the callback is exchanged and
   const name = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user: { name: string; email: string } } }).state.user);
   assert.equal(name.name, op.account.claims.name);
   assert.equal(name.email, op.account.claims.email);
-  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const token = await accessToken(page);
   assert.ok(typeof token === 'string' && token.length > 10);
   await context.close();
 });
 
 test('popup login: the popup signs in and closes, the opener is signed in', async () => {
   const { context, page } = await fresh();
-  await open(page, 'popup.html');
-  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
-  await waitStatus(page, 'authenticated');
+  await popupLogin(context, page, 'popup.html');
   assert.equal(await userId(page), op.account.claims.sub);
-  if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
-  assert.equal(popup.isClosed(), true, 'the popup closed itself');
   assert.equal(new URL(page.url()).search, '');
   await context.close();
 });
@@ -221,7 +229,7 @@ test('popup login from inside an iframe with Streamlit\'s sandbox flags (display
 test('refresh: when the access token nears its expiry the refresh token gets a new one', async () => {
   const { context, page } = await fresh();
   await redirectLogin(page);
-  const getToken = () => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const getToken = () => accessToken(page);
   const first = await getToken();
   const before = tokenPosts();
   const until = Date.now() + 30_000;
@@ -259,16 +267,13 @@ test('logout ends the provider session: the next login asks for the password aga
 
 test('after login and logout the page keeps no token in localStorage, sessionStorage or cookies (persist none)', async () => {
   const { context, page } = await fresh();
-  await open(page, 'popup.html');
-  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
-  await waitStatus(page, 'authenticated');
+  await popupLogin(context, page, 'popup.html');
   const stored = () => page.evaluate(() => {
     const all: Record<string, string> = {};
     for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) all[s.key(i)!] = s.getItem(s.key(i)!)!;
     return all;
   });
-  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const token = await accessToken(page);
   assert.ok(token);
   const signedIn = await stored();
   for (const [key, value] of Object.entries(signedIn)) {
@@ -372,10 +377,7 @@ test('a page without OIDC downloads none of it (no OIDC chunk, no oauth4webapi)'
 
 test('persist local (opt-in): the refresh token is stored, a reload restores through it (no iframe), logout removes it', async () => {
   const { context, page } = await fresh();
-  await open(page, 'local.html');
-  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
-  await waitStatus(page, 'authenticated');
+  await popupLogin(context, page, 'local.html');
   const key = 'auth-elements:oidc:refresh';
   assert.ok(await page.evaluate((k) => localStorage.getItem(k), key), 'the refresh token is in localStorage, as configured');
   const before = op.requests.filter((r) => r === 'GET /auth').length;
