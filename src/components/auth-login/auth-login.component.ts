@@ -93,6 +93,7 @@ let provider: typeof import('./provider-button.js') | undefined;
  * @csspart spinner - (light DOM) the spinner inside the submit button while a request is pending
  *   (still under `prefers-reduced-motion: reduce`); under OIDC, in the shadow root, inside the provider
  *   button in place of the logo.
+ * @csspart provider - OIDC: the box around the button, in place of the form.
  * @csspart provider-button - OIDC: the "Continue with <provider>" button (`type="button"`; disabled while pending).
  * @csspart logo - OIDC: the box of the `logo` slot inside the button (empty without a logo).
  * @csspart provider-label - OIDC: the button's text.
