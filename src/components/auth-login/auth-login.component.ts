@@ -27,7 +27,7 @@ export interface LoginView {
 let provider: typeof import('./provider-button.js') | undefined;
 
 /**
- * The username and password login form.
+ * The username and password login form; under an OIDC backend, a "Continue with <provider>" button.
  *
  * **Why the form is in the light DOM.** Browsers' autofill and password-manager extensions do not
  * reliably see inputs inside shadow roots. So the `<form>` with its labels, inputs and submit button
