@@ -68,6 +68,7 @@ describe('auth-login with an OIDC backend', () => {
   it('shows a slotted logo (an inline svg or an <img alt="">) inside the button, before the text, centred on it', async () => {
     const svg = '<svg slot="logo" aria-hidden="true" viewBox="0 0 10 10" width="40" height="40"><rect width="10" height="10" fill="red"/></svg>';
     const src = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>')}`;
+    const bare = button((await mount()).login)!.getBoundingClientRect().height;
     for (const logo of [svg, `<img slot="logo" alt="" src="${src}">`]) {
       const { login } = await mount({}, '', logo);
       const b = button(login)!;
@@ -79,8 +80,10 @@ describe('auth-login with an OIDC backend', () => {
       const box = b.getBoundingClientRect();
       expect(image.right, logo).to.be.at.most(label.left);
       expect(image.left, logo).to.be.at.least(box.left);
-      // Sized to the text (not its own 40px), and vertically centred with it (within a pixel and a half).
-      expect(image.height, logo).to.be.at.most(label.height + 1);
+      // Sized to the text (not its own 40px; 1.25em), the button no taller than without a logo, and
+      // the logo vertically centred with the text (within a pixel and a half).
+      expect(image.height, logo).to.equal(20);
+      expect(box.height, logo).to.equal(bare);
       expect(Math.abs(image.top + image.height / 2 - (label.top + label.height / 2)), logo).to.be.below(1.5);
       expect(accessibleName(b), logo).to.equal('Continue with Keycloak');
       await expect(login).to.be.accessible();
@@ -192,6 +195,20 @@ describe('auth-login with an OIDC backend', () => {
       const inner = base.clientWidth - padding;
       expect(Math.abs(b.width - inner), attrs || 'main').to.be.below(1);
       expect(base.scrollWidth, attrs || 'main').to.be.at.most(base.clientWidth);
+    }
+  });
+
+  it('keeps its size from restoring to showing the button (nothing moves)', async () => {
+    for (const attrs of ['', 'location="sidebar"']) {
+      const { login, backend, wrapper } = await mount({ restore: 'manual' }, attrs);
+      if (attrs) wrapper.style.width = '250px';
+      await login.updateComplete;
+      expect(isShown(part(login, 'placeholder')), attrs || 'main').to.be.false;
+      const before = part(login, 'base')!.getBoundingClientRect().height;
+      backend.restoreControl.resolve(null);
+      await untilStatus(login, 'anonymous');
+      await waitUntil(() => button(login), 'no button');
+      expect(part(login, 'base')!.getBoundingClientRect().height, attrs || 'main').to.equal(before);
     }
   });
 

@@ -15,23 +15,29 @@ Object.assign(en, { continueWith: 'Continue with {provider}' });
 
 /**
  * Its styles, adopted into each login's shadow root. Full width like the submit button in a narrow
- * card; a neutral, outlined button (the usual look of a sign-in-with button, so the provider's logo
+ * card, and as tall, with the same space above (the placeholder shown while the session is restored
+ * holds the empty form's submit button: nothing moves when this one replaces it; hence the flex box
+ * around it, where its top margin does not collapse with the heading's, as in the form); the logo
+ * does not make the line taller (negative block margins); a neutral, outlined button (the usual look of a sign-in-with button, so the provider's logo
  * shows on the surface colour) whose border is the fields' (3:1 against the card with the kit
  * tokens); the logo at 1.25em, centred on the text's line; the kit's focus ring.
  */
 const STYLES = `
+[part~='provider'] {
+  display: flex;
+  flex-direction: column;
+}
 [part~='provider-button'] {
   display: flex;
   align-items: center;
   justify-content: center;
   box-sizing: border-box;
   width: 100%;
-  min-height: 2.5em;
-  margin-top: calc(var(--_spacing) * 0.75);
+  margin-top: var(--_spacing);
   padding: 0.5em 1.25em;
   font: inherit;
   font-weight: 600;
-  line-height: 1.25;
+  text-wrap: balance;
   color: var(--_color);
   background: var(--_input-background);
   border: var(--_input-border);
@@ -63,6 +69,7 @@ const STYLES = `
   flex: none;
   width: 1.25em;
   height: 1.25em;
+  margin-block: -0.25em;
   margin-inline-end: 0.625em;
   object-fit: contain;
 }
@@ -94,9 +101,9 @@ const STYLES = `
 export function providerButton(login: LoginView) {
   adoptSheet(login.renderRoot, STYLES);
   const name = login.providerName || login.auth.client.backend.providerName || '';
-  return html`<button part="provider-button" type="button" ?disabled=${login.isBusy()} @click=${() => login.submit()}>
+  return html`<div part="provider"><button part="provider-button" type="button" ?disabled=${login.isBusy()} @click=${() => login.submit()}>
     ${login.isBusy()
       ? html`<span part="spinner" aria-hidden="true"></span>`
       : html`<span part="logo"><slot name="logo"></slot></span>`}<span part="provider-label">${login.localize.term('continueWith', { provider: name })}</span>
-  </button>`;
+  </button></div>`;
 }
