@@ -42,6 +42,14 @@ async function signInAtProvider(page: Page): Promise<void> {
   await back;
 }
 
+/** The JWT side: the reference server's demo account, through its password form. */
+async function logInJwt(page: Page): Promise<void> {
+  await page.locator(`${JWT} auth-login input[name="username"]`).fill(JWT_ALICE.username);
+  await page.locator(`${JWT} auth-login input[name="password"]`).fill(JWT_ALICE.password);
+  await page.locator(`${JWT} auth-login [part~="submit-button"]`).click();
+  await page.locator(`${JWT} auth-status`).getByText('Alice Example').waitFor(LONG);
+}
+
 /** The claims the page shows for the OIDC session, parsed. */
 async function shownClaims(page: Page): Promise<Record<string, unknown>> {
   const text = (await page.locator('#oidc-user').textContent()) ?? '';
@@ -124,6 +132,12 @@ describe('demo/oidc.html', () => {
     const claims = await shownClaims(page);
     assert.equal(claims.id, OIDC_USER.sub);
     assert.equal(claims.name, OIDC_USER.name);
+    // The provider's answer: the ID token's claims (issuer, audience = our client), never a token.
+    const answer = JSON.parse((await page.locator('#oidc-response').textContent()) ?? 'null') as Record<string, unknown>;
+    assert.equal(answer.sub, OIDC_USER.sub);
+    assert.equal(answer.iss, issuer);
+    assert.equal(answer.aud, 'auth-elements-demo');
+    assert.doesNotMatch(await page.locator('main').innerText(), /eyJ[\w-]+\.[\w-]+/, 'no JWT on the page');
     const url = new URL(page.url());
     assert.equal(url.pathname, '/oidc.html');
     assert.equal(url.searchParams.get('code'), null, 'the code is removed from the address bar');
@@ -165,10 +179,7 @@ describe('demo/oidc.html', () => {
     assert.equal((await shownClaims(page)).id, OIDC_USER.sub);
     assert.equal(new URL(page.url()).pathname, '/oidc.html', 'the page itself never left');
 
-    await page.locator(`${JWT} auth-login input[name="username"]`).fill(JWT_ALICE.username);
-    await page.locator(`${JWT} auth-login input[name="password"]`).fill(JWT_ALICE.password);
-    await page.locator(`${JWT} auth-login [part~="submit-button"]`).click();
-    await page.locator(`${JWT} auth-status`).getByText('Alice Example').waitFor(LONG);
+    await logInJwt(page);
     assert.equal((await shownClaims(page)).id, OIDC_USER.sub, 'the OIDC session is untouched');
 
     // Nothing that can renew either session is readable by scripts (persist: none, SECURITY 31).
@@ -193,10 +204,7 @@ describe('demo/oidc.html', () => {
       await page.locator('#oidc-redirect').click();
       await signInAtProvider(page);
       await page.locator(`${OIDC} auth-status`).getByText(OIDC_USER.name).waitFor(LONG);
-      await page.locator(`${JWT} auth-login input[name="username"]`).fill(JWT_ALICE.username);
-      await page.locator(`${JWT} auth-login input[name="password"]`).fill(JWT_ALICE.password);
-      await page.locator(`${JWT} auth-login [part~="submit-button"]`).click();
-      await page.locator(`${JWT} auth-status`).getByText('Alice Example').waitFor(LONG);
+      await logInJwt(page);
       await check('signed in');
       assert.deepEqual(problems, [], problems.join('\n'));
       await context.close();
