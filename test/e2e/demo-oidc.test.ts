@@ -188,6 +188,20 @@ describe('demo/oidc.html', () => {
     await context.close();
   });
 
+  test('a popup the user closes ends signed out with popup_closed said on the page', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.origin + '/oidc.html');
+    await page.locator('#oidc-popup').waitFor(LONG);
+    const [popup] = await Promise.all([page.waitForEvent('popup', LONG), page.locator('#oidc-popup').click()]);
+    await popup.waitForURL((url) => url.origin === issuer, LONG);
+    await popup.close();
+    await page.locator('#oidc-problem [role="alert"]').getByText(/^popup_closed: /).waitFor(LONG);
+    await page.locator(`${OIDC} auth-status`).getByText(/Not logged in/).waitFor(LONG);
+    assert.equal(await page.locator('#oidc-user').textContent(), 'null');
+    await context.close();
+  });
+
   for (const scheme of ['light', 'dark'] as Scheme[]) {
     test(`${scheme}: signed out, then signed in on both sides, no accessibility violation and no geometry problem`, async () => {
       const context = await openContext(demo.browser, { scheme });
