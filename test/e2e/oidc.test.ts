@@ -108,6 +108,7 @@ before(async () => {
     redirectUris: [...Object.keys(PAGES), 'snake.html'].map((name) => `${origin}/${name}`),
     postLogoutRedirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
     accessTokenTtl: 8,
+    accountUrl: 'http://127.0.0.1:9/account',
   });
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
 });
@@ -199,6 +200,14 @@ test('redirect login: the provider signs alice in, the callback is exchanged and
   assert.equal(name.email, op.account.claims.email);
   const token = await accessToken(page);
   assert.ok(typeof token === 'string' && token.length > 10);
+  const backend = await page.evaluate(() => {
+    const { client } = document.querySelector('auth-provider') as unknown as { client: { backend: { accountUrl: string | null; providerName: string }; getResponse(): Record<string, unknown> } };
+    return { accountUrl: client.backend.accountUrl, providerName: client.backend.providerName, response: client.getResponse() };
+  });
+  assert.equal(backend.accountUrl, 'http://127.0.0.1:9/account', 'the account page advertised in discovery');
+  assert.equal(backend.providerName, new URL(op.issuer).host);
+  assert.equal(backend.response.sub, op.account.claims.sub, 'getResponse() is the ID token\'s claims');
+  assert.ok(!JSON.stringify(backend.response).includes(token!), 'and holds no token');
   await context.close();
 });
 
@@ -261,6 +270,22 @@ test('logout ends the provider session: the next login asks for the password aga
   await waitStatus(page, 'anonymous');
   await page.click('#login');
   await signIn(page, { expectPassword: true });
+  await waitStatus(page, 'authenticated');
+  await context.close();
+});
+
+test('popup display logout: the end-session popup closes itself on its way back, the provider session is over', async () => {
+  const { context, page } = await fresh();
+  await popupLogin(context, page, 'popup.html');
+  const [logoutPopup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
+  await waitStatus(page, 'anonymous');
+  await logoutPopup.waitForURL((url) => url.origin === op.issuer, WAIT);
+  assert.match(logoutPopup.url(), /id_token_hint=/);
+  await logoutPopup.click('#logout-confirm');
+  await logoutPopup.waitForEvent('close', WAIT);
+  assert.ok(op.requests.includes('POST /token/revocation'), 'the refresh token was revoked');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
+  await signIn(popup, { expectPassword: true });
   await waitStatus(page, 'authenticated');
   await context.close();
 });

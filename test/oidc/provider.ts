@@ -28,6 +28,8 @@ export interface TestProviderOptions {
    * SameSite=Lax session cookie reaches a hidden iframe of that page: the demo's choice.
    */
   issuerHost?: 'localhost' | '127.0.0.1';
+  /** An account page to advertise in discovery as `account_url` (non-standard, as some providers do). */
+  accountUrl?: string;
 }
 
 export interface TestProvider {
@@ -251,6 +253,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       id_token_signed_response_alg: alg,
     }],
     jwks: { keys: [jwk] },
+    ...(options.accountUrl ? { discovery: { claim_types_supported: ['normal'], account_url: options.accountUrl } } : {}),
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
     claims: {
