@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startDemo, type Demo } from './harness.js';
 import { axe, geometryProblems, openContext, settle, type Scheme } from './visual.js';
 
@@ -36,10 +36,22 @@ async function signInAtProvider(page: Page): Promise<void> {
   await page.locator('#password').fill(OIDC_USER.password);
   await page.locator('#sign-in').click();
   const consent = page.locator('#allow');
-  const back = page.waitForURL((url) => url.origin === demo.origin, LONG);
-  // The first login of a session asks for consent; a later one may not.
-  await Promise.race([back, consent.waitFor(LONG).then(() => consent.click())]);
+  // 'commit': a popup closes itself as soon as its callback page runs, possibly before its load event.
+  const back = page.waitForURL((url) => url.origin === demo.origin, { ...LONG, waitUntil: 'commit' });
+  // The first login of a session asks for consent; a later one may not (then this branch just ends).
+  const allow = consent.waitFor(LONG).then(() => consent.click()).catch(() => undefined);
+  await Promise.race([back, allow]);
   await back;
+}
+
+/** A new browser context on /oidc.html, and the popup its "Log in with a popup" button opened. */
+async function popupFromFreshPage(): Promise<{ context: BrowserContext; page: Page; popup: Page }> {
+  const context = await demo.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.origin + '/oidc.html');
+  await page.locator('#oidc-popup').waitFor(LONG);
+  const [popup] = await Promise.all([page.waitForEvent('popup', LONG), page.locator('#oidc-popup').click()]);
+  return { context, page, popup };
 }
 
 /** The JWT side: the reference server's demo account, through its password form. */
@@ -155,7 +167,7 @@ describe('demo/oidc.html', () => {
     await page.locator(`${OIDC} auth-logout [part~="button"]`).click();
     const confirm = page.locator('#logout-confirm');
     const home = page.waitForURL((u) => u.origin === demo.origin && u.pathname === '/oidc.html', LONG);
-    await Promise.race([home, confirm.waitFor(LONG).then(() => confirm.click())]);
+    await Promise.race([home, confirm.waitFor(LONG).then(() => confirm.click()).catch(() => undefined)]);
     await home;
     await page.locator('#oidc-redirect').waitFor(LONG);
     await page.locator('#oidc-user').getByText('null').waitFor(LONG);
@@ -168,11 +180,7 @@ describe('demo/oidc.html', () => {
   });
 
   test('popup login shows the claims in the opener; the JWT login beside it is a separate session', async () => {
-    const context = await demo.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(demo.origin + '/oidc.html');
-    await page.locator('#oidc-popup').waitFor(LONG);
-    const [popup] = await Promise.all([page.waitForEvent('popup', LONG), page.locator('#oidc-popup').click()]);
+    const { context, page, popup } = await popupFromFreshPage();
     await signInAtProvider(popup);
     await popup.waitForEvent('close', LONG);
     await page.locator(`${OIDC} auth-status`).getByText(OIDC_USER.name).waitFor(LONG);
@@ -189,11 +197,7 @@ describe('demo/oidc.html', () => {
   });
 
   test('a popup the user closes ends signed out with popup_closed said on the page', async () => {
-    const context = await demo.browser.newContext();
-    const page = await context.newPage();
-    await page.goto(demo.origin + '/oidc.html');
-    await page.locator('#oidc-popup').waitFor(LONG);
-    const [popup] = await Promise.all([page.waitForEvent('popup', LONG), page.locator('#oidc-popup').click()]);
+    const { context, page, popup } = await popupFromFreshPage();
     await popup.waitForURL((url) => url.origin === issuer, LONG);
     await popup.close();
     await page.locator('#oidc-problem [role="alert"]').getByText(/^popup_closed: /).waitFor(LONG);
