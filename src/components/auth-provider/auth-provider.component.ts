@@ -30,6 +30,16 @@ const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'audience', 'algorithms', 'ty
 /** The OIDC attributes (`scope` aside: that name is taken), copied as they are (kebab-case keys). */
 const OIDC_ATTRIBUTES = 'server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout';
 
+/**
+ * The configuration's string attributes, in kebab-case; each is the property (and configuration key)
+ * of the same name in camelCase. One list rather than a declaration each: this element is in the
+ * script-tag bundle every page loads, and the list is smaller (the OIDC attributes fit because of it).
+ */
+const STRING_ATTRIBUTES =
+  'backend base-url url method body-format token-key refresh-url refresh-key validate-url validate-token-in logout-url ' +
+  'user-url subject-claim username-claim name-claim email-claim roles-claim persist jwks-url issuer audience algorithms ' +
+  'typ server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout name';
+
 /** The values of `theme`; anything else follows the page, with a console warning. */
 const THEMES: readonly string[] = ['light', 'dark', 'auto'];
 
@@ -143,41 +153,14 @@ export class AuthProvider extends AuthElement {
 
   static override properties: PropertyDeclarations = {
     theme: { reflect: true },
-    backend: {},
-    baseUrl: { attribute: 'base-url' },
-    url: {},
-    method: {},
-    bodyFormat: { attribute: 'body-format' },
-    tokenKey: { attribute: 'token-key' },
-    refreshUrl: { attribute: 'refresh-url' },
-    refreshKey: { attribute: 'refresh-key' },
+    ...Object.fromEntries(
+      STRING_ATTRIBUTES.split(' ').map((attribute) => [attribute.replace(/-./g, (m) => m[1]!.toUpperCase()), { attribute }]),
+    ),
     refreshCookie: { attribute: 'refresh-cookie', type: Boolean },
     refreshInMemory: { attribute: 'refresh-in-memory', type: Boolean },
-    validateUrl: { attribute: 'validate-url' },
-    validateTokenIn: { attribute: 'validate-token-in' },
-    logoutUrl: { attribute: 'logout-url' },
-    userUrl: { attribute: 'user-url' },
-    subjectClaim: { attribute: 'subject-claim' },
-    usernameClaim: { attribute: 'username-claim' },
-    nameClaim: { attribute: 'name-claim' },
-    emailClaim: { attribute: 'email-claim' },
-    rolesClaim: { attribute: 'roles-claim' },
     cookieLifetime: { attribute: 'cookie-lifetime', type: Number },
-    persist: {},
-    jwksUrl: { attribute: 'jwks-url' },
-    issuer: {},
-    audience: {},
-    algorithms: {},
-    typ: {},
-    serverMetadataUrl: { attribute: 'server-metadata-url' },
-    clientId: { attribute: 'client-id' },
-    redirectUri: { attribute: 'redirect-uri' },
+    // The OIDC `scope` attribute: the `scope` property is the elements' translation scope.
     oidcScope: { attribute: 'scope' },
-    postLogoutRedirectUri: { attribute: 'post-logout-redirect-uri' },
-    display: {},
-    providerName: { attribute: 'provider-name' },
-    popupTimeout: { attribute: 'popup-timeout' },
-    name: {},
     configError: { state: true },
   };
 
