@@ -179,6 +179,25 @@ describe('demo/oidc.html', () => {
     await context.close();
   });
 
+  test('why the issuer says localhost: the page opened as 127.0.0.1 (another site) logs in, but a reload cannot restore it', async () => {
+    const crossSite = demo.origin.replace('//localhost:', '//127.0.0.1:');
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    await page.goto(crossSite + '/oidc.html');
+    await page.locator('#oidc-redirect').click();
+    await page.waitForURL((url) => url.origin === issuer, LONG);
+    await page.locator('#username').fill(OIDC_USER.username);
+    await page.locator('#password').fill(OIDC_USER.password);
+    await page.locator('#sign-in').click();
+    await page.locator('#allow').click();
+    await page.waitForURL((url) => url.origin === crossSite, LONG);
+    await page.locator(`${OIDC} auth-status`).getByText(OIDC_USER.name).waitFor(LONG);
+    await page.reload();
+    // The provider's SameSite=Lax session cookie is not sent to a cross-site iframe: no silent login.
+    await page.locator(`${OIDC} auth-status`).getByText(/Not logged in/).waitFor(LONG);
+    await context.close();
+  });
+
   test('popup login shows the claims in the opener; the JWT login beside it is a separate session', async () => {
     const { context, page, popup } = await popupFromFreshPage();
     await signInAtProvider(popup);
