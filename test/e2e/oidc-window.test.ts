@@ -397,97 +397,66 @@ describe('oidc-window: popup flow', () => {
   }
 });
 
+/**
+ * Start a popup login held at the provider, let `stranger` post a callback-shaped message with code
+ * "evil" (it may use the popup), wait until the app page has seen it from `origin`, then let the real
+ * login finish: it must resolve the real code, the stranger's message having been ignored.
+ */
+async function ignoredThenRealLogin(origin: () => string, stranger: (page: Page, popup: Page, state: string) => Promise<void>): Promise<void> {
+  await withPage(async (page, context) => {
+    await settings(page, 'hold');
+    const popup = await clickLogin(page, context);
+    const state = await pendingState(page);
+    await stranger(page, popup, state);
+    await untilEvilSeen(page, origin());
+    if (!new URL(popup.url()).pathname.startsWith('/provider')) await navigate(popup, `${app}/provider?mode=hold&state=${encodeURIComponent(state)}`);
+    await continueLogin(popup);
+    assert.equal((await outcome(page)).params?.code, 'real-code');
+  });
+}
+
+/** Add an iframe to `page` (sandboxed when `sandbox` is given). */
+async function addFrame(page: Page, src: string, sandbox?: string): Promise<void> {
+  await page.evaluate(`{
+    const f = document.createElement('iframe');
+    ${sandbox === undefined ? '' : `f.sandbox = ${JSON.stringify(sandbox)};`}
+    f.src = ${JSON.stringify(src)};
+    document.body.append(f);
+  }`);
+}
+
+const hostile = (base: string, state: string, extra = '') => `${base}/hostile.html?state=${encodeURIComponent(state)}${extra}`;
+
 describe('oidc-window: messages that must be ignored (SECURITY.md 13)', () => {
-  test('from an iframe of another origin (127.0.0.1), with the right shape and state', async () => {
-    await withPage(async (page, context) => {
-      await settings(page, 'hold');
-      const popup = await clickLogin(page, context);
-      const state = await pendingState(page);
-      await page.evaluate(`document.body.append(Object.assign(document.createElement('iframe'), { src: ${JSON.stringify(`${other}/hostile.html?state=${encodeURIComponent(state)}`)} }))`);
-      await untilEvilSeen(page, other);
-      await continueLogin(popup);
-      assert.equal((await outcome(page)).params?.code, 'real-code');
-    });
-  });
+  test('from an iframe of another origin (127.0.0.1), with the right shape and state', () =>
+    ignoredThenRealLogin(() => other, (page, _popup, state) => addFrame(page, hostile(other, state))));
 
-  test('from origin null (a sandboxed iframe without allow-same-origin)', async () => {
-    await withPage(async (page, context) => {
-      await settings(page, 'hold');
-      const popup = await clickLogin(page, context);
-      const state = await pendingState(page);
-      await page.evaluate(`{
-        const f = document.createElement('iframe');
-        f.sandbox = 'allow-scripts';
-        f.src = ${JSON.stringify(`/hostile.html?state=${encodeURIComponent(state)}`)};
-        document.body.append(f);
-      }`);
-      await untilEvilSeen(page, 'null');
-      await continueLogin(popup);
-      assert.equal((await outcome(page)).params?.code, 'real-code');
-    });
-  });
+  test('from origin null (a sandboxed iframe without allow-same-origin)', () =>
+    ignoredThenRealLogin(() => 'null', (page, _popup, state) => addFrame(page, hostile(app, state), 'allow-scripts')));
 
-  test('from a same-origin window that is not our popup (an iframe posting the right shape and state)', async () => {
-    await withPage(async (page, context) => {
-      await settings(page, 'hold');
-      const popup = await clickLogin(page, context);
-      const state = await pendingState(page);
-      await page.evaluate(`document.body.append(Object.assign(document.createElement('iframe'), { src: ${JSON.stringify(`/hostile.html?state=${encodeURIComponent(state)}`)} }))`);
-      await untilEvilSeen(page, app);
-      await continueLogin(popup);
-      assert.equal((await outcome(page)).params?.code, 'real-code');
-    });
-  });
+  test('from a same-origin window that is not our popup (an iframe posting the right shape and state)', () =>
+    ignoredThenRealLogin(() => app, (page, _popup, state) => addFrame(page, hostile(app, state))));
 
-  test('from our own popup, but with the wrong state', async () => {
-    await withPage(async (page, context) => {
-      await settings(page, 'hold');
-      const popup = await clickLogin(page, context);
+  test('from our own popup, but with the wrong state', () =>
+    ignoredThenRealLogin(() => app, async (_page, popup) => {
       await popup.locator('#continue').waitFor({ timeout: WAIT });
       await popup.evaluate(`window.opener.postMessage({ type: '${TYPE}', params: 'code=evil&state=p.' + 'A'.repeat(32) }, location.origin)`);
-      await untilEvilSeen(page, app);
-      await continueLogin(popup);
-      assert.equal((await outcome(page)).params?.code, 'real-code');
-    });
-  });
+    }));
 
-  test('from our own popup with the right state, but without our type tag', async () => {
-    await withPage(async (page, context) => {
-      await settings(page, 'hold');
-      const popup = await clickLogin(page, context);
-      const state = await pendingState(page);
-      await navigate(popup, `${app}/hostile.html?to=opener&type=other&state=${encodeURIComponent(state)}`);
-      await untilEvilSeen(page, app);
-      await navigate(popup, `${app}/provider?mode=hold&state=${encodeURIComponent(state)}`);
-      await continueLogin(popup);
-      assert.equal((await outcome(page)).params?.code, 'real-code');
-    });
-  });
+  test('from our own popup with the right state, but without our type tag', () =>
+    ignoredThenRealLogin(() => app, (_page, popup, state) => navigate(popup, hostile(app, state, '&to=opener&type=other'))));
 
-  for (const [name, url, origin] of [
-    ['another origin (127.0.0.1)', () => `${other}/hostile.html?to=opener`, () => other],
-    ['origin null (a sandboxed document)', () => `${app}/hostile.html?to=opener&csp=sandbox`, () => 'null'],
-  ] as const) {
-    test(`from our own popup with the right state, after it went to ${name}`, async () => {
-      await withPage(async (page, context) => {
-        await settings(page, 'hold');
-        const popup = await clickLogin(page, context);
-        const state = await pendingState(page);
-        await navigate(popup, `${url()}&state=${encodeURIComponent(state)}`);
-        await untilEvilSeen(page, origin());
-        await navigate(popup, `${app}/provider?mode=hold&state=${encodeURIComponent(state)}`);
-        await continueLogin(popup);
-        assert.equal((await outcome(page)).params?.code, 'real-code');
-      });
-    });
-  }
+  test('from our own popup with the right state, after it went to another origin (127.0.0.1)', () =>
+    ignoredThenRealLogin(() => other, (_page, popup, state) => navigate(popup, hostile(other, state, '&to=opener'))));
+
+  test('from our own popup with the right state, after it went to origin null (a sandboxed document)', () =>
+    ignoredThenRealLogin(() => 'null', (_page, popup, state) => navigate(popup, hostile(app, state, '&to=opener&csp=sandbox'))));
 
   test('strangers only -> the flow still ends as the user decides (popup_closed), not with their message', async () => {
     await withPage(async (page, context) => {
       await settings(page, 'hold');
       const popup = await clickLogin(page, context);
-      const state = encodeURIComponent(await pendingState(page));
-      await page.evaluate(`document.body.append(Object.assign(document.createElement('iframe'), { src: ${JSON.stringify(`${other}/hostile.html?state=`)} + ${JSON.stringify(state)} }))`);
+      await addFrame(page, hostile(other, await pendingState(page)));
       await untilEvilSeen(page, other);
       await popup.close();
       assert.equal((await outcome(page)).code, 'popup_closed');
@@ -511,7 +480,7 @@ describe('oidc-window: messages that must be ignored (SECURITY.md 13)', () => {
       await frame.locator('#login').click();
       const popup = await popupPage;
       const state = (await frame.evaluate('window.state')) as string;
-      await navigate(popup, `${app}/hostile.html?to=opener&state=${encodeURIComponent(state)}`);
+      await navigate(popup, hostile(app, state, '&to=opener'));
       await frame.waitForFunction(`window.seen.some((s) => s.code === 'evil' && s.origin === 'null')`, null, { timeout: WAIT });
       await popup.close();
       await frame.waitForFunction('window.outcome !== undefined', null, { timeout: WAIT });
@@ -542,10 +511,10 @@ describe('oidc-window: hidden iframe flow', () => {
       await settings(page, 'hold');
       await page.evaluate('window.startFrame()');
       const state = await pendingState(page);
-      await page.evaluate(`document.body.append(Object.assign(document.createElement('iframe'), { id: 'stranger', src: ${JSON.stringify(`/hostile.html?state=${encodeURIComponent(state)}`)} }))`);
+      await addFrame(page, hostile(app, state));
       await untilEvilSeen(page, app);
       // The iframe is hidden: no real click; the provider's own page would redirect by itself.
-      await page.frameLocator('iframe:not(#stranger)').locator('#continue').dispatchEvent('click', undefined, { timeout: WAIT });
+      await page.frameLocator('iframe:not([src*="hostile"])').locator('#continue').dispatchEvent('click', undefined, { timeout: WAIT });
       assert.equal((await outcome(page)).params?.code, 'real-code');
     });
   });
