@@ -127,15 +127,16 @@ export function popupCallback(win: Window, url: string, state: string, opts: Cal
  * `X-Frame-Options`), the app's CSP allows the provider in `frame-src`, and the browser sends the
  * provider's session cookie to a third-party frame (browsers that block third-party cookies answer
  * `login_required`). A provider that refuses to be framed never answers: the wait then ends with
- * `timeout`, so keep `opts.timeoutMs` short.
+ * `timeout`, so keep `opts.timeoutMs` short. If other code removes the iframe meanwhile, the wait
+ * ends with `popup_closed`, as for a closed popup.
  */
 export function frameCallback(url: string, state: string, opts: CallbackWaitOptions): Promise<URLSearchParams> {
+  if (opts.signal.aborted) return Promise.reject(abortedError(opts.signal));
   const frame = document.createElement('iframe');
   frame.setAttribute('aria-hidden', 'true');
   frame.tabIndex = -1;
   frame.title = '';
   frame.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden';
-  if (opts.signal.aborted) return Promise.reject(abortedError(opts.signal));
   (document.body ?? document.documentElement).append(frame);
   // The iframe's WindowProxy stays the same across its navigations: it is the source to expect.
   const win = frame.contentWindow;

@@ -528,6 +528,24 @@ describe('oidc-window: hidden iframe flow', () => {
     });
   });
 
+  test('a signal aborted before -> aborted, and no iframe is ever added', async () => {
+    await withPage(async (page) => {
+      await page.evaluate(`new MutationObserver(() => { window.framesAdded = true; }).observe(document.body, { childList: true }); window.controller.abort(); window.startFrame()`);
+      assert.equal((await outcome(page)).code, 'aborted');
+      assert.equal(await page.evaluate('window.framesAdded === true'), false);
+    });
+  });
+
+  test('the iframe removed by other code -> popup_closed, not a long wait', async () => {
+    await withPage(async (page) => {
+      await settings(page, 'hold');
+      await page.evaluate('window.startFrame()');
+      await page.frameLocator('iframe').locator('#continue').waitFor({ state: 'attached', timeout: WAIT });
+      await page.evaluate(`document.querySelector('iframe').remove()`);
+      assert.equal((await outcome(page)).code, 'popup_closed');
+    });
+  });
+
   test('the signal aborts -> aborted, and the iframe is removed', async () => {
     await withPage(async (page) => {
       await settings(page, 'hold');
