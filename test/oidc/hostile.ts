@@ -10,6 +10,7 @@ import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { escapeHtml, readForm } from './provider.js';
 
 /** What the provider does wrong, one rule at a time; `good` breaks none. */
 export const SCENARIOS = {
@@ -216,16 +217,6 @@ function redirect(res: ServerResponse, location: string) {
   res.end();
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  let body = '';
-  for await (const chunk of req) {
-    body += chunk;
-    if (body.length > 10_000) throw new Error('form too large');
-  }
-  return new URLSearchParams(body);
-}
 
 /** CORS for the client's origins only; true when the request was a preflight (answered). */
 function cors(req: IncomingMessage, res: ServerResponse, origins: ReadonlySet<string>): boolean {
@@ -371,4 +362,33 @@ export async function startHostileProvider(options: HostileProviderOptions): Pro
   }
 
   return provider;
+}
+
+/** A fixed PKCE challenge (RFC 7636's example) for requests whose code is never meant to be redeemed. */
+export const SOME_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+/**
+ * An authorization request as a client would send it (code flow, PKCE S256, scope openid): `params`
+ * adds to or replaces the defaults, and a null value leaves that parameter out (e.g. `{ state: null }`).
+ */
+export function authorizationUrl(provider: HostileProvider, redirectUri: string, params: Record<string, string | null> = {}): URL {
+  const url = new URL(`${provider.issuer}/authorize`);
+  const all: Record<string, string | null> = {
+    client_id: provider.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: SOME_CHALLENGE,
+    code_challenge_method: 'S256',
+    ...params,
+  };
+  for (const [key, value] of Object.entries(all)) if (value !== null) url.searchParams.set(key, value);
+  return url;
+}
+
+/** Sends an authorization request without following the redirect; returns the response and its Location. */
+export async function authorize(url: URL): Promise<{ status: number; location: URL | null }> {
+  const res = await fetch(url, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  return { status: res.status, location: location === null ? null : new URL(location) };
 }

@@ -115,7 +115,7 @@ function revokeGrant(store: Map<string, Stored>, grantId: string) {
   }
 }
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(res: ServerResponse, status: number, title: string, body: string) {
@@ -146,7 +146,7 @@ function consentPage(res: ServerResponse, uid: string, clientId: string, scopes:
     '</form>');
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   let body = '';
   for await (const chunk of req) {
     body += chunk;

@@ -9,7 +9,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { HOSTILE_DESCRIPTION, SCENARIOS, startHostileProvider, type HostileProvider, type HostileScenario } from '../oidc/hostile.js';
+import {
+  authorizationUrl,
+  authorize,
+  HOSTILE_DESCRIPTION,
+  SCENARIOS,
+  startHostileProvider,
+  type HostileProvider,
+  type HostileScenario,
+} from '../oidc/hostile.js';
 
 const REDIRECT = 'http://localhost:9/callback';
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
@@ -29,24 +37,15 @@ async function signIn(scenario: HostileScenario) {
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }));
   // oauth4webapi compares URLs (a trailing slash passes); the configuration wants the exact string.
   if (as.issuer !== hp.issuer) throw new Error(`discovery issuer ${as.issuer} is not ${hp.issuer}`);
+  assert.equal(as.authorization_endpoint, `${hp.issuer}/authorize`);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
-  const url = new URL(as.authorization_endpoint!);
-  url.search = new URLSearchParams({
-    client_id: hp.clientId,
-    redirect_uri: REDIRECT,
-    response_type: 'code',
-    scope: 'openid profile email',
-    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-  }).toString();
-  const back = await fetch(url, { redirect: 'manual' });
-  assert.equal(back.status, 302);
-  const callback = new URL(back.headers.get('location')!);
-  assert.ok(callback.href.startsWith(REDIRECT), callback.href);
+  const { status, location: callback } = await authorize(authorizationUrl(hp, REDIRECT, {
+    scope: 'openid profile email', code_challenge: await oauth.calculatePKCECodeChallenge(verifier), state, nonce,
+  }));
+  assert.equal(status, 302);
+  assert.ok(callback && callback.href.startsWith(REDIRECT), callback?.href);
   const params = oauth.validateAuthResponse(as, client, callback, state);
   const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, insecure);
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
@@ -110,10 +109,8 @@ describe('the hostile provider, driven by a correct client in Node', () => {
 
   test('access_denied carries the HTML description verbatim and the request state', async () => {
     hp.scenario = 'access-denied';
-    const url = new URL(`${hp.issuer}/authorize`);
-    url.search = new URLSearchParams({ client_id: hp.clientId, redirect_uri: REDIRECT, response_type: 'code',
-      scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', state: 's1' }).toString();
-    const location = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    const { location } = await authorize(authorizationUrl(hp, REDIRECT, { state: 's1' }));
+    assert.ok(location);
     assert.equal(location.searchParams.get('error'), 'access_denied');
     assert.equal(location.searchParams.get('error_description'), HOSTILE_DESCRIPTION);
     assert.equal(location.searchParams.get('state'), 's1');
@@ -124,10 +121,8 @@ describe('the hostile provider, driven by a correct client in Node', () => {
 describe('the hostile provider is no accept-all', () => {
   async function code(challenge: string) {
     hp.scenario = 'good';
-    const url = new URL(`${hp.issuer}/authorize`);
-    url.search = new URLSearchParams({ client_id: hp.clientId, redirect_uri: REDIRECT, response_type: 'code',
-      scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: 's', nonce: 'n' }).toString();
-    return new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const { location } = await authorize(authorizationUrl(hp, REDIRECT, { code_challenge: challenge, state: 's', nonce: 'n' }));
+    return location!.searchParams.get('code')!;
   }
   const exchange = (code: string, verifier: string) =>
     fetch(`${hp.issuer}/token`, {
@@ -147,16 +142,11 @@ describe('the hostile provider is no accept-all', () => {
   });
 
   test('an unknown redirect URI gets a page, not a redirect; prompt=none gets login_required', async () => {
-    const url = new URL(`${hp.issuer}/authorize`);
-    url.search = new URLSearchParams({ client_id: hp.clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code',
-      scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256', state: 's' }).toString();
-    const res = await fetch(url, { redirect: 'manual' });
-    assert.equal(res.status, 400);
-    assert.equal(res.headers.get('location'), null);
-    url.searchParams.set('redirect_uri', REDIRECT);
-    url.searchParams.set('prompt', 'none');
-    const silent = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
-    assert.equal(silent.searchParams.get('error'), 'login_required');
+    const evil = await authorize(authorizationUrl(hp, 'https://evil.example/cb', { state: 's' }));
+    assert.equal(evil.status, 400);
+    assert.equal(evil.location, null);
+    const silent = await authorize(authorizationUrl(hp, REDIRECT, { state: 's', prompt: 'none' }));
+    assert.equal(silent.location?.searchParams.get('error'), 'login_required');
   });
 
   test('CORS answers the redirect URI origin only', async () => {
