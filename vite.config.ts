@@ -1,5 +1,5 @@
 // npm entry points: `auth-elements/core` (no Lit) and `auth-elements` (the elements). Lit, @lit/context
-// and jose stay external so an app's bundler shares one copy with the rest of the app.
+// jose and oauth4webapi stay external so an app's bundler shares one copy with the rest of the app.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -14,7 +14,7 @@ export default defineConfig({
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^lit(\/|$)/, /^@lit\//, /^jose(\/|$)/],
+      external: [/^lit(\/|$)/, /^@lit\//, /^jose(\/|$)/, /^oauth4webapi(\/|$)/],
       output: { chunkFileNames: 'chunks/[name]-[hash].js' },
     },
   },

@@ -1,15 +1,18 @@
 import type { AuthBackend } from './backend.js';
 import { AuthConfigError } from './errors.js';
 import { JwtApiBackend, type JwtApiOptions } from './jwt-api.js';
+import type { OidcOptions } from './oidc.js';
 
 /**
  * A backend described by plain data: what `<auth-provider>` reads from its attributes or from a
  * child `<script type="application/json">`. Functions (response handlers, user mappers) need code:
  * create the backend yourself and set `provider.client`.
  */
-export type BackendConfig = { backend: 'jwt' } & Omit<JwtApiOptions, 'fetch' | 'storage' | 'responseHandler' | 'user'>;
+export type BackendConfig =
+  | ({ backend: 'jwt' } & Omit<JwtApiOptions, 'fetch' | 'storage' | 'responseHandler' | 'user'>)
+  | ({ backend: 'oidc' } & Omit<OidcOptions, 'fetch' | 'navigate'>);
 
-const BACKENDS = ['jwt'] as const;
+const BACKENDS = ['jwt', 'oidc'] as const;
 
 export function createBackend(config: unknown): AuthBackend {
   if (typeof config !== 'object' || config === null) {
@@ -19,10 +22,40 @@ export function createBackend(config: unknown): AuthBackend {
   switch (backend ?? 'jwt') {
     case 'jwt':
       return new JwtApiBackend(options as unknown as JwtApiOptions);
+    case 'oidc':
+      return lazyOidc(options);
     default:
       throw new AuthConfigError(
         'invalid_option',
         `Unknown backend "${String(backend)}"; expected one of: ${BACKENDS.join(', ')}.`,
       );
   }
+}
+
+/**
+ * The OIDC backend's stand-in in the script-tag bundle: its code (oauth4webapi and jose) is a chunk
+ * that starts loading now (the provider builds the backend and starts it at once). `kind`,
+ * `providerName` and `display` are known at once (the login button needs them). Once loaded, `adopt`
+ * answers a popup's or an iframe's callback (before the client takes its refresh lock, which the
+ * waiting page may hold) and puts the real backend's methods on this object, so calls go straight
+ * through and a popup login reaches `window.open` in the click's task. Keys in kebab-case
+ * (attributes) and snake_case (Streamlit's `[auth]`) are read as camelCase; a client secret is
+ * refused at once, the other options when the chunk has loaded. Kept small on purpose: every byte
+ * here is in the bundle every page loads.
+ */
+function lazyOidc(o: Record<string, any>): AuthBackend {
+  for (const key in o) o[key.replace(/[-_](.)/g, (_, c: string) => c.toUpperCase())] = o[key];
+  if (o.clientSecret || o.cookieSecret) throw new AuthConfigError('invalid_option', 'No client secret in a page.');
+  const lazy: any = {
+    kind: 'oidc',
+    providerName: o.providerName ?? new URL(o.issuer ?? o.serverMetadataUrl).host,
+    display: /^(popup|redirect)$/.test(o.display) ? o.display : top != self ? 'popup' : 'redirect',
+    accountUrl: null,
+    forget() {},
+  };
+  const loading = import('./oidc.js').then((m) => m.adopt(lazy, o as OidcOptions));
+  for (const name of ['restore', 'login', 'logout', 'refresh']) {
+    lazy[name] = (...args: unknown[]) => loading.then(() => lazy[name](...args));
+  }
+  return lazy as AuthBackend;
 }

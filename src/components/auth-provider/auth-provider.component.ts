@@ -23,7 +23,10 @@ import { warnOnce } from '../warn.js';
  * Properties that are not copied as they are into the configuration: every other declared property is
  * a backend option (or the client's `name`) under its own name.
  */
-const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError'];
+const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError', 'oidcScope'];
+
+/** The OIDC attributes (`scope` aside: that name is taken), copied as they are (kebab-case keys). */
+const OIDC_ATTRIBUTES = 'server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout';
 
 /** The values of `theme`; anything else follows the page, with a console warning. */
 const THEMES: readonly string[] = ['light', 'dark', 'auto'];
@@ -84,7 +87,8 @@ interface ClientConfig {
  * @attr theme - Colour scheme of the auth elements inside: `light`, `dark`, or `auto` (the OS's
  *   preference). Unset (default): the page's own `color-scheme` (a page that declares none is light).
  *   The page's own content inside the provider is never recoloured.
- * @attr backend - Backend kind. Default `jwt` (the only one so far).
+ * @attr backend - Backend kind: `jwt` (default, a JSON Web Token API) or `oidc` (an OpenID Connect
+ *   provider through the authorization code flow with PKCE; its code loads on demand).
  * @attr base-url - The reference server's base path (e.g. `/api/auth`): every URL not given is derived
  *   from it (`/login`, `/refresh`, `/logout`, `/register`, `/password`, `/password/forgot`,
  *   `/password/reset`, `/username/forgot`, `/details`) and `refresh-cookie` defaults to on.
@@ -109,9 +113,24 @@ interface ClientConfig {
  * @attr email-claim - Claim or user-JSON key (dotted path) of the email.
  * @attr roles-claim - Claim or user-JSON key (dotted path) of the roles array.
  * @attr cookie-lifetime - Seconds a persisted session may be restored after login. Default 900.
- * @attr persist - `auto` (default), `none`, `session` or `local`.
+ * @attr persist - `auto` (default), `none`, `session` or `local`. OIDC: `none` (default: tokens in
+ *   memory, a reload signs in again silently) or `session`/`local` (the refresh token is stored).
  * @attr jwks-url - Verify token signatures against this JWKS (needs `issuer` and `audience`).
- * @attr issuer - Expected `iss` when verifying.
+ * @attr issuer - Expected `iss` when verifying. Under `backend="oidc"`: the OpenID provider's issuer
+ *   (discovery at `<issuer>/.well-known/openid-configuration`; it must name itself exactly so).
+ * @attr server-metadata-url - OIDC: the discovery document's URL (Streamlit's `server_metadata_url`),
+ *   instead of `issuer`.
+ * @attr client-id - OIDC: the public client's id (no client secret ever: PKCE).
+ * @attr redirect-uri - OIDC: where the provider sends the browser back. Default: this page's origin
+ *   and path. Must be on this page's origin.
+ * @attr scope - OIDC: the scopes asked for. Default `openid profile email`.
+ * @attr post-logout-redirect-uri - OIDC: where the provider's end-session page sends the browser
+ *   back after logout. Default: none.
+ * @attr display - OIDC: `auto` (default: a popup when the page is inside an iframe, else a full-page
+ *   redirect), `redirect` or `popup`.
+ * @attr provider-name - OIDC: the provider's name on the "Continue with …" button. Default: the
+ *   issuer's host.
+ * @attr popup-timeout - OIDC: seconds a popup waits for the user before giving up. Default 300.
  * @attr audience - Expected `aud` when verifying.
  * @attr algorithms - Comma-separated allowed algorithms when verifying (never HS* or none).
  * @attr typ - Required `typ` header when verifying. Default `at+jwt`; `any` accepts any (SimpleJWT).
@@ -148,6 +167,9 @@ export class AuthProvider extends AuthElement {
     audience: {},
     algorithms: {},
     typ: {},
+    // OIDC: string properties under their attribute's own name; the backend reads kebab-case keys.
+    ...Object.fromEntries(OIDC_ATTRIBUTES.split(' ').map((name) => [name, {}])),
+    oidcScope: { attribute: 'scope' },
     name: {},
     configError: { state: true },
   };
@@ -180,6 +202,8 @@ export class AuthProvider extends AuthElement {
   declare audience: string | undefined;
   declare algorithms: string | undefined;
   declare typ: string | undefined;
+  /** The `scope` attribute (OIDC): `scope` itself is the elements' translation scope. */
+  declare oidcScope: string | undefined;
   declare name: string | undefined;
   /** The configuration error being shown, if any. */
   declare protected configError: Error | null;
@@ -305,7 +329,9 @@ export class AuthProvider extends AuthElement {
       if (value !== undefined && value !== null && value !== '' && value !== false) config[key] = value;
     }
     const { jwksUrl, issuer, audience, algorithms, typ } = this;
-    if (jwksUrl || issuer || audience || algorithms || typ) {
+    // Under backend="oidc", `issuer` is the OpenID provider's.
+    if (config.backend == 'oidc') Object.assign(config, { issuer, scope: this.oidcScope });
+    else if (jwksUrl || issuer || audience || algorithms || typ) {
       config.verify = {
         jwksUrl,
         issuer,

@@ -1,0 +1,302 @@
+// End to end, the OIDC backend in Chromium against a real OpenID provider (panva's oidc-provider,
+// test/oidc/provider.ts, on 127.0.0.1): redirect login, popup login, popup login from inside an iframe
+// with Streamlit's sandbox flags, refresh after the access token expires, reload without a form,
+// logout ending the provider's session, nothing left in the page's storage, access_denied and a
+// replayed callback shown on the login form. The pages and dist/ are served here, on 127.0.0.1 too
+// (same site as the provider, so its Lax session cookie reaches the silent re-authorization iframe).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../chromium.mjs';
+import { startTestProvider, type TestProvider } from '../oidc/provider.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const STREAMLIT_SANDBOX = 'allow-forms allow-modals allow-popups allow-popups-to-escape-sandbox allow-same-origin allow-scripts allow-downloads';
+const WAIT = { timeout: 30_000 };
+
+let op: TestProvider;
+let server: Server;
+let origin: string;
+let browser: Browser;
+
+/** The app pages: one <auth-provider backend="oidc"> each, its redirect URI its own URL. */
+const PAGES: Record<string, Record<string, string>> = {
+  'redirect.html': { display: 'redirect' },
+  'popup.html': { display: 'popup' },
+  'auto.html': {},
+  'local.html': { display: 'popup', persist: 'local' },
+};
+
+function appPage(name: string): string {
+  const attrs = Object.entries({
+    backend: 'oidc',
+    issuer: op.issuer,
+    'client-id': op.clientId,
+    'post-logout-redirect-uri': `${origin}/${name}`,
+    ...PAGES[name],
+  }).map(([k, v]) => `${k}="${v}"`).join(' ');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name}</title>
+<script type="module" src="/dist/auth-elements.js"></script></head><body>
+<auth-provider ${attrs}>
+  <auth-login></auth-login>
+  <button id="login" type="button">Continue</button>
+  <button id="logout" type="button">Log out</button>
+  <output id="error"></output>
+</auth-provider>
+<script type="module">
+  window.__statuses = [];
+  const provider = document.querySelector('auth-provider');
+  provider.addEventListener('auth-state-change', (e) => window.__statuses.push(e.detail.state.status));
+  const shown = (err) => { document.getElementById('error').textContent = err.code; };
+  document.getElementById('login').addEventListener('click', () => provider.client.login().catch(shown));
+  document.getElementById('logout').addEventListener('click', () => provider.client.logout().catch(shown));
+</script></body></html>`;
+}
+
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.json': 'application/json' };
+
+before(async () => {
+  if (!existsSync(join(root, 'dist/auth-elements.js'))) throw new Error('run `npm run build` before the e2e tests');
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+    if (PAGES[path]) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(appPage(path));
+    }
+    if (path === 'frame.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(`<!doctype html><title>host</title><iframe id="app" sandbox="${STREAMLIT_SANDBOX}" src="/auto.html" width="600" height="400"></iframe>`);
+    }
+    const file = normalize(join(root, path));
+    if (path.startsWith('dist/') && file.startsWith(join(root, 'dist')) && existsSync(file)) {
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      return res.end(readFileSync(file));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  op = await startTestProvider({
+    redirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
+    postLogoutRedirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
+    accessTokenTtl: 8,
+  });
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  await op?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
+});
+
+/** A fresh browser profile per test: no provider session, no storage. */
+async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  return { context, page: await context.newPage() };
+}
+
+const status = (page: Page) => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status);
+
+async function waitStatus(page: Page, wanted: string): Promise<void> {
+  await page.waitForFunction((s) => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === s, wanted, WAIT);
+}
+
+async function open(page: Page, name: string): Promise<void> {
+  await page.goto(`${origin}/${name}`);
+  await waitStatus(page, 'anonymous');
+}
+
+/** On the provider's pages: the password (when asked), then consent (when asked), until it leaves. */
+async function signIn(page: Page, options: { expectPassword?: boolean } = {}): Promise<void> {
+  await page.waitForURL((url) => url.origin === op.issuer, WAIT);
+  let askedPassword = false;
+  for (let step = 0; step < 4; step++) {
+    const next = await Promise.race([
+      page.locator('#username').waitFor(WAIT).then(() => 'password' as const),
+      page.locator('#allow').waitFor(WAIT).then(() => 'consent' as const),
+      page.waitForURL((url) => url.origin !== op.issuer, WAIT).then(() => 'done' as const),
+    ].map((p) => p.catch(() => 'gone' as const)));
+    if (next === 'done' || next === 'gone') break;
+    if (next === 'password') {
+      askedPassword = true;
+      await page.fill('#username', op.account.username);
+      await page.fill('#password', op.account.password);
+      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#sign-in')]);
+    } else {
+      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#allow')]);
+    }
+    if (page.isClosed()) break;
+  }
+  if (options.expectPassword !== undefined) assert.equal(askedPassword, options.expectPassword, 'whether the provider asked for the password');
+}
+
+const tokenPosts = () => op.requests.filter((r) => r === 'POST /token').length;
+
+async function userId(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user?: { id: string } } }).state.user?.id);
+}
+
+async function redirectLogin(page: Page): Promise<void> {
+  await open(page, 'redirect.html');
+  await page.click('#login');
+  await signIn(page);
+  await page.waitForURL((url) => url.origin === origin, WAIT);
+  await waitStatus(page, 'authenticated');
+}
+
+test('redirect login: the provider signs alice in, the callback is exchanged and removed from the address bar', async () => {
+  const { context, page } = await fresh();
+  const before = tokenPosts();
+  await redirectLogin(page);
+  assert.equal(await userId(page), op.account.claims.sub);
+  const url = new URL(page.url());
+  for (const key of ['code', 'state', 'iss']) assert.equal(url.searchParams.has(key), false, `${key} left in ${url.href}`);
+  assert.equal(tokenPosts(), before + 1);
+  const name = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user: { name: string; email: string } } }).state.user);
+  assert.equal(name.name, op.account.claims.name);
+  assert.equal(name.email, op.account.claims.email);
+  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  assert.ok(typeof token === 'string' && token.length > 10);
+  await context.close();
+});
+
+test('popup login: the popup signs in and closes, the opener is signed in', async () => {
+  const { context, page } = await fresh();
+  await open(page, 'popup.html');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
+  await signIn(popup);
+  await waitStatus(page, 'authenticated');
+  assert.equal(await userId(page), op.account.claims.sub);
+  if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself');
+  assert.equal(new URL(page.url()).search, '');
+  await context.close();
+});
+
+test('popup login from inside an iframe with Streamlit\'s sandbox flags (display auto picks the popup)', async () => {
+  const { context, page } = await fresh();
+  await page.goto(`${origin}/frame.html`);
+  const frame = page.frameLocator('#app');
+  const inner = () => page.frames().find((f) => f.url().endsWith('/auto.html'))!;
+  await page.waitForFunction(() => true);
+  await frame.locator('#login').waitFor(WAIT);
+  await inner().waitForFunction(() => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === 'anonymous', undefined, WAIT);
+  assert.equal(await inner().evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { backend: { display: string } } }).client.backend.display), 'popup');
+  const [popup] = await Promise.all([context.waitForEvent('page'), frame.locator('#login').click()]);
+  await signIn(popup);
+  await inner().waitForFunction(() => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === 'authenticated', undefined, WAIT);
+  assert.equal(page.url(), `${origin}/frame.html`, 'the top window never navigated');
+  await context.close();
+});
+
+test('refresh: when the access token nears its expiry the refresh token gets a new one', async () => {
+  const { context, page } = await fresh();
+  await redirectLogin(page);
+  const getToken = () => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const first = await getToken();
+  const before = tokenPosts();
+  const until = Date.now() + 30_000;
+  while ((await getToken()) === first && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+  assert.ok(tokenPosts() > before, 'a POST /token (the refresh grant) reached the provider');
+  assert.equal(await status(page), 'authenticated');
+  const second = await getToken();
+  assert.ok(second && second !== first);
+  await context.close();
+});
+
+test('reload restores the session without showing a form (silent re-authorization, default persist none)', async () => {
+  const { context, page } = await fresh();
+  await redirectLogin(page);
+  await page.reload();
+  await waitStatus(page, 'authenticated');
+  const statuses = await page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses);
+  assert.ok(!statuses.includes('anonymous'), `the form was never offered: ${statuses.join(' → ')}`);
+  assert.equal(new URL(page.url()).origin, origin);
+  await context.close();
+});
+
+test('logout ends the provider session: the next login asks for the password again', async () => {
+  const { context, page } = await fresh();
+  await redirectLogin(page);
+  await page.click('#logout');
+  await page.waitForURL((url) => url.origin === op.issuer, WAIT);
+  await Promise.all([page.waitForURL((url) => url.origin === origin, WAIT), page.click('#logout-confirm')]);
+  await waitStatus(page, 'anonymous');
+  await page.click('#login');
+  await signIn(page, { expectPassword: true });
+  await waitStatus(page, 'authenticated');
+  await context.close();
+});
+
+test('after login and logout the page keeps no token in localStorage, sessionStorage or cookies (persist none)', async () => {
+  const { context, page } = await fresh();
+  await open(page, 'popup.html');
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
+  await signIn(popup);
+  await waitStatus(page, 'authenticated');
+  const stored = () => page.evaluate(() => {
+    const all: Record<string, string> = {};
+    for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) all[s.key(i)!] = s.getItem(s.key(i)!)!;
+    return all;
+  });
+  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  assert.ok(token);
+  const signedIn = await stored();
+  for (const [key, value] of Object.entries(signedIn)) {
+    assert.ok(value.length < 40 && !value.includes(token!), `${key} holds no token: ${value.slice(0, 40)}`);
+  }
+  // Cookies ignore ports: the provider's own HttpOnly session cookie on 127.0.0.1 shows here too.
+  const noTokenCookie = async () => {
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the page sets no cookie');
+    for (const c of await context.cookies(origin)) assert.ok(!c.value.includes(token!) && c.httpOnly, `cookie ${c.name} is the provider's, no token`);
+  };
+  await noTokenCookie();
+  const [logoutPopup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
+  await waitStatus(page, 'anonymous');
+  await logoutPopup.close().catch(() => {});
+  assert.deepEqual(await stored(), {}, 'nothing left in storage after logout');
+  await noTokenCookie();
+  await context.close();
+});
+
+test('access_denied: Cancel on the provider page ends signed out with provider_error shown, no token request', async () => {
+  const { context, page } = await fresh();
+  await open(page, 'redirect.html');
+  const before = tokenPosts();
+  await page.click('#login');
+  await page.locator('#cancel').waitFor(WAIT);
+  await Promise.all([page.waitForURL((url) => url.origin === origin, WAIT), page.click('#cancel')]);
+  await waitStatus(page, 'anonymous');
+  await page.locator('auth-login [part="error"]').filter({ hasText: 'refused' }).waitFor(WAIT);
+  assert.equal(await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { error: { code: string } } }).state.error.code), 'provider_error');
+  const url = new URL(page.url());
+  for (const key of ['error', 'error_description', 'state', 'iss']) assert.equal(url.searchParams.has(key), false, `${key} left in the address bar`);
+  assert.equal(tokenPosts(), before);
+  await context.close();
+});
+
+test('a replayed callback URL: state_mismatch shown on the form, no token request', async () => {
+  const { context, page } = await fresh();
+  await open(page, 'redirect.html');
+  await page.click('#login');
+  let callback = '';
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame() && f.url().startsWith(`${origin}/redirect.html?`) && f.url().includes('code=')) callback ||= f.url();
+  });
+  await signIn(page);
+  await waitStatus(page, 'authenticated');
+  assert.ok(callback, 'the callback URL was seen');
+  const before = tokenPosts();
+  await page.goto(callback);
+  await page.locator('auth-login [part="error"]').filter({ hasText: 'did not match' }).waitFor(WAIT);
+  assert.equal(await status(page), 'anonymous');
+  assert.equal(await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { error: { code: string } } }).state.error.code), 'state_mismatch');
+  assert.equal(tokenPosts(), before, 'no token request for a replayed code');
+  assert.equal(new URL(page.url()).searchParams.has('code'), false);
+  await context.close();
+});
