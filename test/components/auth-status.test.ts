@@ -107,4 +107,52 @@ describe('auth-status', () => {
     wrapper.style.width = '640px';
     expect(getComputedStyle(base).flexDirection).to.equal('row');
   });
+
+  describe('the account link (OIDC backends whose provider has an account page)', () => {
+    const oidc = (accountUrl: string | null) => ({ oidc: { providerName: 'Keycloak', accountUrl } });
+    const ACCOUNT = 'https://id.example.com/realms/demo/account';
+
+    it('links "Manage account" to client.backend.accountUrl, in the same tab, while signed in', async () => {
+      const { el, client } = await mount({ restore: session(ada), ...oidc(ACCOUNT) }, 'authenticated');
+      const link = part(el, 'account-link') as HTMLAnchorElement;
+      expect(link.localName).to.equal('a');
+      expect(link.getAttribute('href')).to.equal(ACCOUNT);
+      expect(link.hasAttribute('target')).to.be.false;
+      expect(text(link)).to.equal('Manage account');
+      expect(link.getClientRects().length).to.be.above(0);
+      await expect(el).to.be.accessible();
+      await client.logout();
+      await untilStatus(el, 'anonymous');
+      expect(part(el, 'account-link')).to.equal(null);
+    });
+
+    it('says "Gérer le compte" in French', async () => {
+      await loadTranslation('fr');
+      const { el } = await mount({ restore: session(ada), ...oidc(ACCOUNT) }, 'authenticated', 'lang="fr"');
+      expect(text(part(el, 'account-link'))).to.equal('Gérer le compte');
+    });
+
+    it('has no link when the backend has no account page (null, or a password backend)', async () => {
+      const none = await mount({ restore: session(ada), ...oidc(null) }, 'authenticated');
+      expect(part(none.el, 'account-link')).to.equal(null);
+      const jwt = await mount({ restore: session(ada) }, 'authenticated');
+      expect(part(jwt.el, 'account-link')).to.equal(null);
+    });
+
+    it('refuses an account URL that is not http(s): javascript:, data: (SECURITY 15)', async () => {
+      for (const url of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'not a url']) {
+        const { el } = await mount({ restore: session(ada), ...oidc(url) }, 'authenticated');
+        expect(part(el, 'account-link'), url).to.equal(null);
+      }
+    });
+
+    it('fits a 250px sidebar with the link', async () => {
+      const { el, wrapper } = await mount({ restore: session(ada), ...oidc(ACCOUNT) }, 'authenticated', 'location="sidebar"', '<auth-logout></auth-logout>');
+      wrapper.style.width = '250px';
+      await waitUntil(() => el.clientWidth <= 250);
+      const base = part(el, 'base')!;
+      expect(base.scrollWidth).to.be.at.most(base.clientWidth);
+      expect(part(el, 'account-link')!.getClientRects().length).to.be.above(0);
+    });
+  });
 });

@@ -53,6 +53,11 @@ export interface FakeBackendOptions {
   registerVerify?: boolean;
   /** The username `verifyRegistration` reports. Default `newbie`. */
   verifiedUsername?: string | null;
+  /**
+   * Behave as the OIDC backend does towards the elements (issue 9's contract): `kind` is `oidc`,
+   * with this provider name and account page; `login` needs no credentials (it signs `user` in).
+   */
+  oidc?: { providerName: string; accountUrl?: string | null };
 }
 
 export type AccountFailure = AuthErrorCode | ({ code: AuthErrorCode } & AuthErrorOptions);
@@ -65,6 +70,8 @@ function failure(f: AccountFailure, operation: string): AuthError {
 export interface LoginCall {
   input: LoginInput;
   signal: AbortSignal;
+  /** `navigator.userActivation.isActive` when `login` was called (a popup may open only then). */
+  activation: boolean;
 }
 
 export type AccountOperation =
@@ -84,7 +91,10 @@ export interface AccountCall {
 
 /** An in-memory AuthBackend: no network, no storage; the test decides every answer. */
 export class FakeBackend implements AuthBackend {
-  readonly kind = 'fake';
+  readonly kind: 'fake' | 'oidc';
+  /** With `oidc`: the name on the "Continue with …" button, and the provider's account page. */
+  readonly providerName: string | undefined;
+  readonly accountUrl: string | null | undefined;
   readonly options: FakeBackendOptions;
   readonly loginCalls: LoginCall[] = [];
   /** Every account operation, in order, with its input and signal. */
@@ -98,6 +108,9 @@ export class FakeBackend implements AuthBackend {
 
   constructor(options: FakeBackendOptions = {}) {
     this.options = options;
+    this.kind = options.oidc ? 'oidc' : 'fake';
+    this.providerName = options.oidc?.providerName;
+    this.accountUrl = options.oidc ? (options.oidc.accountUrl ?? null) : undefined;
   }
 
   restore(_ctx: OperationContext): Promise<Session | null> {
@@ -109,9 +122,14 @@ export class FakeBackend implements AuthBackend {
   }
 
   async login(input: LoginInput, ctx: OperationContext): Promise<Session> {
-    this.loginCalls.push({ input, signal: ctx.signal });
+    this.loginCalls.push({ input, signal: ctx.signal, activation: navigator.userActivation.isActive });
     await wait(this.options.loginDelay ?? 0, ctx.signal);
     if (this.options.loginError) throw failure(this.options.loginError, 'login');
+    if (this.options.oidc) {
+      if (input.username !== undefined || input.password !== undefined) throw new AuthError('invalid_input', 'OIDC takes no credentials.');
+      const user = (this.user = this.options.user ?? ada);
+      return { user, org: this.options.org ?? null, expiresAt: null, refreshable: false };
+    }
     if (input.password !== (this.options.password ?? 'secret')) {
       throw new AuthError('invalid_credentials', 'Invalid username or password.', { status: 401 });
     }

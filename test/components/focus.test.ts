@@ -158,6 +158,24 @@ describe('focus after an outcome that arrives later', () => {
     });
   }
 
+  it('logout: focus goes to the OIDC button of a hide-heading login (its first control)', async () => {
+    const { provider } = await page('<auth-logout></auth-logout><auth-login hide-heading></auth-login>', {
+      restore: session(ada),
+      oidc: { providerName: 'Keycloak' },
+    });
+    const logout = provider.querySelector('auth-logout') as El;
+    await untilStatus(logout, 'authenticated');
+    // The button's module, which the login started loading on meeting the OIDC backend, is there
+    // (the dev server compiles it on first request: slower than a built chunk).
+    await import('../../src/components/auth-login/provider-button.js');
+    (part(logout, 'button') as HTMLButtonElement).focus();
+    await sendKeys({ press: 'Enter' });
+    await untilStatus(logout, 'anonymous');
+    const target = await focusLeaves('logout');
+    expect(label(target)).to.equal(label(part(provider.querySelector('auth-login')!, 'provider-button')));
+    expect(target!.textContent?.trim()).to.equal('Continue with Keycloak');
+  });
+
   it('an account form\'s success (update details, after a delay): focus goes to its heading, above the message', async () => {
     const { provider } = await page('<auth-update-details></auth-update-details>', { restore: session(ada), accountDelay: 50 });
     const el = provider.querySelector('auth-update-details') as El;

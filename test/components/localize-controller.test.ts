@@ -17,6 +17,8 @@ import {
   type AuthStatus,
   type Translation,
 } from '../../src/components/index.js';
+// The OIDC button's English string joins the table with its on-demand module (the other elements' come with index.js).
+import '../../src/components/auth-login/provider-button.js';
 import { normalizeFields } from '../../src/components/localize.js';
 import en from '../../src/components/translations/en.js';
 import fr from '../../src/components/translations/fr.js';

@@ -103,6 +103,17 @@ async function scenarios(declarations: Declaration[]): Promise<void> {
   await form('auth-login', { loginError: 'network_error' }, '', login, shown('error'));
   await form('auth-login', { loginDelay: 'never' }, '', login);
   await form('auth-login', { restore: 'server_error' }, '', null);
+  // Login under an OIDC backend: the provider button with a logo, busy, and a provider error.
+  for (const options of [{ loginDelay: 'never' as const }, { loginError: { code: 'provider_error' as const, description: 'Denied.' } }]) {
+    const { el } = await mountForm<El>('auth-login', { oidc: { providerName: 'Keycloak' }, ...options });
+    el.insertAdjacentHTML('beforeend', '<svg slot="logo" aria-hidden="true"></svg>');
+    await waitUntil(() => el.shadowRoot!.querySelector('[part~="provider-button"]'), 'no provider button', { timeout: 3000 });
+    await look(el);
+    (el.shadowRoot!.querySelector('[part~="provider-button"]') as HTMLButtonElement).click();
+    await look(el);
+    await waitUntil(() => 'loginError' in options ? shown('error')(el) : true, 'no provider error shown', { timeout: 3000 });
+    await look(el);
+  }
   // Register: success, mail verification then the code, server refusals, a mismatch, slow.
   const account = { name: 'New', email: 'n@example.com', username: 'newbie', password: NEW, 'password-repeat': NEW };
   await form('auth-register', {}, '', account, shown('success'));
@@ -161,6 +172,8 @@ async function scenarios(declarations: Declaration[]): Promise<void> {
     await look(el);
     const signedIn = await mountForm<El>('auth-status', { restore: session(ada, { id: 'o', name: 'Org', role: 'owner', permissions: [] }) });
     await look(signedIn.el);
+    const account = await mountForm<El>('auth-status', { restore: session(ada), oidc: { providerName: 'Keycloak', accountUrl: 'https://id.example/account' } });
+    await look(account.el);
   }
   // Logout: signed in, logging out, a failed logout (signed out here, the server not told), a logout.
   for (const logoutError of [undefined, 'network_error'] as const) {

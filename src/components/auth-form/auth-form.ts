@@ -246,11 +246,6 @@ export abstract class AuthForm extends AuthElement {
     return this.busy;
   }
 
-  /** Whether the form is shown (else `formReplacement()`, e.g. once a reset is done). */
-  protected formShown(): boolean {
-    return true;
-  }
-
   /**
    * What follows the error's message: which rule failed. Here the server's English description of
    * `weak_password` and `invalid_input`, in an English UI only; the account forms translate the
@@ -263,9 +258,12 @@ export abstract class AuthForm extends AuthElement {
   /** The form was emptied after a success (e.g. to fill it again from the session). */
   protected formReset(): void {}
 
-  /** What replaces the form when `formShown()` is false. */
+  /**
+   * What replaces the form (e.g. once a reset is done: a way to log in; `<auth-login>` under OIDC: its
+   * button), or nothing falsy while the form is shown.
+   */
   protected formReplacement(): unknown {
-    return nothing;
+    return undefined;
   }
 
   /** The error to show: the last operation's. */
@@ -333,7 +331,7 @@ export abstract class AuthForm extends AuthElement {
               ${this.#headingElement()}
               <div part="error" role="alert" ?hidden=${!message}>${message}</div>
               <div part="success" role="status">${this.success || nothing}</div>
-              ${this.formShown() ? html`<slot name="form"></slot>` : this.formReplacement()}
+              ${this.formReplacement() || html`<slot name="form"></slot>`}
               ${links.length
                 ? html`<div part="footer">
                     ${links.map(

@@ -159,13 +159,12 @@ export class AuthResetPassword extends AuthForm {
     fillUsername(this, changing ? this.auth.state.user?.username : this.username, !changing);
   }
 
-  /** After a reset: the form is gone until the session or the token changes. */
-  protected override formShown(): boolean {
-    return !(this.#resetDone && this.success);
-  }
-
-  /** A way to log in after a reset: a link to `login-href`, else a button to the page's `<auth-login>`. */
+  /**
+   * After a reset the form is gone until the session or the token changes: in its place a way to log
+   * in, a link to `login-href`, else a button to the page's `<auth-login>`.
+   */
   protected override formReplacement(): unknown {
+    if (!(this.#resetDone && this.success)) return undefined;
     const label = this.localize.term('submit');
     if (this.loginHref) return html`<a part="login-link" href=${this.loginHref}>${label}</a>`;
     const input = document.querySelector<HTMLInputElement>('auth-login input:not([hidden])');

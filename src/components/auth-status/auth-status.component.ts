@@ -2,11 +2,27 @@ import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'l
 import { displayName, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
+import en from '../translations/en.js';
 import styles from './auth-status.styles.js';
+
+// The account link's English string comes with this element (on demand), not with the first load.
+Object.assign(en, { manageAccount: 'Manage account' });
+
+/**
+ * The identity provider's account page (`client.backend.accountUrl`, OIDC backends whose discovery
+ * advertises one), if it is an http(s) URL: the address comes from the provider's metadata, and a
+ * `javascript:` or `data:` one must never become a link (SECURITY.md 15).
+ */
+function accountUrl(backend: unknown): string | null {
+  const url = (backend as { accountUrl?: unknown } | undefined)?.accountUrl;
+  if (typeof url !== 'string' || !URL.canParse(url)) return null;
+  return /^https?:$/.test(new URL(url).protocol) ? url : null;
+}
 
 /**
  * The login status header: "Logged in as <name>" with the user's roles and organization, or
- * "Not logged in". While the session is being restored nothing is visible (the box keeps its place).
+ * "Not logged in". Under an OIDC backend whose provider has an account page, a "Manage account" link
+ * to it while signed in (same tab: the provider's page links back). While the session is being restored nothing is visible (the box keeps its place).
  * User data always renders as text. It is no live region: `<auth-provider>` announces logging in and
  * out once, whether or not a status header is on the page.
  *
@@ -24,6 +40,8 @@ import styles from './auth-status.styles.js';
  * @csspart org - The current organization's name, when there is one.
  * @csspart roles - The list of the user's roles (only when the user has roles).
  * @csspart role - One role.
+ * @csspart account-link - "Manage account": a link to the identity provider's account page (OIDC
+ *   backends that advertise one, `client.backend.accountUrl`; http(s) only), while signed in.
  * @csspart actions - Wrapper of the default slot.
  *
  * @cssproperty --auth-status-color - Text colour. Default `--auth-color-text`.
@@ -43,6 +61,8 @@ import styles from './auth-status.styles.js';
  * @cssproperty --auth-color-border
  * @cssproperty --auth-radius
  * @cssproperty --auth-spacing
+ * @cssproperty --auth-color-accent - The account link's colour.
+ * @cssproperty --auth-focus-ring - The account link's focus outline.
  * @cssproperty --auth-status-card-border - The box's border (a whole `border` value). Default `--auth-card-border`.
  * @cssproperty --auth-status-card-shadow - The box's shadow. Default `--auth-card-shadow`.
  *
@@ -106,6 +126,7 @@ export class AuthStatus extends AuthElement {
     let text;
     if (status === 'authenticated' && user) {
       const [before = '', after = ''] = this.localize.term('signedInAs').split('{name}');
+      const account = accountUrl(this.auth.client?.backend);
       text = html`
         <span part="message">${before}<span part="user">${displayName(user)}</span>${after}</span>
         ${org ? html`<span part="org"><span class="visually-hidden">${this.localize.term('organization')}: </span>${org.name}</span>` : nothing}
@@ -114,6 +135,7 @@ export class AuthStatus extends AuthElement {
               ${user.roles.map((role) => html`<li part="role">${role}</li>`)}
             </ul>`
           : nothing}
+        ${account ? html`<a part="account-link" href=${account}>${this.localize.term('manageAccount')}</a>` : nothing}
       `;
     } else if (status === 'pending') {
       text = html`<span part="message">${this.localize.term('signingIn')}</span>`;

@@ -69,6 +69,20 @@ export default [
       font-size: 0.85em;
       overflow-wrap: anywhere;
     }
+    [part='account-link'] {
+      color: ${token('--auth-color-accent')};
+      font-size: 0.875em;
+      overflow-wrap: anywhere;
+      text-underline-offset: 0.15em;
+    }
+    [part='account-link']:hover {
+      text-decoration-thickness: 2px;
+    }
+    [part='account-link']:focus-visible {
+      outline: ${token('--auth-focus-ring')};
+      outline-offset: 2px;
+      border-radius: 2px;
+    }
     [part='actions'][hidden] {
       display: none;
     }

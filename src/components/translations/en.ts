@@ -108,6 +108,10 @@ export type Translation = {
   readonly 'updateDetails.success': string;
   /** `rate_limited` when the server said how long to wait: `{time}` is e.g. "in 30 seconds" (Intl). */
   readonly retryIn: string;
+  /** `<auth-login>` under an OIDC backend: its one button; `{provider}` is the provider's name. */
+  readonly continueWith: string;
+  /** `<auth-status>`: the link to the identity provider's account page (OIDC backends that have one). */
+  readonly manageAccount: string;
 } & ErrorMessages &
   ReasonMessages;
 
@@ -125,6 +129,13 @@ export type { AccountKey };
  * them to this table when it loads, with `<auth-register>` or `<auth-reset-password>`), so the
  * login's first load carries none of them; other languages have them in their own tables.
  */
+/**
+ * The OIDC keys. Their English strings ship with what shows them (the provider button's chunk,
+ * auth-login/provider-button.ts, and `<auth-status>`, itself on demand), so a page that does not use
+ * OIDC loads none of them; other languages have them in their own tables.
+ */
+export type OidcKey = 'continueWith' | 'manageAccount';
+
 export type MeterKey =
   | 'passwordHint'
   | 'passwordShort'
@@ -179,6 +190,6 @@ const en = {
   'error.unknown': 'Something went wrong. Please try again.',
   'error.config': 'Login is not available: the configuration is invalid.',
   'error.no_client': 'Login is not available on this page.',
-} satisfies Omit<Translation, MeterKey | AccountKey> as Translation;
+} satisfies Omit<Translation, MeterKey | AccountKey | OidcKey> as Translation;
 
 export default en;

@@ -65,6 +65,8 @@ const fr: Translation = {
   'updateDetails.submit': 'Enregistrer',
   'updateDetails.success': 'Vos informations ont été enregistrées.',
   retryIn: 'Trop de tentatives. Réessayez {time}.',
+  continueWith: 'Continuer avec {provider}',
+  manageAccount: 'Gérer le compte',
   'reason.too_short': 'Utilisez au moins {min}\u00a0caractères.',
   'reason.too_long': 'Utilisez au plus {max}\u00a0caractères.',
   'reason.too_many_bytes': 'Utilisez au plus {max}\u00a0octets (moins de lettres avec des accents ou des émojis).',
