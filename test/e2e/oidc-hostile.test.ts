@@ -1,5 +1,5 @@
 // The OIDC backend against a hostile OpenID provider (test/oidc/hostile.ts), in real Chromium: a user
-// clicks the sign-in button of a page under <auth-provider backend="oidc">, the provider answers with
+// clicks <auth-login>'s "Continue with Hostile" under <auth-provider backend="oidc">, the provider answers with
 // one fault (a token signed with another key, alg none, a wrong iss, …), and the user ends signed out
 // with that fault's error code, no access token handed out, and no code or token in an error, event,
 // log, storage or the address bar (SECURITY.md 1-15, 31). Both ways to leave the page: display
@@ -71,16 +71,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/**
- * The test page. A classic script in <head> records every auth-error event (before the kit loads);
- * the plain button calls `client.login()` from a real click and records how it ends (the OIDC
- * "Continue with" button of <auth-login> is another helper's work).
- */
+/** The test page. A classic script in <head> records every auth-error event and message (before the kit loads). */
 function testPage(hp: HostileProvider, origin: string, display: Display): string {
   const redirectUri = display === 'redirect' ? `${origin}/redirect.html` : `${origin}/oidc-callback.html`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hostile provider, ${display}</title>
 <script>
-  window.seen = { events: [], failures: [], messages: [], loggedIn: false };
+  window.seen = { events: [], messages: [] };
   document.addEventListener('auth-error', (e) => seen.events.push(e.detail));
   addEventListener('message', (e) => seen.messages.push(e.origin));
 </script>
@@ -89,16 +85,7 @@ function testPage(hp: HostileProvider, origin: string, display: Display): string
 <auth-provider backend="oidc" issuer="${hp.issuer}" client-id="${hp.clientId}" redirect-uri="${redirectUri}"
   display="${display}" popup-timeout="120" provider-name="Hostile">
   <auth-login></auth-login>
-  <button id="sign-in" type="button">Sign in with Hostile</button>
 </auth-provider>
-<script>
-  document.getElementById('sign-in').addEventListener('click', () => {
-    document.querySelector('auth-provider').client.login().then(
-      () => { seen.loggedIn = true; },
-      (err) => { seen.failures.push({ code: err.code, message: err.message, error: err.error, description: err.description }); },
-    );
-  });
-</script>
 </body></html>`;
 }
 
@@ -133,8 +120,6 @@ interface Outcome {
   user: unknown;
   error: { code: string; message: string; error?: string; description?: string } | null;
   events: Array<{ code: string; operation: string; description?: string }>;
-  failures: Array<{ code: string; message: string; error?: string; description?: string }>;
-  loggedIn: boolean;
   token: string | null;
   url: string;
   /** localStorage, sessionStorage and document.cookie, serialised. */
@@ -148,7 +133,7 @@ interface Outcome {
 /** Everything the page knows after a login attempt (one evaluate; nothing but plain data crosses). */
 function outcome(page: Page): Promise<Outcome> {
   return page.evaluate(async () => {
-    type Seen = { events: Outcome['events']; failures: Outcome['failures']; loggedIn: boolean };
+    type Seen = { events: Outcome['events'] };
     const seen = (window as unknown as { seen: Seen }).seen;
     const provider = document.querySelector('auth-provider') as HTMLElement & {
       state: { status: string; user: unknown; error: (Error & { code: string; error?: string; description?: string }) | null };
@@ -164,8 +149,6 @@ function outcome(page: Page): Promise<Outcome> {
       user,
       error: error && { code: error.code, message: error.message, error: error.error, description: error.description },
       events: seen.events,
-      failures: seen.failures,
-      loggedIn: seen.loggedIn,
       token,
       url: location.href,
       storage: JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie,
@@ -199,23 +182,35 @@ async function untilNode(what: string, fn: () => boolean): Promise<void> {
   }
 }
 
-/** The client has restored (or failed to restore) its session: a login can start. */
+/** The codes of the login's own errors (auth-error events of operation `login`), in order. */
+const loginErrors = (result: Outcome) => result.events.filter((e) => e.operation === 'login').map((e) => e.code);
+
+/** <auth-login>'s "Continue with …" button: it pierces the element's open shadow root. */
+const CONTINUE = 'auth-login [part~="provider-button"]';
+
+/** The client has restored (or failed to restore) its session and the button is there: a login can start. */
 const settledFresh = () => {
   const configure = (window as unknown as { seen?: { events: Array<{ operation: string; message: string }> } }).seen
     ?.events.find((event) => event.operation === 'configure');
   if (configure) return `<auth-provider> refused its configuration: ${configure.message}`;
   const provider = document.querySelector('auth-provider') as (HTMLElement & { state?: { status: string }; client?: unknown }) | null;
   const status = provider?.state?.status;
-  return !(window as unknown as { old?: boolean }).old && !!provider?.client && status !== undefined && status !== 'unknown' && status !== 'pending';
+  const button = document.querySelector('auth-login')?.shadowRoot?.querySelector('[part~="provider-button"]');
+  return !(window as unknown as { old?: boolean }).old && !!provider?.client && status !== undefined &&
+    status !== 'unknown' && status !== 'pending' && (status === 'authenticated' || !!button);
 };
 
-/** The click's login has ended: it failed, it succeeded, or (redirect) the reloaded page settled. */
+/**
+ * The click's login has ended: signed in, or a login error (the same page: a popup, or a redirect
+ * that never left), or (redirect) the page came back from the provider and settled.
+ */
 const loginEnded = () => {
-  const w = window as unknown as { old?: boolean; seen?: { failures: unknown[]; loggedIn: boolean } };
-  if (w.old) return !!w.seen && (w.seen.failures.length > 0 || w.seen.loggedIn);
+  const w = window as unknown as { old?: boolean; seen?: { events: Array<{ operation: string }> } };
   const provider = document.querySelector('auth-provider') as (HTMLElement & { state?: { status: string } }) | null;
   const status = provider?.state?.status;
-  return status === 'anonymous' || status === 'authenticated' || status === 'error';
+  if (status === 'authenticated') return true;
+  if (w.old) return !!w.seen?.events.some((event) => event.operation === 'login');
+  return status === 'anonymous' || status === 'error';
 };
 
 describe('OIDC backend against a hostile provider (Chromium)', () => {
@@ -285,10 +280,10 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
     }
   }
 
-  /** Click the sign-in button (a real click: the popup may open) and wait until the login ended. */
+  /** Click "Continue with …" (a real click: the popup may open) and wait until the login ended. */
   async function signIn({ page }: Visit): Promise<Outcome> {
     await page.evaluate(() => ((window as unknown as { old: boolean }).old = true));
-    await page.click('#sign-in');
+    await page.click(CONTINUE);
     await until(page, 'the login to end', loginEnded);
     return outcome(page);
   }
@@ -300,13 +295,12 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
     assert.equal(result.status, 'anonymous', `signed out: ${JSON.stringify(result)}`);
     assert.equal(result.user, null);
     assert.equal(result.token, null, 'no access token handed out');
-    assert.equal(result.loggedIn, false);
-    const codes = [result.error?.code, ...result.events.map((e) => e.code), ...result.failures.map((f) => f.code)];
+    const codes = [result.error?.code, ...result.events.map((e) => e.code)];
     assert.ok(codes.some((code) => expected.includes(code as AuthErrorCode)),
       `one of ${expected.join(', ')} expected, got ${JSON.stringify(codes)}`);
     for (const secret of hp.issued) {
       for (const [where, text] of Object.entries({
-        error: JSON.stringify(result.error), events: JSON.stringify(result.events), failures: JSON.stringify(result.failures),
+        error: JSON.stringify(result.error), events: JSON.stringify(result.events),
         console: visit.console.join('\n'), storage: result.storage, 'address bar': result.url,
       })) {
         assert.ok(!text.includes(secret), `a code or token issued by the provider is in the ${where}`);
@@ -339,18 +333,15 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
           }
           if (scenario === 'access-denied') {
             assert.equal(count('POST /token', seen), 0, 'no token request after an authorization error');
-            const error = [result.error, ...result.failures].find((e) => e?.code === 'provider_error');
-            assert.equal(error?.error, 'access_denied');
-            assert.equal(error?.description, HOSTILE_DESCRIPTION, 'the description kept as text');
+            const error = [result.error, ...result.events].find((e) => e?.code === 'provider_error');
+            assert.equal(error?.description, HOSTILE_DESCRIPTION, 'the provider\'s description kept, as text');
+            if (result.error) assert.equal(result.error.error, 'access_denied');
           }
-          // Redirect: the callback fails while the page restores, a session-level error that
-          // <auth-login> shows. (Discovery fails before any callback; a popup login's error is
-          // the clicked button's, and this plain button shows nothing.)
-          if (display === 'redirect' && !scenario.startsWith('discovery-')) {
-            assert.ok(result.error, 'the session-level error is kept in the state');
-            const message = en[`error.${result.error.code as AuthErrorCode}`];
-            assert.ok(result.shown.startsWith(message), `<auth-login> shows "${message}", not "${result.shown}"`);
-          }
+          // <auth-login> shows the code's message: the login's own error (popup; a login that never
+          // left), else the session-level one (a redirect callback that failed while the page restored).
+          const code = (loginErrors(result).at(-1) ?? result.error?.code) as AuthErrorCode;
+          const message = en[`error.${code}`];
+          assert.ok(message && result.shown.startsWith(message), `<auth-login> shows "${message}", not "${result.shown}"`);
         }, scenario));
       }
     });
@@ -391,7 +382,7 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
         request = new URL(route.request().url());
         return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>stopped</title>' });
       });
-      await other.click('#sign-in');
+      await other.click(CONTINUE);
       await untilNode('the other tab\'s authorization request', () => request !== undefined);
       const state = request!.searchParams.get('state');
       assert.ok(state, 'the other tab sent a state');
@@ -408,7 +399,7 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
       hp.interactive = true;
       await v.page.evaluate(() => ((window as unknown as { old: boolean }).old = true));
       const opened = v.context.waitForEvent('page');
-      await v.page.click('#sign-in');
+      await v.page.click(CONTINUE);
       const popup = await opened;
       await popup.waitForURL((url) => url.origin === hp.issuer && url.pathname === '/authorize', { timeout: WAIT_MS });
       await popup.locator('#continue').waitFor({ timeout: WAIT_MS });
@@ -422,7 +413,7 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
       await until(v.page, 'the login to end', loginEnded);
       const result = await outcome(v.page);
       assertRefused(result, v, ['popup_closed']);
-      assert.deepEqual(result.failures.map((f) => f.code), ['popup_closed']);
+      assert.deepEqual(loginErrors(result), ['popup_closed']);
       assert.equal(count('POST /token', seen), 0);
     }));
 
@@ -457,7 +448,7 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
 
       let result = await outcome(v.page);
       assert.equal(result.status, 'pending', 'still waiting for its own popup');
-      assert.deepEqual(result.failures, [], 'a forged message does not cancel the login');
+      assert.deepEqual(loginErrors(result), [], 'a forged message does not cancel the login');
       assert.equal(count('POST /token', seen), 0, 'no forged code was exchanged');
       assert.equal(popup.isClosed(), false);
 
