@@ -12,8 +12,6 @@ export type BackendConfig =
   | ({ backend: 'jwt' } & Omit<JwtApiOptions, 'fetch' | 'storage' | 'responseHandler' | 'user'>)
   | ({ backend: 'oidc' } & Omit<OidcOptions, 'fetch' | 'navigate'>);
 
-const BACKENDS = ['jwt', 'oidc'] as const;
-
 export function createBackend(config: unknown): AuthBackend {
   if (typeof config !== 'object' || config === null) {
     throw new AuthConfigError('invalid_option', 'The auth configuration must be an object.');
@@ -25,10 +23,7 @@ export function createBackend(config: unknown): AuthBackend {
     case 'oidc':
       return lazyOidc(options);
     default:
-      throw new AuthConfigError(
-        'invalid_option',
-        `Unknown backend "${String(backend)}"; expected one of: ${BACKENDS.join(', ')}.`,
-      );
+      throw new AuthConfigError('invalid_option', `Unknown backend "${String(backend)}"; expected jwt or oidc.`);
   }
 }
 
@@ -44,17 +39,16 @@ export function createBackend(config: unknown): AuthBackend {
  * here is in the bundle every page loads.
  */
 function lazyOidc(o: Record<string, any>): AuthBackend {
-  for (const key in o) o[key.replace(/[-_](.)/g, (_, c: string) => c.toUpperCase())] = o[key];
-  if (o.clientSecret || o.cookieSecret) throw new AuthConfigError('invalid_option', 'No client secret in a page.');
   const lazy: any = {
     kind: 'oidc',
-    providerName: o.providerName ?? new URL(o.issuer ?? o.serverMetadataUrl).host,
-    display: /^(popup|redirect)$/.test(o.display) ? o.display : top != self ? 'popup' : 'redirect',
+    providerName: o.providerName ?? new URL(o.issuer ?? o.serverMetadataUrl ?? o.server_metadata_url).host,
+    display: o.display == 'popup' || (top != self && o.display != 'redirect') ? 'popup' : 'redirect',
     accountUrl: null,
     forget() {},
   };
   const loading = import('./oidc.js').then((m) => m.adopt(lazy, o as OidcOptions));
-  for (const name of ['restore', 'login', 'logout', 'refresh']) {
+  // `refresh` is only called on a session, which only the loaded backend makes.
+  for (const name of ['restore', 'login', 'logout']) {
     lazy[name] = (...args: unknown[]) => loading.then(() => lazy[name](...args));
   }
   return lazy as AuthBackend;

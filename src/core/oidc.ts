@@ -85,6 +85,8 @@ export function normalizeOidcOptions(input: Json): OidcOptions {
   }
   const out: Json = {};
   for (const [key, value] of Object.entries(input)) out[key.replace(/[-_](.)/g, (_, c: string) => c.toUpperCase())] = value;
+  // <auth-provider scope="…"> (its `scope` property name is taken by the elements' translations).
+  out.scope ??= out.oidcScope;
   const kwargs = out.clientKwargs;
   if (kwargs && typeof kwargs === 'object') {
     const { scope, ...rest } = kwargs as Record<string, string>;
@@ -577,6 +579,7 @@ export function adopt(lazy: Record<string, unknown>, options: OidcOptions): Oidc
   }
   Object.defineProperty(lazy, 'accountUrl', { get: () => real.accountUrl });
   lazy.display = real.display;
+  lazy.providerName = real.providerName;
   real.answered = answerOpener();
   return real;
 }

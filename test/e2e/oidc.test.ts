@@ -31,7 +31,31 @@ const PAGES: Record<string, Record<string, string>> = {
   'local.html': { display: 'popup', persist: 'local' },
 };
 
+/** Pages configured by a JSON child instead of attributes (Streamlit's `[auth]` spelling). */
+const JSON_PAGES: Record<string, () => Record<string, unknown>> = {
+  'snake.html': () => ({
+    backend: 'oidc',
+    server_metadata_url: `${op.issuer}/.well-known/openid-configuration`,
+    client_id: op.clientId,
+    display: 'redirect',
+    client_kwargs: { scope: 'openid profile', prompt: 'login' },
+  }),
+  'secret.html': () => ({ backend: 'oidc', issuer: op.issuer, client_id: op.clientId, client_secret: 'do-not-ship-me' }),
+  'jwt.html': () => ({ backend: 'jwt', url: '/api/login' }),
+};
+
 function appPage(name: string): string {
+  if (JSON_PAGES[name]) {
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${name}</title>
+<script type="module" src="/dist/auth-elements.js"></script></head><body>
+<auth-provider><script type="application/json">${JSON.stringify(JSON_PAGES[name]())}</script>
+  <auth-login></auth-login><button id="login" type="button">Continue</button>
+</auth-provider>
+<script type="module">
+  const provider = document.querySelector('auth-provider');
+  document.getElementById('login').addEventListener('click', () => provider.client.login().catch(() => {}));
+</script></body></html>`;
+  }
   const attrs = Object.entries({
     backend: 'oidc',
     issuer: op.issuer,
@@ -63,7 +87,7 @@ before(async () => {
   if (!existsSync(join(root, 'dist/auth-elements.js'))) throw new Error('run `npm run build` before the e2e tests');
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
-    if (PAGES[path]) {
+    if (PAGES[path] || JSON_PAGES[path]) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       return res.end(appPage(path));
     }
@@ -81,7 +105,7 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   op = await startTestProvider({
-    redirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
+    redirectUris: [...Object.keys(PAGES), 'snake.html'].map((name) => `${origin}/${name}`),
     postLogoutRedirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
     accessTokenTtl: 8,
   });
@@ -141,6 +165,19 @@ async function userId(page: Page): Promise<string | undefined> {
   return page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user?: { id: string } } }).state.user?.id);
 }
 
+/** Sign in through a popup from `name` (a popup-display page); resolves when the opener is signed in. */
+async function popupLogin(context: BrowserContext, page: Page, name: string): Promise<void> {
+  await open(page, name);
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
+  await signIn(popup);
+  await waitStatus(page, 'authenticated');
+  if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
+  assert.equal(popup.isClosed(), true, 'the popup closed itself');
+}
+
+const accessToken = (page: Page) =>
+  page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+
 async function redirectLogin(page: Page): Promise<void> {
   await open(page, 'redirect.html');
   await page.click('#login');
@@ -160,20 +197,15 @@ test('redirect login: the provider signs alice in, the callback is exchanged and
   const name = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user: { name: string; email: string } } }).state.user);
   assert.equal(name.name, op.account.claims.name);
   assert.equal(name.email, op.account.claims.email);
-  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const token = await accessToken(page);
   assert.ok(typeof token === 'string' && token.length > 10);
   await context.close();
 });
 
 test('popup login: the popup signs in and closes, the opener is signed in', async () => {
   const { context, page } = await fresh();
-  await open(page, 'popup.html');
-  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
-  await waitStatus(page, 'authenticated');
+  await popupLogin(context, page, 'popup.html');
   assert.equal(await userId(page), op.account.claims.sub);
-  if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
-  assert.equal(popup.isClosed(), true, 'the popup closed itself');
   assert.equal(new URL(page.url()).search, '');
   await context.close();
 });
@@ -197,7 +229,7 @@ test('popup login from inside an iframe with Streamlit\'s sandbox flags (display
 test('refresh: when the access token nears its expiry the refresh token gets a new one', async () => {
   const { context, page } = await fresh();
   await redirectLogin(page);
-  const getToken = () => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const getToken = () => accessToken(page);
   const first = await getToken();
   const before = tokenPosts();
   const until = Date.now() + 30_000;
@@ -235,16 +267,13 @@ test('logout ends the provider session: the next login asks for the password aga
 
 test('after login and logout the page keeps no token in localStorage, sessionStorage or cookies (persist none)', async () => {
   const { context, page } = await fresh();
-  await open(page, 'popup.html');
-  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
-  await waitStatus(page, 'authenticated');
+  await popupLogin(context, page, 'popup.html');
   const stored = () => page.evaluate(() => {
     const all: Record<string, string> = {};
     for (const s of [localStorage, sessionStorage]) for (let i = 0; i < s.length; i++) all[s.key(i)!] = s.getItem(s.key(i)!)!;
     return all;
   });
-  const token = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { getAccessToken(): Promise<string | null> } }).client.getAccessToken());
+  const token = await accessToken(page);
   assert.ok(token);
   const signedIn = await stored();
   for (const [key, value] of Object.entries(signedIn)) {
@@ -298,5 +327,68 @@ test('a replayed callback URL: state_mismatch shown on the form, no token reques
   assert.equal(await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { error: { code: string } } }).state.error.code), 'state_mismatch');
   assert.equal(tokenPosts(), before, 'no token request for a replayed code');
   assert.equal(new URL(page.url()).searchParams.has('code'), false);
+  await context.close();
+});
+
+test('Streamlit-style JSON child: server_metadata_url, client_id, client_kwargs (scope, prompt=login) are honoured', async () => {
+  const { context, page: first } = await fresh();
+  await redirectLogin(first); // a provider session exists now (cookies are shared by the new tab)
+  const page = await context.newPage();
+  await open(page, 'snake.html');
+  await page.click('#login');
+  const auth = new URL(page.url().startsWith(op.issuer) ? page.url() : (await page.waitForURL((u) => u.origin === op.issuer, WAIT), page.url()));
+  await signIn(page, { expectPassword: true }); // prompt=login: asked again despite the session
+  await page.waitForURL((url) => url.origin === origin, WAIT);
+  await waitStatus(page, 'authenticated');
+  const user = await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user: { id: string; email?: string; name?: string } } }).state.user);
+  assert.equal(user.id, op.account.claims.sub);
+  assert.equal(user.name, op.account.claims.name);
+  assert.equal(user.email, undefined, 'scope without email: no email claim');
+  assert.ok(auth.pathname.length > 0);
+  await context.close();
+});
+
+test('a client secret in the page is refused: an error in the state and the console, no request to the provider', async () => {
+  const { context, page } = await fresh();
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  const before = op.requests.length;
+  await page.goto(`${origin}/secret.html`);
+  await page.waitForFunction(() => (document.querySelector('auth-provider') as unknown as { state: { error: unknown } }).state.error !== null, undefined, WAIT);
+  assert.equal(await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { error: { code: string } } }).state.error.code), 'unsupported');
+  assert.ok(warnings.some((w) => /client secret/i.test(w)), warnings.join('\n'));
+  assert.ok(!warnings.join('\n').includes('do-not-ship-me'), 'the secret itself is never printed');
+  assert.equal(op.requests.length, before, 'not even discovery');
+  await context.close();
+});
+
+test('a page without OIDC downloads none of it (no OIDC chunk, no oauth4webapi)', async () => {
+  const { context, page } = await fresh();
+  const scripts: string[] = [];
+  page.on('request', (r) => scripts.push(new URL(r.url()).pathname));
+  await page.goto(`${origin}/jwt.html`);
+  await waitStatus(page, 'anonymous');
+  assert.ok(scripts.includes('/dist/auth-elements.js'));
+  assert.deepEqual(scripts.filter((p) => /\/oidc-/.test(p)), []);
+  await open(page, 'popup.html'); // the same page with OIDC does load it
+  assert.ok(scripts.some((p) => /\/chunks\/oidc-/.test(p)));
+  await context.close();
+});
+
+test('persist local (opt-in): the refresh token is stored, a reload restores through it (no iframe), logout removes it', async () => {
+  const { context, page } = await fresh();
+  await popupLogin(context, page, 'local.html');
+  const key = 'auth-elements:oidc:refresh';
+  assert.ok(await page.evaluate((k) => localStorage.getItem(k), key), 'the refresh token is in localStorage, as configured');
+  const before = op.requests.filter((r) => r === 'GET /auth').length;
+  await page.reload();
+  await waitStatus(page, 'authenticated');
+  const statuses = await page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses);
+  assert.ok(!statuses.includes('anonymous'), statuses.join(' → '));
+  assert.equal(op.requests.filter((r) => r === 'GET /auth').length, before, 'restored by the refresh grant, not by an authorization request');
+  const [logoutPopup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
+  await waitStatus(page, 'anonymous');
+  await logoutPopup.close().catch(() => {});
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null);
   await context.close();
 });

@@ -21,9 +21,11 @@ import { warnOnce } from '../warn.js';
 
 /**
  * Properties that are not copied as they are into the configuration: every other declared property is
- * a backend option (or the client's `name`) under its own name.
+ * a backend option (or the client's `name`) under its own name. `issuer` is copied: it is the OIDC
+ * backend's own option (the JWT backend ignores it; its verifier gets it in `verify`), and so is
+ * `oidcScope` (the `scope` attribute, read by the OIDC backend).
  */
-const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'issuer', 'audience', 'algorithms', 'typ', 'configError', 'oidcScope'];
+const NOT_COPIED = ['backend', 'theme', 'jwksUrl', 'audience', 'algorithms', 'typ', 'configError'];
 
 /** The OIDC attributes (`scope` aside: that name is taken), copied as they are (kebab-case keys). */
 const OIDC_ATTRIBUTES = 'server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout';
@@ -167,9 +169,14 @@ export class AuthProvider extends AuthElement {
     audience: {},
     algorithms: {},
     typ: {},
-    // OIDC: string properties under their attribute's own name; the backend reads kebab-case keys.
-    ...Object.fromEntries(OIDC_ATTRIBUTES.split(' ').map((name) => [name, {}])),
+    serverMetadataUrl: { attribute: 'server-metadata-url' },
+    clientId: { attribute: 'client-id' },
+    redirectUri: { attribute: 'redirect-uri' },
     oidcScope: { attribute: 'scope' },
+    postLogoutRedirectUri: { attribute: 'post-logout-redirect-uri' },
+    display: {},
+    providerName: { attribute: 'provider-name' },
+    popupTimeout: { attribute: 'popup-timeout' },
     name: {},
     configError: { state: true },
   };
@@ -329,9 +336,8 @@ export class AuthProvider extends AuthElement {
       if (value !== undefined && value !== null && value !== '' && value !== false) config[key] = value;
     }
     const { jwksUrl, issuer, audience, algorithms, typ } = this;
-    // Under backend="oidc", `issuer` is the OpenID provider's.
-    if (config.backend == 'oidc') Object.assign(config, { issuer, scope: this.oidcScope });
-    else if (jwksUrl || issuer || audience || algorithms || typ) {
+    // Under backend="oidc", `issuer` is the OpenID provider's (copied above), not a verifier's.
+    if (config.backend != 'oidc' && (jwksUrl || issuer || audience || algorithms || typ)) {
       config.verify = {
         jwksUrl,
         issuer,
