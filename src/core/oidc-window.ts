@@ -21,8 +21,10 @@
  * Cross-Origin-Opener-Policy: when the provider's login page sends `Cross-Origin-Opener-Policy:
  * same-origin`, the browser cuts the link between the popup and this page as soon as the popup reaches
  * the provider. This page then sees the popup as closed (`win.closed` reads true) and the wait ends
- * with `popup_closed`; the callback page finds no opener, posts nothing and closes. Such a provider
- * needs `display: 'redirect'`. (`same-origin-allow-popups` and no COOP keep the link.)
+ * with `popup_closed` (this page can no longer close the popup either); if the user goes on, the
+ * callback page finds no opener, posts nothing and closes itself. Such a provider needs
+ * `display: 'redirect'`. The same holds for the app page's own COOP: with `same-origin` the link is cut
+ * as soon as the popup leaves the app's origin; `same-origin-allow-popups` (or no COOP) keeps it.
  */
 import { AuthError } from './errors.js';
 

@@ -59,7 +59,7 @@ window.settings = { mode: 'redirect', timeoutMs: 60000 };
 window.controller = new AbortController();
 const settle = (o) => { window.outcome = o; };
 const fail = (e) => settle({ code: e.code, message: e.message });
-const providerUrl = (state) => '/provider?mode=' + window.settings.mode + '&state=' + encodeURIComponent(state);
+const providerUrl = (state) => (window.settings.origin || '') + '/provider?mode=' + window.settings.mode + '&state=' + encodeURIComponent(state);
 function startPopup() {
   try {
     const win = w.openPopup();
@@ -133,8 +133,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(200, { 'content-type': type }).end(readFileSync(`${root}dist${url.pathname}`));
       return;
     }
-    case '/app.html':
-      return void html(APP_PAGE);
+    case '/app.html': {
+      // ?coop=<value>: the app page's own Cross-Origin-Opener-Policy.
+      const coop = url.searchParams.get('coop');
+      return void html(APP_PAGE, coop ? { 'cross-origin-opener-policy': coop } : {});
+    }
     case '/hostile.html':
       // ?csp=sandbox: the same page in an opaque origin (`null`), as a sandboxed document.
       return void html(HOSTILE_PAGE, url.searchParams.get('csp') === 'sandbox' ? { 'content-security-policy': 'sandbox allow-scripts' } : {});
@@ -188,8 +191,9 @@ async function withPage(fn: (page: Page, context: BrowserContext) => Promise<voi
   }
 }
 
-async function settings(page: Page, mode: string, timeoutMs = 60_000): Promise<void> {
-  await page.evaluate(`window.settings = { mode: ${JSON.stringify(mode)}, timeoutMs: ${timeoutMs} }`);
+/** The flow's provider behaviour, timeout, and the provider's origin (default: the app's). */
+async function settings(page: Page, mode: string, timeoutMs = 60_000, origin = ''): Promise<void> {
+  await page.evaluate(`window.settings = ${JSON.stringify({ mode, timeoutMs, origin })}`);
 }
 
 /** Click "Sign in" (a real click) and return the popup once its first page has loaded. */
@@ -251,6 +255,7 @@ describe('oidc-window: popup flow', () => {
       const closed = whenClosed(popup);
       const result = await outcome(page);
       const state = await pendingState(page);
+      assert.match(state, /^p\.[A-Za-z0-9_-]{32}$/, 'a popup state: p. and 32 base64url characters');
       assert.deepEqual(result.params, { code: 'real-code', state, iss: app });
       await closed;
       const [message] = (await seen(page)).filter((s) => s.code === 'real-code');
@@ -353,11 +358,31 @@ describe('oidc-window: popup flow', () => {
   test('the provider cuts the opener link (Cross-Origin-Opener-Policy: same-origin) -> popup_closed', async () => {
     await withPage(async (page, context) => {
       await settings(page, 'coop');
-      await clickLogin(page, context);
+      const popup = await clickLogin(page, context);
       const result = await outcome(page);
       assert.equal(result.code, 'popup_closed');
+      // Cut off, the popup cannot be closed from here; the user goes on: the callback page finds no
+      // opener, posts nothing, and closes itself.
+      assert.equal(popup.isClosed(), false);
+      await continueLogin(popup);
+      await whenClosed(popup);
+      assert.deepEqual((await seen(page)).filter((s) => s.code === 'real-code'), []);
     });
   });
+
+  for (const [coop, expected] of [
+    ['same-origin', 'popup_closed'],
+    ['same-origin-allow-popups', 'real-code'],
+  ] as const) {
+    test(`the app page sends Cross-Origin-Opener-Policy: ${coop}, the provider is another origin -> ${expected}`, async () => {
+      await withPage(async (page, context) => {
+        await settings(page, 'redirect', 60_000, other);
+        await clickLogin(page, context);
+        const result = await outcome(page);
+        assert.equal(result.params?.code ?? result.code, expected);
+      }, `/app.html?coop=${coop}`);
+    });
+  }
 });
 
 describe('oidc-window: messages that must be ignored (SECURITY.md 13)', () => {
@@ -463,7 +488,9 @@ describe('oidc-window: hidden iframe flow', () => {
     await withPage(async (page) => {
       await page.evaluate('window.startFrame()');
       const result = await outcome(page);
-      assert.deepEqual(result.params, { code: 'real-code', state: await pendingState(page), iss: app });
+      const state = await pendingState(page);
+      assert.match(state, /^f\.[A-Za-z0-9_-]{32}$/, 'an iframe state: f. and 32 base64url characters');
+      assert.deepEqual(result.params, { code: 'real-code', state, iss: app });
       assert.equal(await page.locator('iframe').count(), 0, 'the iframe is removed');
       const [message] = (await seen(page)).filter((s) => s.code === 'real-code');
       assert.ok(message?.href, 'the callback message arrived from a readable same-origin frame');

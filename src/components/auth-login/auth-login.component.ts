@@ -24,10 +24,10 @@ export interface LoginView {
 }
 
 /** The provider button (provider-button.ts), once an OIDC login has loaded it; shared by every login. */
-let provider: typeof import('./provider-button.js') | undefined;
+let buttonModule: typeof import('./provider-button.js') | undefined;
 
 /**
- * The username and password login form.
+ * The username and password login form; under an OIDC backend, a "Continue with <provider>" button.
  *
  * **Why the form is in the light DOM.** Browsers' autofill and password-manager extensions do not
  * reliably see inputs inside shadow roots. So the `<form>` with its labels, inputs and submit button
@@ -144,8 +144,8 @@ export class AuthLogin extends AuthForm {
 
   /** Under OIDC the button, once its chunk is there (until then the invisible placeholder). */
   protected override visible(status: AuthStateStatus): boolean {
-    if (this.#oidc && !provider) {
-      void import('./provider-button.js').then((m) => ((provider = m), this.requestUpdate()), () => undefined);
+    if (this.#oidc && !buttonModule) {
+      void import('./provider-button.js').then((m) => ((buttonModule = m), this.requestUpdate()), () => undefined);
       return false;
     }
     return super.visible(status);
@@ -153,7 +153,7 @@ export class AuthLogin extends AuthForm {
 
   /** Under OIDC the "Continue with <provider>" button (provider-button.ts), in place of the form. */
   protected override formReplacement(): unknown {
-    return this.#oidc && provider?.providerButton(this as unknown as LoginView);
+    return this.#oidc && buttonModule?.providerButton(this as unknown as LoginView);
   }
 
   /** The identity provider's own words after `provider_error` (its `error_description`), as text. */
