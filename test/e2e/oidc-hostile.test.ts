@@ -336,6 +336,8 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
             const error = [result.error, ...result.events].find((e) => e?.code === 'provider_error');
             assert.equal(error?.description, HOSTILE_DESCRIPTION, 'the provider\'s description kept, as text');
             if (result.error) assert.equal(result.error.error, 'access_denied');
+            // Shown after the message as text: the markup is in the text, no element was made of it.
+            assert.ok(result.shown.endsWith(HOSTILE_DESCRIPTION), `shown as text: "${result.shown}"`);
           }
           // <auth-login> shows the code's message: the login's own error (popup; a login that never
           // left), else the session-level one (a redirect callback that failed while the page restored).
