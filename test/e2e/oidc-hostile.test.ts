@@ -46,6 +46,7 @@ const DISCOVERY_REFUSED: readonly AuthErrorCode[] = ['invalid_response', 'provid
 /** The error code each fault must end with. */
 const EXPECTED: Record<Exclude<HostileScenario, 'good'>, readonly AuthErrorCode[]> = {
   'foreign-key': ['token_invalid'],
+  'unknown-kid': ['token_invalid'],
   'alg-none': ['token_invalid'],
   'hs256-public-key': ['token_invalid'],
   'wrong-iss': ['token_invalid'],
@@ -330,6 +331,14 @@ describe('OIDC backend against a hostile provider (Chromium)', () => {
             assert.equal(count('POST /token', seen), 0);
           } else {
             assert.equal(count('GET /authorize', seen), 1);
+          }
+          // SECURITY 4: an unknown kid may refetch the JWKS once (a key rotation), not at every token:
+          // two such logins on one page (popup: no reload), at most two fetches in all.
+          if (scenario === 'unknown-kid' && display === 'popup') {
+            await v.page.evaluate(() => ((window as unknown as { seen: { events: unknown[] } }).seen.events = []));
+            assertRefused(await signIn(v), v, expected);
+            assert.equal(count('GET /authorize', seen), 2);
+            assert.ok(count('GET /jwks', seen) <= 2, `JWKS fetched ${count('GET /jwks', seen)} times for two tokens`);
           }
           if (scenario === 'access-denied') {
             assert.equal(count('POST /token', seen), 0, 'no token request after an authorization error');

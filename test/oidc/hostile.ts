@@ -16,6 +16,7 @@ import { escapeHtml, readForm } from './provider.js';
 export const SCENARIOS = {
   good: 'a well-behaved provider',
   'foreign-key': 'ID token signed with another key (kid of the published key)',
+  'unknown-kid': 'ID token signed with another key under an unknown kid',
   'alg-none': 'ID token with alg "none" and no signature (discovery even lists "none")',
   'hs256-public-key': 'ID token HS256-MACed with the published public key (discovery even lists HS256)',
   'wrong-iss': 'ID token with another iss',
@@ -198,8 +199,9 @@ async function signIdToken(keys: Keys, scenario: HostileScenario, claims: Record
     const mac = createHmac('sha256', keys.publicPem).update(`${header}.${payload}`).digest('base64url');
     return `${header}.${payload}.${mac}`;
   }
-  const key = scenario === 'foreign-key' ? keys.foreignKey : keys.privateKey;
-  return new SignJWT(claims).setProtectedHeader({ alg: ALG, typ: 'JWT', kid: keys.kid }).sign(key);
+  const foreign = scenario === 'foreign-key' || scenario === 'unknown-kid';
+  const kid = scenario === 'unknown-kid' ? randomUUID() : keys.kid;
+  return new SignJWT(claims).setProtectedHeader({ alg: ALG, typ: 'JWT', kid }).sign(foreign ? keys.foreignKey : keys.privateKey);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -65,6 +65,7 @@ async function signIn(scenario: HostileScenario) {
 /** Which check refuses each scenario: the error's class name and a piece of its message. */
 const REFUSED_BY: Record<Exclude<HostileScenario, 'good'>, [string, RegExp]> = {
   'foreign-key': ['JWSSignatureVerificationFailed', /signature verification failed/],
+  'unknown-kid': ['JWKSNoMatchingKey', /no applicable key found in the JSON Web Key Set/],
   // oauth4webapi takes the algorithms from discovery (which lists "none" here): jose's allowlist refuses.
   'alg-none': ['JOSEAlgNotAllowed', /"alg" \(Algorithm\) Header Parameter value not allowed/],
   'hs256-public-key': ['JOSEAlgNotAllowed', /"alg" \(Algorithm\) Header Parameter value not allowed/],
