@@ -469,10 +469,11 @@ export class OidcBackend implements AuthBackend {
     this.#as ??= (async () => {
       const response = await this.#fetch(this.#metadataUrl.href, { headers: { accept: 'application/json' }, signal: this.#signal(ctx), redirect: 'error', cache: 'no-store' });
       const as = await oauth.processDiscoveryResponse(this.#issuer, response);
-      if (as.issuer !== this.#issuer.href && as.issuer !== String(this.#o.issuer ?? this.#metadataUrl.href.split('/.well-known/')[0])) {
+      // oauth4webapi compares normalised URLs (`https://id.example` = `https://id.example/`); exactly, here.
+      if (as.issuer !== (this.#o.issuer ?? this.#metadataUrl.href.split('/.well-known/')[0])) {
         throw new AuthError('invalid_response', 'The discovery document names another issuer.', { description: 'The discovery "issuer" is not the configured issuer (exact match required).' });
       }
-      for (const key of ['token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint', 'end_session_endpoint'] as const) {
+      for (const key of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'revocation_endpoint', 'end_session_endpoint'] as const) {
         if (typeof as[key] === 'string') checkUrl(as[key], key);
       }
       const account = (as as Json).account_url;

@@ -89,6 +89,60 @@ describe('createBackend({ backend: "oidc" }) stand-in', () => {
   });
 });
 
+describe('discovery and the authorization request', () => {
+  const ctx = () => ({ signal: new AbortController().signal, now: () => Date.now() });
+  const metadata = (over: Record<string, unknown> = {}) => ({
+    issuer: ISSUER,
+    authorization_endpoint: `${ISSUER}/auth`,
+    token_endpoint: `${ISSUER}/token`,
+    jwks_uri: `${ISSUER}/jwks`,
+    id_token_signing_alg_values_supported: ['ES256'],
+    ...over,
+  });
+  function backendWith(doc: Record<string, unknown>) {
+    const navigated: string[] = [];
+    const fetch = (async () => new Response(JSON.stringify(doc), { headers: { 'content-type': 'application/json' } })) as typeof globalThis.fetch;
+    const backend = new OidcBackend({ issuer: ISSUER, clientId: 'app', display: 'redirect', authorizationParams: { prompt: 'login' }, storageKey: 'oidc-unit', fetch, navigate: (url) => navigated.push(url) });
+    return { backend, navigated };
+  }
+  afterEach(() => sessionStorage.removeItem('oidc-unit:oidc:pending'));
+
+  it('builds the request: S256 challenge, a redirect state, a nonce, the scope and the extra parameters', async () => {
+    const { backend, navigated } = backendWith(metadata());
+    expect(await backend.login({}, ctx())).to.deep.equal({ kind: 'redirect' });
+    const url = new URL(navigated[0]!);
+    expect(url.origin + url.pathname).to.equal(`${ISSUER}/auth`);
+    const p = url.searchParams;
+    expect(p.get('response_type')).to.equal('code');
+    expect(p.get('code_challenge_method')).to.equal('S256');
+    expect(p.get('code_challenge')).to.match(/^[\w-]{43}$/);
+    expect(p.get('state')).to.match(/^r\.[\w-]{32}$/);
+    expect(p.get('nonce')).to.have.length.greaterThan(20);
+    expect(p.get('scope')).to.equal('openid profile email');
+    expect(p.get('prompt')).to.equal('login');
+    expect(p.get('redirect_uri')).to.equal(location.origin + location.pathname);
+    const pending = JSON.parse(sessionStorage.getItem('oidc-unit:oidc:pending')!);
+    expect(pending.state).to.equal(p.get('state'));
+    expect(JSON.stringify([...p.values()])).not.to.include(pending.verifier);
+  });
+
+  it('refuses a discovery document naming another issuer, even one only a slash apart', async () => {
+    for (const issuer of [`${ISSUER}/`, 'https://evil.example.test']) {
+      const { backend, navigated } = backendWith(metadata({ issuer }));
+      const error = await backend.login({}, ctx()).then(() => null, (err: AuthError) => err);
+      expect(error?.code).to.be.oneOf(['invalid_response', 'token_invalid']);
+      expect(navigated).to.have.length(0);
+    }
+  });
+
+  it('refuses plain-http endpoints from a https issuer', async () => {
+    const { backend, navigated } = backendWith(metadata({ authorization_endpoint: 'http://id.example.test/auth' }));
+    const error = await backend.login({}, ctx()).then(() => null, (err: AuthError) => err);
+    expect(error?.code).to.equal('invalid_response');
+    expect(navigated).to.have.length(0);
+  });
+});
+
 describe('toOidcError', () => {
   it('keeps the provider\'s error and description as plain text', () => {
     const params = new URLSearchParams({ error: 'access_denied', error_description: '<b>no</b>', state: 's' });

@@ -108,6 +108,7 @@ before(async () => {
     redirectUris: [...Object.keys(PAGES), 'snake.html'].map((name) => `${origin}/${name}`),
     postLogoutRedirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
     accessTokenTtl: 8,
+    accountUrl: 'http://127.0.0.1:9/account',
   });
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
 });
@@ -166,13 +167,20 @@ async function userId(page: Page): Promise<string | undefined> {
 }
 
 /** Sign in through a popup from `name` (a popup-display page); resolves when the opener is signed in. */
-async function popupLogin(context: BrowserContext, page: Page, name: string): Promise<void> {
+async function popupLogin(context: BrowserContext, page: Page, name: string, options: { expectPassword?: boolean } = {}): Promise<void> {
   await open(page, name);
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#login')]);
-  await signIn(popup);
+  await signIn(popup, options);
   await waitStatus(page, 'authenticated');
   if (!popup.isClosed()) await popup.waitForEvent('close', WAIT).catch(() => {});
   assert.equal(popup.isClosed(), true, 'the popup closed itself');
+}
+
+/** Log out from a popup-display page: resolves the end-session popup once the page is signed out. */
+async function popupLogout(context: BrowserContext, page: Page): Promise<Page> {
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
+  await waitStatus(page, 'anonymous');
+  return popup;
 }
 
 const accessToken = (page: Page) =>
@@ -199,6 +207,14 @@ test('redirect login: the provider signs alice in, the callback is exchanged and
   assert.equal(name.email, op.account.claims.email);
   const token = await accessToken(page);
   assert.ok(typeof token === 'string' && token.length > 10);
+  const backend = await page.evaluate(() => {
+    const { client } = document.querySelector('auth-provider') as unknown as { client: { backend: { accountUrl: string | null; providerName: string }; getResponse(): Record<string, unknown> } };
+    return { accountUrl: client.backend.accountUrl, providerName: client.backend.providerName, response: client.getResponse() };
+  });
+  assert.equal(backend.accountUrl, 'http://127.0.0.1:9/account', 'the account page advertised in discovery');
+  assert.equal(backend.providerName, new URL(op.issuer).host);
+  assert.equal(backend.response.sub, op.account.claims.sub, 'getResponse() is the ID token\'s claims');
+  assert.ok(!JSON.stringify(backend.response).includes(token!), 'and holds no token');
   await context.close();
 });
 
@@ -265,6 +281,19 @@ test('logout ends the provider session: the next login asks for the password aga
   await context.close();
 });
 
+test('popup display logout: the end-session popup closes itself on its way back, the provider session is over', async () => {
+  const { context, page } = await fresh();
+  await popupLogin(context, page, 'popup.html');
+  const logoutPopup = await popupLogout(context, page);
+  await logoutPopup.waitForURL((url) => url.origin === op.issuer, WAIT);
+  assert.match(logoutPopup.url(), /id_token_hint=/);
+  await logoutPopup.click('#logout-confirm');
+  await logoutPopup.waitForEvent('close', WAIT);
+  assert.ok(op.requests.includes('POST /token/revocation'), 'the refresh token was revoked');
+  await popupLogin(context, page, 'popup.html', { expectPassword: true });
+  await context.close();
+});
+
 test('after login and logout the page keeps no token in localStorage, sessionStorage or cookies (persist none)', async () => {
   const { context, page } = await fresh();
   await popupLogin(context, page, 'popup.html');
@@ -285,9 +314,7 @@ test('after login and logout the page keeps no token in localStorage, sessionSto
     for (const c of await context.cookies(origin)) assert.ok(!c.value.includes(token!) && c.httpOnly, `cookie ${c.name} is the provider's, no token`);
   };
   await noTokenCookie();
-  const [logoutPopup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
-  await waitStatus(page, 'anonymous');
-  await logoutPopup.close().catch(() => {});
+  await (await popupLogout(context, page)).close().catch(() => {});
   assert.deepEqual(await stored(), {}, 'nothing left in storage after logout');
   await noTokenCookie();
   await context.close();
@@ -386,9 +413,7 @@ test('persist local (opt-in): the refresh token is stored, a reload restores thr
   const statuses = await page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses);
   assert.ok(!statuses.includes('anonymous'), statuses.join(' → '));
   assert.equal(op.requests.filter((r) => r === 'GET /auth').length, before, 'restored by the refresh grant, not by an authorization request');
-  const [logoutPopup] = await Promise.all([context.waitForEvent('page'), page.click('#logout')]);
-  await waitStatus(page, 'anonymous');
-  await logoutPopup.close().catch(() => {});
+  await (await popupLogout(context, page)).close().catch(() => {});
   assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null);
   await context.close();
 });

@@ -20,6 +20,8 @@ export interface TestProviderOptions {
   accessTokenTtl?: number;
   /** ID-token signing algorithm of the generated key (default ES256). */
   signingAlg?: 'ES256' | 'RS256';
+  /** An account page to advertise in discovery as `account_url` (non-standard, as some providers do). */
+  accountUrl?: string;
 }
 
 export interface TestProvider {
@@ -231,6 +233,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       id_token_signed_response_alg: alg,
     }],
     jwks: { keys: [jwk] },
+    ...(options.accountUrl ? { discovery: { claim_types_supported: ['normal'], account_url: options.accountUrl } } : {}),
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
     claims: {
