@@ -50,6 +50,8 @@ const CLOSED_GRACE_MS = 500;
 /** The popup's size: enough for the usual provider login pages. */
 const POPUP_WIDTH = 500;
 const POPUP_HEIGHT = 650;
+/** setTimeout's largest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * A fresh `state`: the flow's prefix (`r.`, `p.` or `f.`) and 32 base64url characters (192 random
@@ -118,9 +120,14 @@ export function popupCallback(win: Window, url: string, state: string, opts: Cal
 
 /**
  * The same through a hidden iframe, for silent re-authorization (`prompt=none`): the provider answers
- * at once with a code or with `login_required`/`interaction_required`. A provider that refuses to be
- * framed never answers: the wait then ends with `timeout`, so keep `opts.timeoutMs` short. The iframe
- * is removed in every outcome.
+ * at once with a code or with `login_required`/`interaction_required`. The iframe is removed in every
+ * outcome.
+ *
+ * It only works where the provider lets itself be framed by the app (`frame-ancestors`,
+ * `X-Frame-Options`), the app's CSP allows the provider in `frame-src`, and the browser sends the
+ * provider's session cookie to a third-party frame (browsers that block third-party cookies answer
+ * `login_required`). A provider that refuses to be framed never answers: the wait then ends with
+ * `timeout`, so keep `opts.timeoutMs` short.
  */
 export function frameCallback(url: string, state: string, opts: CallbackWaitOptions): Promise<URLSearchParams> {
   const frame = document.createElement('iframe');
@@ -184,7 +191,7 @@ function waitForCallback(
     const onAbort = () => finish(() => reject(abortedError(opts.signal)));
     const timeoutTimer = setTimeout(
       () => finish(() => reject(new AuthError('timeout', 'The sign-in window did not answer in time.'))),
-      opts.timeoutMs,
+      Math.min(opts.timeoutMs, MAX_DELAY_MS),
     );
     const pollTimer = setInterval(() => {
       if (graceTimer !== undefined || !target.isGone()) return;

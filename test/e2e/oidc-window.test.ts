@@ -92,9 +92,9 @@ document.title = 'posted';
 const EVIL_PAGE = `<!doctype html><meta charset="utf-8"><title>evil</title><button>open</button>
 <script>window.received = []; addEventListener('message', (e) => window.received.push(e.data));</script>`;
 
-/** A Streamlit-like host page embedding the app in an iframe with Streamlit's sandbox flags. */
-const hostPage = (src: string) =>
-  `<!doctype html><meta charset="utf-8"><title>host</title><iframe sandbox="${STREAMLIT_SANDBOX}" src="${src}" width="400" height="200"></iframe>`;
+/** A Streamlit-like host page embedding the app in an iframe with Streamlit's sandbox flags (or others). */
+const hostPage = (src: string, sandbox = STREAMLIT_SANDBOX) =>
+  `<!doctype html><meta charset="utf-8"><title>host</title><iframe sandbox="${sandbox}" src="${src}" width="400" height="200"></iframe>`;
 
 /** The "provider": `redirect` answers at once, `error` with access_denied, `hold` waits for a click. */
 function provider(url: URL, res: ServerResponse): void {
@@ -125,7 +125,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store', ...headers }).end(body);
   switch (url.pathname) {
     case '/lib.js':
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(lib);
+      // CORS: a sandboxed page without allow-same-origin (an opaque origin) loads it too.
+      res.writeHead(200, { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' }).end(lib);
       return;
     case '/oidc-callback.html':
     case '/oidc-callback.js': {
@@ -144,7 +145,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case '/evil.html':
       return void html(EVIL_PAGE);
     case '/host.html':
-      return void html(hostPage(url.searchParams.get('src') ?? ''));
+      return void html(hostPage(url.searchParams.get('src') ?? '', url.searchParams.get('sandbox') ?? undefined));
     case '/provider':
       return provider(url, res);
     default:
@@ -225,8 +226,11 @@ async function untilEvilSeen(page: Page, origin: string): Promise<void> {
  * browser starts may move the popup to a new browsing context group, cutting it from its opener.
  */
 async function navigate(popup: Page, url: string): Promise<void> {
-  await popup.waitForLoadState('load');
-  await Promise.all([popup.waitForURL(url, { timeout: WAIT }), popup.evaluate(`location.href = ${JSON.stringify(url)}`)]);
+  // First the page it is on (not the initial about:blank, whose navigation to the provider is pending).
+  await popup.waitForURL((u) => u.protocol === 'http:', { timeout: WAIT, waitUntil: 'load' });
+  // In a task of its own, so that the evaluation returns before its context goes away.
+  await popup.evaluate(`setTimeout(() => { location.href = ${JSON.stringify(url)}; })`);
+  await popup.waitForURL(url, { timeout: WAIT });
 }
 
 /** Wait for the popup to have loaded the hold page, then let it go on to the callback. */
@@ -263,6 +267,14 @@ describe('oidc-window: popup flow', () => {
       assert.equal(message.origin, app);
       assert.ok(message.href, 'the popup was readable when its message arrived');
       assert.equal(new URL(message.href).search, '', `the callback page removed code and state first (${message.href})`);
+    });
+  });
+
+  test('a timeout beyond setTimeout\'s range (30 days) is a long wait, not an immediate timeout', async () => {
+    await withPage(async (page, context) => {
+      await settings(page, 'redirect', 30 * 24 * 3600 * 1000);
+      await clickLogin(page, context);
+      assert.equal((await outcome(page)).params?.code, 'real-code');
     });
   });
 
@@ -480,6 +492,33 @@ describe('oidc-window: messages that must be ignored (SECURITY.md 13)', () => {
       await popup.close();
       assert.equal((await outcome(page)).code, 'popup_closed');
     });
+  });
+
+
+  test('a page of opaque origin (sandboxed without allow-same-origin): its popup in a null-origin document is refused too', async () => {
+    // The page's own origin (self.origin) is "null" too; location.origin, the URL's, is not: a
+    // message of origin "null" must never count as coming from our origin.
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${app}/host.html?sandbox=allow-scripts+allow-popups&src=${encodeURIComponent(`${app}/app.html`)}`);
+      const frame = page.frames().find((f) => f.url().startsWith(`${app}/app.html`));
+      assert.ok(frame, 'the app iframe is there');
+      await frame.waitForFunction('window.ready === true', null, { timeout: WAIT });
+      assert.equal(await frame.evaluate('self.origin'), 'null');
+      await frame.evaluate(`window.settings = { mode: 'hold', timeoutMs: 60000 }`);
+      const popupPage = context.waitForEvent('page', { timeout: WAIT });
+      await frame.locator('#login').click();
+      const popup = await popupPage;
+      const state = (await frame.evaluate('window.state')) as string;
+      await navigate(popup, `${app}/hostile.html?to=opener&state=${encodeURIComponent(state)}`);
+      await frame.waitForFunction(`window.seen.some((s) => s.code === 'evil' && s.origin === 'null')`, null, { timeout: WAIT });
+      await popup.close();
+      await frame.waitForFunction('window.outcome !== undefined', null, { timeout: WAIT });
+      assert.equal(((await frame.evaluate('window.outcome')) as Outcome).code, 'popup_closed');
+    } finally {
+      await context.close();
+    }
   });
 });
 
