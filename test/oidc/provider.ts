@@ -125,7 +125,7 @@ function revokeGrant(store: Map<string, Stored>, grantId: string) {
   }
 }
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The provider's pages' look (the demo shows them in its popup): readable, light or dark, no script. */
@@ -162,7 +162,7 @@ function consentPage(res: ServerResponse, uid: string, clientId: string, scopes:
     '</form>');
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
