@@ -29,21 +29,19 @@ export function createBackend(config: unknown): AuthBackend {
 
 /**
  * The OIDC backend's stand-in in the script-tag bundle: its code (oauth4webapi and jose) is a chunk
- * that starts loading now (the provider builds the backend and starts it at once). `kind`,
- * `providerName` and `display` are known at once (the login button needs them). Once loaded, `adopt`
+ * that starts loading now (the provider builds the backend and starts it at once). Only `kind` is
+ * known at once; `providerName`, `display` and `accountUrl` come with the chunk, which loads before the
+ * session is restored, so before any element shows them. Once loaded, `adopt`
  * answers a popup's or an iframe's callback (before the client takes its refresh lock, which the
  * waiting page may hold) and puts the real backend's methods on this object, so calls go straight
  * through and a popup login reaches `window.open` in the click's task. Keys in kebab-case
- * (attributes) and snake_case (Streamlit's `[auth]`) are read as camelCase; a client secret is
- * refused at once, the other options when the chunk has loaded. Kept small on purpose: every byte
+ * (attributes) and snake_case (Streamlit's `[auth]`) are read as camelCase; options (a client
+ * secret among them) are checked when the chunk has loaded. Kept small on purpose: every byte
  * here is in the bundle every page loads.
  */
 function lazyOidc(o: Record<string, any>): AuthBackend {
   const lazy: any = {
     kind: 'oidc',
-    providerName: o.providerName ?? new URL(o.issuer ?? o.serverMetadataUrl ?? o.server_metadata_url).host,
-    display: o.display == 'popup' || (top != self && o.display != 'redirect') ? 'popup' : 'redirect',
-    accountUrl: null,
     forget() {},
   };
   const loading = import('./oidc.js').then((m) => m.adopt(lazy, o as OidcOptions));

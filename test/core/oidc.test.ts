@@ -64,13 +64,20 @@ describe('OIDC configuration', () => {
 });
 
 describe('createBackend({ backend: "oidc" }) stand-in', () => {
-  it('knows kind, providerName and display before its chunk has loaded', () => {
+  it('knows its kind at once, and its name, display and account page once its chunk has loaded', async () => {
+    const loaded = async (b: Record<string, unknown>) => {
+      for (let i = 0; i < 200 && b.providerName === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    };
     const backend = createBackend({ backend: 'oidc', issuer: ISSUER, clientId: 'app' }) as unknown as Record<string, unknown>;
     expect(backend.kind).to.equal('oidc');
+    // Nothing else is in the script-tag bundle: the chunk brings the rest (before any session is shown).
+    expect(backend.providerName).to.equal(undefined);
+    await loaded(backend);
     expect(backend.providerName).to.equal('id.example.test');
     expect(backend.display).to.equal('redirect'); // the test page is the top window
     expect(backend.accountUrl).to.equal(null);
     const named = createBackend({ backend: 'oidc', server_metadata_url: `${ISSUER}/.well-known/openid-configuration`, client_id: 'app', providerName: 'Example ID', display: 'popup' }) as unknown as Record<string, unknown>;
+    await loaded(named);
     expect(named.providerName).to.equal('Example ID');
     expect(named.display).to.equal('popup');
   });
