@@ -1,4 +1,4 @@
-import type { AuthOrg, AuthUser } from './state.js';
+import type { AuthMember, AuthOrg, AuthUser } from './state.js';
 
 /**
  * The backend interface: what an adapter behind `AuthClient` must do.
@@ -78,14 +78,33 @@ export interface AuthBackend {
   resetPassword?(input: { token: string; password: string }, ctx: OperationContext): Promise<void>;
   requestUsernameReminder?(input: { email: string }, ctx: OperationContext): Promise<void>;
   updateDetails?(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session>;
+  /** The user's organizations, from the server (absent: the client uses `Session.orgs`). */
   listOrgs?(ctx: OperationContext): Promise<readonly AuthOrg[]>;
-  selectOrg?(orgId: string, ctx: OperationContext): Promise<Session>;
+  /**
+   * Make `orgId` the active organization where the authority keeps it (reference server: new tokens
+   * with `org_id`/`org_role`/`org_permissions`; OIDC with an organization parameter: re-authorize).
+   * Absent: the client only changes the active one among `Session.orgs`.
+   */
+  selectOrg?(orgId: string, ctx: OperationContext): Promise<Session | LoginRedirect>;
+  // Members of an organization (owners and admins; the server enforces every rule).
+  listMembers?(orgId: string, ctx: OperationContext): Promise<readonly AuthMember[]>;
+  /** Add an existing user (username or email) with a role, or invite an email address. */
+  addMember?(input: { orgId: string; login: string; role: string }, ctx: OperationContext): Promise<void>;
+  setMemberRole?(input: { orgId: string; userId: string; role: string }, ctx: OperationContext): Promise<void>;
+  removeMember?(input: { orgId: string; userId: string }, ctx: OperationContext): Promise<void>;
+  leaveOrg?(orgId: string, ctx: OperationContext): Promise<Session | null>;
 }
 
 /** What a backend hands the client: who is signed in, until when, and when to refresh. */
 export interface Session {
   readonly user: AuthUser;
+  /** The active organization, when the authority names one (reference server, Auth0's `org_id`). */
   readonly org?: AuthOrg | null;
+  /**
+   * Every organization of the user, when the backend learns them with the session (OIDC claims). The
+   * client then keeps the active one itself: the remembered choice, else `org`, else the first.
+   */
+  readonly orgs?: readonly AuthOrg[];
   /** When the credentials expire (ms since the epoch), or null if unknown / not bounded. */
   readonly expiresAt: number | null;
   /**

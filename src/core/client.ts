@@ -11,7 +11,7 @@ import {
 } from './backend.js';
 import { systemClock, type Clock } from './clock.js';
 import { AuthConfigError, AuthError, throwIfAborted, toAuthError } from './errors.js';
-import { makeState, UNKNOWN_STATE, type AuthOrg, type AuthState } from './state.js';
+import { DEFAULT_ORG_ROLES, makeState, orgHasPermission, orgRoleAtLeast, UNKNOWN_STATE, type AuthOrg, type AuthState } from './state.js';
 import { browserTabSync, type TabMessage, type TabSync } from './tabs.js';
 
 export interface AuthClientOptions {
@@ -24,6 +24,8 @@ export interface AuthClientOptions {
   name?: string;
   /** Refresh this many seconds before expiry (at most a quarter of the lifetime). Default 60. */
   refreshLeeway?: number;
+  /** Organization roles, highest first; a higher one includes the lower. Default owner, admin, member. */
+  orgRoles?: readonly string[];
 }
 
 export interface OperationOptions {
@@ -54,6 +56,9 @@ export class AuthClient {
   readonly #tabsOption: TabSync | null | undefined;
   readonly #name: string;
   readonly #leewayMs: number;
+  readonly #orgRoles: readonly string[];
+  /** The user's organizations as last known (listOrgs, or the session's), for `hasRole(role, orgId)`. */
+  #orgs: readonly AuthOrg[] = [];
   readonly #id = Math.random().toString(36).slice(2);
   readonly #listeners = new Set<Listener>();
   #state: AuthState = UNKNOWN_STATE;
@@ -82,6 +87,32 @@ export class AuthClient {
     this.#tabsOption = options.tabs;
     this.#name = options.name ?? 'default';
     this.#leewayMs = leeway * 1000;
+    this.#orgRoles = options.orgRoles?.length ? [...options.orgRoles] : DEFAULT_ORG_ROLES;
+  }
+
+  /** The role order, highest first. */
+  get orgRoles(): readonly string[] {
+    return this.#orgRoles;
+  }
+
+  /**
+   * Whether the user has at least `role` in the organization `orgId` (default: the active one),
+   * respecting the role order: an owner has `admin` and `member` too.
+   */
+  hasRole(role: string, orgId?: string): boolean {
+    return orgRoleAtLeast(this.#org(orgId), role, this.#orgRoles);
+  }
+
+  /** Whether the user's role in the organization `orgId` (default: the active one) grants `permission`. */
+  hasPermission(permission: string, orgId?: string): boolean {
+    return orgHasPermission(this.#org(orgId), permission);
+  }
+
+  #org(orgId?: string): AuthOrg | null {
+    if (this.#state.status !== 'authenticated') return null;
+    const active = this.#state.org;
+    if (orgId === undefined || orgId === active?.id) return active;
+    return this.#orgs.find((org) => org.id === orgId) ?? null;
   }
 
   /** The current snapshot. A new object on every change. */
@@ -259,12 +290,14 @@ export class AuthClient {
     await this.#account('listOrgs', async (backend, ctx) => {
       orgs = await backend.listOrgs!(ctx);
     }, options);
+    this.#orgs = orgs;
     return orgs;
   }
 
   selectOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
     return this.#account('selectOrg', async (backend, ctx) => {
-      this.#applySession(await backend.selectOrg!(orgId, ctx));
+      const result = await backend.selectOrg!(orgId, ctx);
+      if (!isRedirect(result)) this.#applySession(result); // a redirect: the page is navigating away
     }, options);
   }
 

@@ -17,11 +17,46 @@ export interface AuthUser {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
+/** An organization the user belongs to, with the user's role in it and that role's permissions. */
 export interface AuthOrg {
   readonly id: string;
   readonly name: string;
+  /** The user's role in this organization (one of the ordered roles, e.g. `owner`). */
   readonly role?: string;
+  /** Every permission the role grants here, the lower roles' included. */
   readonly permissions?: readonly string[];
+}
+
+/** A member of an organization, as its owners and admins see it (reference server). */
+export interface AuthMember {
+  readonly id: string;
+  readonly username?: string;
+  readonly name?: string;
+  readonly email?: string;
+  readonly role: string;
+}
+
+/** The default role order, highest first: a higher role includes every lower one. */
+export const DEFAULT_ORG_ROLES: readonly string[] = ['owner', 'admin', 'member'];
+
+/**
+ * Whether `org` gives at least `role`, in `order` (highest first; compared case-insensitively, so
+ * PropelAuth's `Owner` is `owner`). A role missing from the order matches only itself.
+ */
+export function orgRoleAtLeast(org: AuthOrg | null | undefined, role: string, order: readonly string[] = DEFAULT_ORG_ROLES): boolean {
+  const have = org?.role?.toLowerCase();
+  if (!have) return false;
+  const want = role.toLowerCase();
+  if (have === want) return true;
+  const rank = (r: string) => order.findIndex((o) => o.toLowerCase() === r);
+  const h = rank(have);
+  const w = rank(want);
+  return h >= 0 && w >= 0 && h <= w;
+}
+
+/** Whether `org`'s role grants `permission` (exact match). */
+export function orgHasPermission(org: AuthOrg | null | undefined, permission: string): boolean {
+  return !!org?.permissions?.includes(permission);
 }
 
 /**
