@@ -11,7 +11,7 @@ import {
 } from './backend.js';
 import { systemClock, type Clock } from './clock.js';
 import { AuthConfigError, AuthError, throwIfAborted, toAuthError } from './errors.js';
-import { DEFAULT_ORG_ROLES, makeState, orgHasPermission, orgRoleAtLeast, UNKNOWN_STATE, type AuthOrg, type AuthState } from './state.js';
+import { DEFAULT_ORG_ROLES, makeState, orgHasPermission, orgRoleAtLeast, UNKNOWN_STATE, type AuthMember, type AuthOrg, type AuthState } from './state.js';
 import { browserTabSync, type TabMessage, type TabSync } from './tabs.js';
 
 export interface AuthClientOptions {
@@ -298,6 +298,36 @@ export class AuthClient {
     return this.#account('selectOrg', async (backend, ctx) => {
       const result = await backend.selectOrg!(orgId, ctx);
       if (!isRedirect(result)) this.#applySession(result); // a redirect: the page is navigating away
+    }, options);
+  }
+
+  /** The members of an organization (owners and admins; the server decides). */
+  async listMembers(orgId: string, options: OperationOptions = {}): Promise<readonly AuthMember[]> {
+    let members: readonly AuthMember[] = [];
+    await this.#account('listMembers', async (backend, ctx) => {
+      members = await backend.listMembers!(orgId, ctx);
+    }, options);
+    return members;
+  }
+
+  /** Add an existing user (username or email) to an organization with a role. */
+  addMember(input: { orgId: string; login: string; role: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('addMember', (backend, ctx) => backend.addMember!(input, ctx), options);
+  }
+
+  setMemberRole(input: { orgId: string; userId: string; role: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('setMemberRole', (backend, ctx) => backend.setMemberRole!(input, ctx), options);
+  }
+
+  removeMember(input: { orgId: string; userId: string }, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('removeMember', (backend, ctx) => backend.removeMember!(input, ctx), options);
+  }
+
+  /** Leave an organization; the session goes on without it (or with the next one). */
+  leaveOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
+    return this.#account('leaveOrg', async (backend, ctx) => {
+      const session = await backend.leaveOrg!(orgId, ctx);
+      if (session) this.#applySession(session);
     }, options);
   }
 

@@ -52,7 +52,15 @@ export type AuthErrorCode =
   /** A password-reset code or link is wrong, used or expired. */
   | 'reset_token_invalid'
   /** A registration code or link is wrong, used, expired or superseded by a newer one. */
-  | 'verification_token_invalid';
+  | 'verification_token_invalid'
+  /** The server refused: the role in this organization does not allow it (now, whatever a token says). */
+  | 'forbidden'
+  /** The organization would be left without an owner. */
+  | 'last_owner'
+  /** No such user, member or organization. */
+  | 'not_found'
+  /** The user is already a member of the organization. */
+  | 'already_member';
 
 export interface AuthErrorOptions {
   cause?: unknown;
