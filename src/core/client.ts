@@ -285,20 +285,42 @@ export class AuthClient {
     }, options);
   }
 
+  /**
+   * The user's organizations, with the role and permissions in each: from the server when the
+   * backend lists them (reference server), else the session's (OIDC claims); empty when signed out.
+   * Kept for `hasRole(role, orgId)` and `hasPermission(permission, orgId)`.
+   */
   async listOrgs(options: OperationOptions = {}): Promise<readonly AuthOrg[]> {
-    let orgs: readonly AuthOrg[] = [];
-    await this.#account('listOrgs', async (backend, ctx) => {
-      orgs = await backend.listOrgs!(ctx);
-    }, options);
-    this.#orgs = orgs;
-    return orgs;
+    if (this.backend.listOrgs) {
+      const epoch = this.#epoch;
+      await this.#account('listOrgs', async (backend, ctx) => {
+        const orgs = await backend.listOrgs!(ctx);
+        // A list asked for before a logout or another login belongs to nobody now.
+        if (epoch === this.#epoch) this.#orgs = orgs;
+      }, options);
+    }
+    return this.#orgs;
   }
 
-  selectOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
-    return this.#account('selectOrg', async (backend, ctx) => {
-      const result = await backend.selectOrg!(orgId, ctx);
-      if (!isRedirect(result)) this.#applySession(result); // a redirect: the page is navigating away
-    }, options);
+  /**
+   * Make `orgId` the active organization, in every tab. Where the authority keeps it (reference
+   * server: new tokens; OIDC with an organization parameter: a re-authorization), the backend does,
+   * and the other tabs refresh to get it. Otherwise (organizations from claims) the client keeps it:
+   * it must be one of the user's (else `not_found`), and it is remembered in localStorage
+   * (`auth-elements:<name>:org`, an org id), so a reload starts on it too.
+   */
+  async selectOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
+    if (this.backend.selectOrg) {
+      return this.#account('selectOrg', async (backend, ctx) => {
+        const result = await backend.selectOrg!(orgId, ctx);
+        if (!isRedirect(result)) this.#orgChanged(result); // a redirect: the page is navigating away
+      }, options);
+    }
+    const org = this.#org(orgId);
+    if (!org) throw new AuthError('not_found', 'You are not in this organization.');
+    this.#remembered(org.id);
+    this.#orgChanged();
+    return this.#state;
   }
 
   /** The members of an organization (owners and admins; the server decides). */
@@ -327,7 +349,8 @@ export class AuthClient {
   leaveOrg(orgId: string, options: OperationOptions = {}): Promise<AuthState> {
     return this.#account('leaveOrg', async (backend, ctx) => {
       const session = await backend.leaveOrg!(orgId, ctx);
-      if (session) this.#applySession(session);
+      this.#orgs = this.#orgs.filter((org) => org.id !== orgId);
+      if (session) this.#orgChanged(session);
     }, options);
   }
 
@@ -406,11 +429,37 @@ export class AuthClient {
     return this.#state;
   }
 
+  /** A new active organization here (a session from the backend, or the remembered one): tell the other tabs. */
+  #orgChanged(session?: Session): void {
+    if (session) this.#applySession(session);
+    else this.#set({ ...this.#state, org: this.#active(this.#state.org) });
+    this.#tabs?.post({ type: 'org', from: this.#id });
+  }
+
+  /** Organizations from claims: the remembered one if the user is still in it, else `fallback`, else the first. */
+  #active(fallback: AuthOrg | null | undefined): AuthOrg | null {
+    const id = this.#remembered();
+    return this.#orgs.find((org) => org.id === id) ?? fallback ?? this.#orgs[0] ?? null;
+  }
+
+  /** Remember the active org's id in localStorage (`auth-elements:<name>:org`), or read it; none where storage is blocked. */
+  #remembered(id?: string): string | null | void {
+    try {
+      const key = `auth-elements:${this.#name}:org`;
+      return id ? localStorage.setItem(key, id) : localStorage.getItem(key);
+    } catch {
+      // A sandboxed frame or blocked storage: the choice lasts until the reload.
+    }
+  }
+
   #applySession(session: Session): void {
+    const orgs = session.orgs;
+    if (orgs) this.#orgs = orgs;
     this.#set({
       status: 'authenticated',
       user: session.user,
-      org: session.org ?? null,
+      // Organizations from claims (no backend.selectOrg): the client keeps the active one.
+      org: orgs && !this.backend.selectOrg ? this.#active(session.org) : (session.org ?? null),
       expiresAt: session.expiresAt,
       error: null,
     });
@@ -469,6 +518,10 @@ export class AuthClient {
       this.#set({ status: 'anonymous', user: null, org: null, expiresAt: null, error: null });
     } else if (message.type === 'login' && this.#state.status !== 'authenticated' && this.#state.status !== 'pending') {
       void this.#restore();
+    } else if (message.type === 'org' && this.#state.status === 'authenticated') {
+      // Another tab chose an organization: the server has it (refresh), or localStorage does.
+      if (this.backend.selectOrg) this.refresh().catch(() => {});
+      else this.#set({ ...this.#state, org: this.#active(this.#state.org) });
     }
   }
 
@@ -489,6 +542,8 @@ export class AuthClient {
 
   #set(partial: Partial<AuthState>): void {
     if (this.#disposed) return;
+    // Signed out or signing in: the last user's organizations are nobody's.
+    if (!partial.user) this.#orgs = [];
     this.#state = makeState(partial);
     for (const fn of [...this.#listeners]) {
       try {

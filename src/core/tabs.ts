@@ -3,7 +3,8 @@
  * and the Web Locks API (one refresh at a time across tabs, so a rotating refresh cookie is never
  * presented twice). Both degrade to in-tab behaviour where the browser lacks them.
  */
-export type TabMessage = { readonly type: 'login' | 'logout' | 'refresh'; readonly from: string };
+/** `org`: the active organization changed (the other tabs refresh, or re-read the remembered one). */
+export type TabMessage = { readonly type: 'login' | 'logout' | 'refresh' | 'org'; readonly from: string };
 
 export interface TabSync {
   /** Tell the other tabs. Never carries a token. */
@@ -15,7 +16,7 @@ export interface TabSync {
   close(): void;
 }
 
-const TYPES = new Set(['login', 'logout', 'refresh']);
+const TYPES = new Set(['login', 'logout', 'refresh', 'org']);
 
 function isTabMessage(value: unknown): value is TabMessage {
   if (typeof value !== 'object' || value === null) return false;

@@ -4,7 +4,7 @@ import { expect } from '@open-wc/testing';
 import type { AuthBackend, Session } from '../../src/core/backend.js';
 import { AuthClient } from '../../src/core/client.js';
 import { AuthConfigError, AuthError } from '../../src/core/errors.js';
-import { makeUser, type AuthState } from '../../src/core/state.js';
+import { makeUser, type AuthOrg, type AuthState } from '../../src/core/state.js';
 import { browserTabSync, noTabSync } from '../../src/core/tabs.js';
 import { flush, ManualClock, rejectsWith } from './helpers.js';
 
@@ -82,7 +82,7 @@ describe('AuthClient', () => {
     const client = new AuthClient({ backend: backendFor(sharedServer(), new ManualClock()), tabs: noTabSync });
     await rejectsWith(client.register({ name: 'a', email: 'a@b.c', username: 'a', password: 'p' }), 'unsupported');
     await rejectsWith(client.verifyRegistration({ token: 't' }), 'unsupported');
-    await rejectsWith(client.listOrgs(), 'unsupported');
+    await rejectsWith(client.leaveOrg('acme'), 'unsupported');
   });
 
   it('an already aborted signal rejects at once', async () => {
@@ -224,6 +224,172 @@ describe('AuthClient: access tokens near expiry', () => {
     expect(counts.refreshes).to.equal(1);
     expect(await client.getAccessToken()).to.equal('t1');
     expect(counts.refreshes).to.equal(1);
+    client.dispose();
+  });
+});
+
+const ACME: AuthOrg = { id: 'acme', name: 'Acme Corp', role: 'owner', permissions: ['reports:read', 'members:write', 'billing:write'] };
+const GLOBEX: AuthOrg = { id: 'globex', name: 'Globex', role: 'Member', permissions: ['reports:read'] };
+const INITECH: AuthOrg = { id: 'initech', name: 'Initech', role: 'billing-manager', permissions: [] };
+
+/** A claim-based backend (OIDC PropelAuth-style): every org comes with the session; no selectOrg. */
+function claimBackend(orgs: readonly AuthOrg[], org?: AuthOrg): AuthBackend {
+  const session = (): Session => ({ user: makeUser({ id: 'u1' }), orgs, ...(org ? { org } : {}), expiresAt: null, refreshable: false });
+  return { kind: 'claims', restore: async () => session(), login: async () => session(), logout: async () => {}, forget: () => {} };
+}
+
+/** A fresh client name, with nothing remembered for it. */
+function freshName(): string {
+  const name = `o${Math.random().toString(36).slice(2)}`;
+  localStorage.removeItem(`auth-elements:${name}:org`);
+  return name;
+}
+
+describe('AuthClient: organizations', () => {
+  it('hasRole follows the order: an owner has admin and member, a member lacks admin; case-insensitive; unknown roles exact', async () => {
+    const client = new AuthClient({ backend: claimBackend([ACME, GLOBEX, INITECH]), tabs: noTabSync, name: freshName() });
+    expect(client.hasRole('member')).to.equal(false); // not started: signed out
+    await client.start();
+    expect(client.state.org?.id).to.equal('acme'); // nothing remembered, no session org: the first
+    expect(['owner', 'admin', 'member', 'ADMIN'].map((r) => client.hasRole(r))).to.deep.equal([true, true, true, true]);
+    expect(['owner', 'admin', 'member'].map((r) => client.hasRole(r, 'globex'))).to.deep.equal([false, false, true]);
+    expect(client.hasRole('billing-manager', 'initech')).to.equal(true);
+    expect(client.hasRole('member', 'initech')).to.equal(false); // not in the order: matches only itself
+    expect(client.hasRole('billing-manager')).to.equal(false);
+    expect(client.hasRole('member', 'nowhere')).to.equal(false);
+    expect(client.hasPermission('billing:write')).to.equal(true);
+    expect(client.hasPermission('billing:write', 'globex')).to.equal(false);
+    expect(client.hasPermission('reports:read', 'globex')).to.equal(true);
+    expect(client.hasPermission('reports:read', 'initech')).to.equal(false);
+    expect(await client.listOrgs()).to.deep.equal([ACME, GLOBEX, INITECH]); // no backend.listOrgs: the session's
+    await client.logout();
+    expect(client.hasRole('member', 'globex')).to.equal(false);
+    expect(await client.listOrgs()).to.deep.equal([]);
+    client.dispose();
+  });
+
+  it('a custom role order: orgRoles decides which role includes which', async () => {
+    const orgs = [{ id: 'a', name: 'A', role: 'editor' }];
+    const client = new AuthClient({ backend: claimBackend(orgs), tabs: noTabSync, name: freshName(), orgRoles: ['admin', 'editor', 'viewer'] });
+    await client.start();
+    expect([client.hasRole('viewer'), client.hasRole('editor'), client.hasRole('admin')]).to.deep.equal([true, true, false]);
+    client.dispose();
+  });
+
+  it('claim-based: the active org is the session org when nothing is remembered; selectOrg remembers it across a reload', async () => {
+    const name = freshName();
+    const first = new AuthClient({ backend: claimBackend([ACME, GLOBEX], GLOBEX), tabs: noTabSync, name });
+    await first.start();
+    expect(first.state.org?.id).to.equal('globex');
+    const seen: Array<string | undefined> = [];
+    first.subscribe((s) => seen.push(s.org?.id));
+    const state = await first.selectOrg('acme');
+    expect(state.org).to.deep.equal(ACME);
+    expect(seen).to.deep.equal(['acme']);
+    expect(first.hasRole('owner')).to.equal(true);
+    expect(localStorage.getItem(`auth-elements:${name}:org`)).to.equal('acme');
+    await rejectsWith(first.selectOrg('nowhere'), 'not_found');
+    expect(first.state.org?.id).to.equal('acme');
+    first.dispose();
+    // A reload: a new client of the same name starts on the remembered org, not the session's.
+    const reloaded = new AuthClient({ backend: claimBackend([ACME, GLOBEX], GLOBEX), tabs: noTabSync, name });
+    await reloaded.start();
+    expect(reloaded.state.org?.id).to.equal('acme');
+    reloaded.dispose();
+    // A remembered org the user is no longer in is passed over.
+    const removed = new AuthClient({ backend: claimBackend([GLOBEX, INITECH]), tabs: noTabSync, name });
+    await removed.start();
+    expect(removed.state.org?.id).to.equal('globex');
+    removed.dispose();
+  });
+
+  it('claim-based: selectOrg while signed out is not_found', async () => {
+    const client = new AuthClient({ backend: claimBackend([ACME]), tabs: noTabSync, name: freshName() });
+    await rejectsWith(client.selectOrg('acme'), 'not_found');
+    client.dispose();
+  });
+
+  it('claim-based: an org selected in one tab is the active one in the other (BroadcastChannel), and the news holds no org or token', async () => {
+    const name = freshName();
+    const tabA = new AuthClient({ backend: claimBackend([ACME, GLOBEX]), tabs: browserTabSync(name), name });
+    const tabB = new AuthClient({ backend: claimBackend([ACME, GLOBEX]), tabs: browserTabSync(name), name });
+    await Promise.all([tabA.start(), tabB.start()]);
+    expect(tabB.state.org?.id).to.equal('acme');
+    const spy = new BroadcastChannel(`auth-elements:${name}`);
+    const heard: unknown[] = [];
+    spy.onmessage = (event) => heard.push(event.data);
+    await tabA.selectOrg('globex');
+    await waitFor(() => tabB.state.org?.id === 'globex');
+    expect(tabB.hasRole('admin')).to.equal(false);
+    await waitFor(() => heard.length === 1);
+    expect(Object.keys(heard[0] as object).sort()).to.deep.equal(['from', 'type']);
+    expect((heard[0] as { type: string }).type).to.equal('org');
+    spy.close();
+    tabA.dispose();
+    tabB.dispose();
+  });
+
+  it('server-selected: after selectOrg the other tab refreshes and shows the new org; the left org is forgotten', async () => {
+    const name = freshName();
+    const server = { org: ACME as AuthOrg | null, refreshes: 0 };
+    const orgs = [ACME, GLOBEX];
+    const session = (): Session => ({ user: makeUser({ id: 'u1' }), org: server.org, expiresAt: null, refreshable: true });
+    const backend = (): AuthBackend => ({
+      kind: 'server',
+      restore: async () => session(),
+      login: async () => session(),
+      logout: async () => {},
+      forget: () => {},
+      refresh: async () => (server.refreshes++, session()),
+      listOrgs: async () => orgs,
+      selectOrg: async (id) => {
+        server.org = orgs.find((o) => o.id === id)!;
+        return session();
+      },
+      leaveOrg: async (id) => {
+        expect(id).to.equal('globex');
+        server.org = ACME;
+        return session();
+      },
+    });
+    const tabA = new AuthClient({ backend: backend(), tabs: browserTabSync(name), name });
+    const tabB = new AuthClient({ backend: backend(), tabs: browserTabSync(name), name });
+    await Promise.all([tabA.start(), tabB.start()]);
+    expect(tabA.hasRole('member', 'globex')).to.equal(false); // not listed yet
+    expect(await tabA.listOrgs()).to.deep.equal(orgs);
+    expect(tabA.hasRole('member', 'globex')).to.equal(true);
+    await tabA.selectOrg('globex');
+    expect(tabA.state.org?.id).to.equal('globex');
+    await waitFor(() => tabB.state.org?.id === 'globex');
+    expect(server.refreshes).to.equal(1);
+    expect(localStorage.getItem(`auth-elements:${name}:org`)).to.equal(null); // the server keeps it
+    await tabA.leaveOrg('globex');
+    expect(tabA.state.org?.id).to.equal('acme');
+    expect(tabA.hasRole('member', 'globex')).to.equal(false);
+    await waitFor(() => tabB.state.org?.id === 'acme');
+    tabA.dispose();
+    tabB.dispose();
+  });
+
+  it('an org list is never kept for the next user', async () => {
+    let user = 'u1';
+    const backend: AuthBackend = {
+      kind: 'server',
+      restore: async () => null,
+      login: async () => ({ user: makeUser({ id: user }), expiresAt: null, refreshable: false }),
+      logout: async () => {},
+      forget: () => {},
+      listOrgs: async () => [ACME],
+    };
+    const client = new AuthClient({ backend, tabs: noTabSync, name: freshName() });
+    await client.start();
+    await client.login({});
+    await client.listOrgs();
+    expect(client.hasRole('owner', 'acme')).to.equal(true);
+    await client.logout();
+    user = 'u2';
+    await client.login({});
+    expect(client.hasRole('member', 'acme')).to.equal(false);
     client.dispose();
   });
 });
