@@ -13,7 +13,7 @@ import type {
 import { AuthConfigError, AuthError } from './errors.js';
 import { errorFromResponse, requestJson, type JsonResponse } from './http.js';
 import { checkClaims, createVerifier, getPath, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
-import { makeUser, type AuthUser } from './state.js';
+import { makeUser, type AuthMember, type AuthOrg, type AuthUser } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
 export interface JwtApiOptions {
@@ -35,6 +35,11 @@ export interface JwtApiOptions {
   resetPasswordUrl?: string;
   forgotUsernameUrl?: string;
   detailsUrl?: string;
+  /**
+   * The organizations' routes (reference server: `<baseUrl>/orgs`): the list, `/select`, and per
+   * organization `/<org>/members[/<user>]` and `/<org>/leave`, all with the Bearer token.
+   */
+  orgsUrl?: string;
   /** HTTP method of the login request. Default `POST`. */
   method?: string;
   /** Extra headers on every request (e.g. `X-API-KEY`). Anything here is visible to the page's users. */
@@ -289,6 +294,39 @@ export class JwtApiBackend implements AuthBackend {
     await this.#call(this.#o.forgotUsernameUrl, 'username reminder', { email: input.email }, ctx, false);
   }
 
+  async listOrgs(ctx: OperationContext): Promise<AuthOrg[]> {
+    return array((await this.#orgs('GET', '', ctx)).body?.orgs)
+      .map((org) => toOrg(org))
+      .filter((org): org is AuthOrg => !!org);
+  }
+
+  /** New tokens for `orgId` (its `org_*` claims); the refresh token stays as it was. */
+  selectOrg(orgId: string, ctx: OperationContext): Promise<Session> {
+    return this.#orgSession(path('select'), ctx, { org_id: orgId });
+  }
+
+  /** The members as the server sends them (`{id, username, name, email, role}`). */
+  async listMembers(orgId: string, ctx: OperationContext): Promise<AuthMember[]> {
+    return array((await this.#orgs('GET', path(orgId, 'members'), ctx)).body?.members);
+  }
+
+  async addMember(input: { orgId: string; login: string; role: string }, ctx: OperationContext): Promise<void> {
+    await this.#orgs('POST', path(input.orgId, 'members'), ctx, { login: input.login, role: input.role });
+  }
+
+  async setMemberRole(input: { orgId: string; userId: string; role: string }, ctx: OperationContext): Promise<void> {
+    await this.#orgs('PATCH', path(input.orgId, 'members', input.userId), ctx, { role: input.role });
+  }
+
+  async removeMember(input: { orgId: string; userId: string }, ctx: OperationContext): Promise<void> {
+    await this.#orgs('DELETE', path(input.orgId, 'members', input.userId), ctx);
+  }
+
+  /** Answers new tokens without the org (the server picks the next one, if any). */
+  leaveOrg(orgId: string, ctx: OperationContext): Promise<Session> {
+    return this.#orgSession(path(orgId, 'leave'), ctx);
+  }
+
   async updateDetails(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session> {
     const body: Record<string, string> = {};
     if (input.name !== undefined) body.name = input.name;
@@ -320,16 +358,29 @@ export class JwtApiBackend implements AuthBackend {
   async #call(
     url: string | undefined,
     operation: string,
-    body: Record<string, string>,
+    body: Record<string, string> | undefined,
     ctx: OperationContext,
     signedIn: boolean,
     codeOf: (response: JsonResponse) => AuthError['code'] = accountCode,
+    method?: string,
   ): Promise<JsonResponse> {
     if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
     if (signedIn && !this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
-    const response = await this.#post(url, body, ctx, { bearer: signedIn ? this.#token : null });
+    const response = await this.#post(url, body, ctx, { method, bearer: signedIn ? this.#token : null });
     if (response.status >= 200 && response.status < 300) return response;
     throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
+  }
+
+  /** A request to `orgsUrl` + `path` with the Bearer token (unsupported while `orgsUrl` is unset). */
+  #orgs(method: string, path: string, ctx: OperationContext, body?: Record<string, string>): Promise<JsonResponse> {
+    return this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, orgCode, method);
+  }
+
+  /** Select and leave answer like a refresh: a new access token on top of the last response. */
+  async #orgSession(path: string, ctx: OperationContext, body?: Record<string, string>): Promise<Session> {
+    const since = this.#generation;
+    const response = await this.#orgs('POST', path, ctx, body);
+    return this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since);
   }
 
   /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
@@ -362,7 +413,12 @@ export class JwtApiBackend implements AuthBackend {
       throw errorFromResponse(response, 'request_rejected', 'The session could not be renewed.');
     }
     // Servers that do not rotate (SimpleJWT's default) answer with an access token only: #accept keeps ours.
-    return this.#accept({ ...base, ...this.#body(response) }, refreshToken, ctx, { validate: false, until: this.#until(ctx), profile, since });
+    return this.#next(response, refreshToken, base, ctx, profile, since);
+  }
+
+  /** A renewed session: `base` (the last response) updated with this answer. */
+  #next(response: JsonResponse, refresh: string | null, base: Json, ctx: OperationContext, profile: boolean, since: number): Promise<Session> {
+    return this.#accept({ ...base, ...this.#body(response) }, refresh, ctx, { validate: false, until: this.#until(ctx), profile, since });
   }
 
   /**
@@ -408,6 +464,8 @@ export class JwtApiBackend implements AuthBackend {
     const refreshable = !!o.refreshUrl && (!!o.refreshCookie || !!refresh);
     return {
       user,
+      // The active organization: the token's `org_*` claims, else the response's `org`.
+      org: toOrg(claims, 'org_') ?? toOrg(response.org),
       expiresAt: tokenExpiry ?? (refreshable ? null : until),
       issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : null,
       refreshable,
@@ -456,7 +514,7 @@ export class JwtApiBackend implements AuthBackend {
     url: string,
     body: Record<string, string> | undefined,
     ctx: OperationContext,
-    options: { method?: string; format?: 'json' | 'form'; bearer?: string | null } = {},
+    options: { method?: string | undefined; format?: 'json' | 'form'; bearer?: string | null } = {},
   ): Promise<JsonResponse> {
     const headers: Record<string, string> = { ...this.#o.headers };
     if (options.bearer) headers.Authorization = `Bearer ${options.bearer}`;
@@ -568,6 +626,9 @@ const ACCOUNT_CODES: Readonly<Record<string, AuthError['code']>> = {
   invalid_token: 'reset_token_invalid',
   invalid_request: 'invalid_input',
   invalid_json: 'invalid_input',
+  // Organizations (reference server); see orgCode for the rest.
+  last_owner: 'last_owner',
+  already_member: 'already_member',
 };
 
 /** The code for a refused account operation: the server's own `error` when we know it. */
@@ -581,6 +642,15 @@ function accountCode(response: JsonResponse): AuthError['code'] {
   if (response.status === 401) return 'session_expired';
   if (response.status === 400 || response.status === 422) return 'invalid_input';
   return 'request_rejected';
+}
+
+/**
+ * A refused organization request: every refusal by role or membership (403: `forbidden`,
+ * `org_mismatch`, `not_a_member`, `role_too_high`, `self_promotion`) is `forbidden`, an unknown user
+ * or member (404) `not_found`; `invalid_role` (400) is `invalid_input`.
+ */
+function orgCode(response: JsonResponse): AuthError['code'] {
+  return response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : accountCode(response);
 }
 
 /** A refused registration token is not a reset token. */
@@ -599,6 +669,7 @@ const BASE_PATHS = {
   resetPasswordUrl: '/password/reset',
   forgotUsernameUrl: '/username/forgot',
   detailsUrl: '/details',
+  orgsUrl: '/orgs',
 } as const;
 
 function withBaseUrl(options: JwtApiOptions): JwtApiOptions {
@@ -623,6 +694,24 @@ function str(...values: unknown[]): string | undefined {
 
 function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
+}
+
+/** `/a/b` from path segments, each URL-encoded (ids may hold `/`). */
+function path(...segments: string[]): string {
+  return segments.map((segment) => '/' + encodeURIComponent(segment)).join('');
+}
+
+/** `value` when it is an array, else empty. */
+function array<T>(value: unknown): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** An organization from `{id, name, role, permissions}`, or from `org_id`, `org_name`, … claims (prefix `org_`); null without an id. */
+function toOrg(source: unknown, prefix = ''): AuthOrg | null {
+  const o = (source ?? {}) as Json;
+  const id = str(o[prefix + 'id']);
+  const role = str(o[prefix + 'role']);
+  return id ? { id, name: str(o[prefix + 'name']) ?? id, ...(role ? { role } : {}), permissions: strings(o[prefix + 'permissions']) ?? [] } : null;
 }
 
 /**

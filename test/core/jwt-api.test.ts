@@ -454,6 +454,186 @@ describe('JwtApiBackend', () => {
   });
 });
 
+describe('JwtApiBackend: organizations (reference server routes)', () => {
+  let issuer: Issuer;
+  const clock = new ManualClock();
+  const now = () => Math.floor(clock.now() / 1000);
+  const ACME_CLAIMS = { org_id: 'acme', org_name: 'Acme Corp', org_role: 'owner', org_permissions: ['reports:read', 'members:write', 'billing:write'] };
+  const GLOBEX = { id: 'glo/bex', name: 'Globex', role: 'member', permissions: ['reports:read'] };
+  const access = (extra: Record<string, unknown> = {}) => issuer.sign({ sub: '42', username: 'alice', exp: now() + 300, iat: now(), ...extra });
+
+  before(async () => {
+    issuer = await makeIssuer();
+  });
+
+  /** The reference server's layout: login answers `token`; the refresh cookie is refused. */
+  function server(token: () => Promise<string>, routes: Parameters<typeof fakeFetch>[0] = {}, extra: Record<string, unknown> = {}) {
+    return setup(
+      { baseUrl: '/api/auth' },
+      {
+        'POST /api/auth/refresh': () => json(401, { error: 'invalid_token' }),
+        'POST /api/auth/login': async () => json(200, { access: await token(), token_type: 'Bearer', user: { id: '42' }, ...extra }),
+        ...routes,
+      },
+      clock,
+    );
+  }
+
+  async function signedIn(t: ReturnType<typeof setup>) {
+    await t.client.start();
+    await t.client.login({ username: 'alice', password: PASSWORD });
+    return t.client;
+  }
+
+  it('the active org comes from the access token claims (org_id, org_name, org_role, org_permissions)', async () => {
+    const client = await signedIn(server(() => access(ACME_CLAIMS), {}, { org: { id: 'stale', name: 'Not this one' } }));
+    expect(client.state.org).to.deep.equal({ id: 'acme', name: 'Acme Corp', role: 'owner', permissions: ACME_CLAIMS.org_permissions });
+    expect([client.hasRole('admin'), client.hasRole('member'), client.hasPermission('billing:write')]).to.deep.equal([true, true, true]);
+    expect(client.hasPermission('billing:read')).to.equal(false);
+    client.dispose();
+  });
+
+  it('without org claims the active org is the response\'s `org`; null or absent is none', async () => {
+    const fromBody = await signedIn(server(() => access(), {}, { org: { id: 'acme', name: 'Acme Corp', role: 'admin', permissions: ['members:write'] } }));
+    expect(fromBody.state.org).to.deep.equal({ id: 'acme', name: 'Acme Corp', role: 'admin', permissions: ['members:write'] });
+    expect([fromBody.hasRole('admin'), fromBody.hasRole('owner')]).to.deep.equal([true, false]);
+    for (const extra of [{ org: null }, {}, { org: { name: 'no id' } }]) {
+      const none = await signedIn(server(() => access(), {}, extra));
+      expect(none.state.org).to.equal(null);
+      expect(none.hasRole('member')).to.equal(false);
+      none.dispose();
+    }
+    fromBody.dispose();
+  });
+
+  it('listOrgs GETs <baseUrl>/orgs with the Bearer token; the list answers hasRole for another org', async () => {
+    const t = server(() => access(ACME_CLAIMS), {
+      'GET /api/auth/orgs': (call) => {
+        expect(call.headers.authorization).to.match(/^Bearer ey/);
+        expect(call.body).to.equal(null);
+        return json(200, { orgs: [{ id: 'acme', name: 'Acme Corp', role: 'owner', permissions: ACME_CLAIMS.org_permissions }, GLOBEX], active: 'acme', roles: ['owner', 'admin', 'member'] });
+      },
+    });
+    const client = await signedIn(t);
+    expect(client.hasRole('member', 'glo/bex')).to.equal(false);
+    const orgs = await client.listOrgs();
+    expect(orgs.map((o) => o.id)).to.deep.equal(['acme', 'glo/bex']);
+    expect(orgs[1]).to.deep.equal(GLOBEX);
+    expect([client.hasRole('member', 'glo/bex'), client.hasRole('admin', 'glo/bex')]).to.deep.equal([true, false]);
+    expect(client.hasPermission('reports:read', 'glo/bex')).to.equal(true);
+    client.dispose();
+  });
+
+  it('selectOrg POSTs {org_id} to <baseUrl>/orgs/select and takes the new token\'s org; the refresh cookie is kept', async () => {
+    const t = server(() => access(ACME_CLAIMS), {
+      'POST /api/auth/orgs/select': async (call) => {
+        expect(call.headers.authorization).to.match(/^Bearer ey/);
+        expect(call.credentials).to.equal('include');
+        const { org_id } = JSON.parse(call.body!) as { org_id: string };
+        if (org_id !== 'glo/bex') return json(403, { error: 'not_a_member', message: 'You are not a member of this organization.' });
+        const claims = { org_id, org_name: 'Globex', org_role: 'member', org_permissions: ['reports:read'] };
+        return json(200, { access: await access(claims), token_type: 'Bearer', expires_in: 300, user: { id: '42' }, org: GLOBEX });
+      },
+    });
+    const client = await signedIn(t);
+    const before = await client.getAccessToken();
+    const state = await client.selectOrg('glo/bex');
+    expect(state.org).to.deep.equal(GLOBEX);
+    expect([client.hasRole('member'), client.hasRole('admin')]).to.deep.equal([true, false]);
+    expect(await client.getAccessToken()).not.to.equal(before);
+    const err = await rejectsWith(client.selectOrg('initech'), 'forbidden');
+    expect([err.status, err.error]).to.deep.equal([403, 'not_a_member']);
+    expect(client.state.org?.id).to.equal('glo/bex');
+    expect(t.storage.map.size).to.equal(0);
+    client.dispose();
+  });
+
+  it('member operations: method, URL (ids encoded), body and Bearer token of each request', async () => {
+    let token = '';
+    const t = server(async () => (token = await access(ACME_CLAIMS)), {
+      'GET /api/auth/orgs/a%2Fb/members': () => json(200, { members: [{ id: '7', username: 'bob', name: 'Bob', email: 'bob@x.io', role: 'member' }] }),
+      'POST /api/auth/orgs/a%2Fb/members': () => json(201, { member: { id: '8', username: 'carol', role: 'admin' } }),
+      'PATCH /api/auth/orgs/a%2Fb/members/u%201': () => json(200, { member: { id: 'u 1', role: 'member' } }),
+      'DELETE /api/auth/orgs/a%2Fb/members/u%201': () => new Response(null, { status: 204 }),
+      'POST /api/auth/orgs/a%2Fb/leave': async () => json(200, { access: await access(), token_type: 'Bearer', expires_in: 300, user: { id: '42' }, org: null }),
+    });
+    const client = await signedIn(t);
+    const members = await client.listMembers('a/b');
+    expect(members).to.deep.equal([{ id: '7', username: 'bob', name: 'Bob', email: 'bob@x.io', role: 'member' }]);
+    await client.addMember({ orgId: 'a/b', login: 'carol@x.io', role: 'admin' });
+    await client.setMemberRole({ orgId: 'a/b', userId: 'u 1', role: 'member' });
+    await client.removeMember({ orgId: 'a/b', userId: 'u 1' });
+    const left = await client.leaveOrg('a/b');
+    expect(left.org).to.equal(null);
+    expect(left.status).to.equal('authenticated');
+    const calls = t.fetch.calls.filter((c) => c.url.includes('/orgs/'));
+    expect(calls.map((c) => [c.method, c.url, c.body && JSON.parse(c.body)])).to.deep.equal([
+      ['GET', '/api/auth/orgs/a%2Fb/members', null],
+      ['POST', '/api/auth/orgs/a%2Fb/members', { login: 'carol@x.io', role: 'admin' }],
+      ['PATCH', '/api/auth/orgs/a%2Fb/members/u%201', { role: 'member' }],
+      ['DELETE', '/api/auth/orgs/a%2Fb/members/u%201', null],
+      ['POST', '/api/auth/orgs/a%2Fb/leave', null],
+    ]);
+    for (const call of calls) expect(call.headers.authorization).to.equal(`Bearer ${token}`);
+    client.dispose();
+  });
+
+  it('maps every server refusal to its AuthError code, keeping status and error, never the token', async () => {
+    const cases: Array<[number, string, string]> = [
+      [403, 'forbidden', 'forbidden'],
+      [403, 'org_mismatch', 'forbidden'],
+      [403, 'not_a_member', 'forbidden'],
+      [403, 'role_too_high', 'forbidden'],
+      [403, 'self_promotion', 'forbidden'],
+      [409, 'last_owner', 'last_owner'],
+      [404, 'user_not_found', 'not_found'],
+      [404, 'member_not_found', 'not_found'],
+      [409, 'already_member', 'already_member'],
+      [400, 'invalid_role', 'invalid_input'],
+      [401, 'invalid_token', 'session_expired'],
+      [500, 'internal', 'server_error'],
+    ];
+    let answer: [number, string] = [200, ''];
+    let token = '';
+    const t = server(async () => (token = await access(ACME_CLAIMS)), {
+      'PATCH /api/auth/orgs/acme/members/7': () => json(answer[0], { error: answer[1], message: 'Refused.' }),
+    });
+    const client = await signedIn(t);
+    for (const [status, error, code] of cases) {
+      answer = [status, error];
+      const err = await rejectsWith(client.setMemberRole({ orgId: 'acme', userId: '7', role: 'owner' }), code);
+      expect([err.status, err.error]).to.deep.equal([status, error]);
+      expect(JSON.stringify(err) + err.message + String(err.description)).not.to.contain(token);
+    }
+    client.dispose();
+  });
+
+  it('without orgsUrl the org operations are unsupported; signed out they are not_authenticated; no request either way', async () => {
+    const plain = setup({}, {}, clock);
+    await plain.client.start();
+    await rejectsWith(plain.client.listMembers('acme'), 'unsupported');
+    await rejectsWith(plain.client.selectOrg('acme'), 'unsupported');
+    expect(plain.fetch.calls).to.have.length(0);
+    const t = server(() => access(ACME_CLAIMS));
+    await t.client.start();
+    const calls = t.fetch.calls.length;
+    await rejectsWith(t.client.listOrgs(), 'not_authenticated');
+    await rejectsWith(t.client.removeMember({ orgId: 'acme', userId: '7' }), 'not_authenticated');
+    await rejectsWith(t.client.leaveOrg('acme'), 'not_authenticated');
+    expect(t.fetch.calls.length).to.equal(calls);
+  });
+
+  it('orgsUrl can be given without baseUrl', async () => {
+    const t = setup({ orgsUrl: '/teams' }, {
+      'POST /token': async () => json(200, { access: await access(ACME_CLAIMS) }),
+      'GET /teams': () => json(200, { orgs: [GLOBEX], active: null, roles: [] }),
+    }, clock);
+    const client = await signedIn(t);
+    expect(await client.listOrgs()).to.deep.equal([GLOBEX]);
+    client.dispose();
+  });
+});
+
 /** A reload of the page: a new client on the same storage, started. */
 async function reload(t: ReturnType<typeof setup>): Promise<AuthClient> {
   const client = t.make();
