@@ -181,6 +181,21 @@ describe('auth-provider', () => {
     expect((div.querySelector('auth-provider') as AuthProvider).state.user?.username).to.equal('grace');
   });
 
+  it('org-roles (space or comma separated) or the JSON orgRoles set the client\'s role order; default owner, admin, member', async () => {
+    const div = await container(
+      `<auth-provider url="/t" persist="none" name="roles-a" org-roles="lead, editor  viewer"></auth-provider>
+       <auth-provider url="/t" persist="none" name="roles-b"><script type="application/json">{"orgRoles": ["chief", "crew"]}</script></auth-provider>
+       <auth-provider url="/t" persist="none" name="roles-c"></auth-provider>`,
+    );
+    const [a, b, c] = [...div.querySelectorAll('auth-provider')] as AuthProvider[];
+    await waitUntil(() => a!.client && b!.client && c!.client);
+    expect(a!.client!.orgRoles).to.deep.equal(['lead', 'editor', 'viewer']);
+    expect(b!.client!.orgRoles).to.deep.equal(['chief', 'crew']);
+    expect(c!.client!.orgRoles).to.deep.equal(['owner', 'admin', 'member']);
+    expect(a!.client!.backend).to.be.instanceOf(JwtApiBackend);
+    expect(part(a!, 'error')).to.equal(null);
+  });
+
   it('shows a bad configuration, dispatches auth-error and warns, without throwing', async () => {
     const warnings = captureWarnings();
     const errors: unknown[] = [];

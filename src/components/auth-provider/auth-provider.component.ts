@@ -38,7 +38,7 @@ const OIDC_ATTRIBUTES = 'server-metadata-url client-id redirect-uri post-logout-
 const STRING_ATTRIBUTES =
   'backend base-url url method body-format token-key refresh-url refresh-key validate-url validate-token-in logout-url ' +
   'user-url subject-claim username-claim name-claim email-claim roles-claim persist jwks-url issuer audience algorithms ' +
-  'typ server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout name';
+  'typ server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout name org-roles';
 
 /** The values of `theme`; anything else follows the page, with a console warning. */
 const THEMES: readonly string[] = ['light', 'dark', 'auto'];
@@ -47,6 +47,8 @@ const THEMES: readonly string[] = ['light', 'dark', 'auto'];
 interface ClientConfig {
   name?: string;
   refreshLeeway?: number;
+  /** The organization roles, highest first: an array, or a string separated by spaces or commas. */
+  orgRoles?: string | string[];
 }
 
 /**
@@ -147,6 +149,8 @@ interface ClientConfig {
  * @attr algorithms - Comma-separated allowed algorithms when verifying (never HS* or none).
  * @attr typ - Required `typ` header when verifying. Default `at+jwt`; `any` accepts any (SimpleJWT).
  * @attr name - Separates several clients on one origin (cross-tab channel and lock names).
+ * @attr org-roles - Organization roles, highest first, separated by spaces or commas: a higher role
+ *   includes the lower ones (`hasRole`, `<auth-guard min-role>`). Default `owner admin member`.
  */
 export class AuthProvider extends AuthElement {
   static override styles = styles;
@@ -195,6 +199,7 @@ export class AuthProvider extends AuthElement {
   /** The `scope` attribute (OIDC): `scope` itself is the elements' translation scope. */
   declare oidcScope: string | undefined;
   declare name: string | undefined;
+  declare orgRoles: string | undefined;
   /** The configuration error being shown, if any. */
   declare protected configError: Error | null;
 
@@ -295,10 +300,11 @@ export class AuthProvider extends AuthElement {
   #build(): void {
     let client: AuthClient;
     try {
-      const { name, refreshLeeway, ...backendConfig } = this.#readConfig();
+      const { name, refreshLeeway, orgRoles, ...backendConfig } = this.#readConfig();
       const options: ConstructorParameters<typeof AuthClient>[0] = { backend: createBackend(backendConfig) };
       if (name !== undefined) options.name = name;
       if (refreshLeeway !== undefined) options.refreshLeeway = refreshLeeway;
+      if (orgRoles) options.orgRoles = typeof orgRoles == 'string' ? orgRoles.split(/[\s,]+/).filter(Boolean) : orgRoles;
       client = new AuthClient(options);
     } catch (err) {
       const error = err instanceof Error ? err : new AuthConfigError('invalid_option', String(err));
