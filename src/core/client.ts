@@ -319,7 +319,7 @@ export class AuthClient {
     const org = this.#org(orgId);
     if (!org) throw new AuthError('not_found', 'You are not in this organization.');
     this.#remembered(org.id);
-    this.#orgChanged();
+    this.#orgChanged(org);
     return this.#state;
   }
 
@@ -429,10 +429,10 @@ export class AuthClient {
     return this.#state;
   }
 
-  /** A new active organization here (a session from the backend, or the remembered one): tell the other tabs. */
-  #orgChanged(session?: Session): void {
-    if (session) this.#applySession(session);
-    else this.#set({ ...this.#state, org: this.#active(this.#state.org) });
+  /** A new active organization here (a session from the backend, or one of the claims' orgs): tell the other tabs. */
+  #orgChanged(next: Session | AuthOrg): void {
+    if ('user' in next) this.#applySession(next);
+    else this.#set({ ...this.#state, org: next });
     this.#tabs?.post({ type: 'org', from: this.#id });
   }
 

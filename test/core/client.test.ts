@@ -303,6 +303,22 @@ describe('AuthClient: organizations', () => {
     removed.dispose();
   });
 
+  it('claim-based: with localStorage blocked (sandboxed frame) selectOrg still changes the active org', async () => {
+    const client = new AuthClient({ backend: claimBackend([ACME, GLOBEX]), tabs: noTabSync, name: freshName() });
+    const { getItem, setItem } = Storage.prototype;
+    Storage.prototype.getItem = Storage.prototype.setItem = () => {
+      throw new DOMException('blocked', 'SecurityError');
+    };
+    try {
+      await client.start();
+      expect(client.state.org?.id).to.equal('acme');
+      expect((await client.selectOrg('globex')).org?.id).to.equal('globex');
+    } finally {
+      Object.assign(Storage.prototype, { getItem, setItem });
+    }
+    client.dispose();
+  });
+
   it('claim-based: selectOrg while signed out is not_found', async () => {
     const client = new AuthClient({ backend: claimBackend([ACME]), tabs: noTabSync, name: freshName() });
     await rejectsWith(client.selectOrg('acme'), 'not_found');
