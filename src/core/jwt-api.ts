@@ -13,7 +13,7 @@ import type {
 import { AuthConfigError, AuthError } from './errors.js';
 import { errorFromResponse, requestJson, type JsonResponse } from './http.js';
 import { checkClaims, createVerifier, getPath, readJwt, type JwtVerifier, type VerifyOptions } from './jwt.js';
-import { makeUser, type AuthMember, type AuthOrg, type AuthUser } from './state.js';
+import { makeUser, type AuthOrg, type AuthUser } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
 export interface JwtApiOptions {
@@ -136,9 +136,28 @@ interface Snapshot {
 type Json = Record<string, unknown>;
 
 /**
+ * How the organization operations (jwt-orgs.ts, an on-demand chunk) reach the server: a request to
+ * `orgsUrl` + `path` with the Bearer token (`unsupported` while `orgsUrl` is unset); with `session`,
+ * the answer is new tokens (select, leave) and it resolves the new session, else the response.
+ */
+export type OrgRequest<T = JsonResponse> = (
+  method: string,
+  path: string,
+  ctx: OperationContext,
+  body?: Record<string, string>,
+  session?: boolean,
+) => Promise<T>;
+
+/** The organization operations, each loading jwt-orgs.ts on first use. */
+const ORG_OPERATIONS = ['listOrgs', 'selectOrg', 'listMembers', 'addMember', 'setMemberRole', 'removeMember', 'leaveOrg'] as const;
+type OrgOperations = Required<Pick<AuthBackend, (typeof ORG_OPERATIONS)[number]>>;
+
+/**
  * A JSON Web Token API: the reference server, Django REST framework SimpleJWT, the WordPress JWT
  * plugins, or any API that answers a credential POST with a token.
  */
+/** The organization operations are set in the constructor (see ORG_OPERATIONS). */
+export interface JwtApiBackend extends OrgOperations {}
 export class JwtApiBackend implements AuthBackend {
   readonly kind = 'jwt';
   readonly #o: Required<Pick<JwtApiOptions, 'url' | 'method' | 'bodyFormat' | 'usernameField' | 'passwordField' | 'tokenKey' | 'refreshKey' | 'cookieLifetime' | 'timeout' | 'storageKey' | 'validateTokenIn'>> &
@@ -185,6 +204,10 @@ export class JwtApiBackend implements AuthBackend {
     this.#verify = options.verify
       ? createVerifier({ subjectClaim: options.subjectClaim, ...options.verify }, this.#fetch)
       : null;
+    const request: OrgRequest<any> = (...args) => this.#orgs(...args);
+    for (const name of ORG_OPERATIONS) {
+      this[name] = (...args: unknown[]) => import('./jwt-orgs.js').then((m) => (m[name] as (...a: unknown[]) => Promise<any>)(request, ...args));
+    }
   }
 
   /** The persist mode in force after `auto` is resolved. */
@@ -294,39 +317,6 @@ export class JwtApiBackend implements AuthBackend {
     await this.#call(this.#o.forgotUsernameUrl, 'username reminder', { email: input.email }, ctx, false);
   }
 
-  async listOrgs(ctx: OperationContext): Promise<AuthOrg[]> {
-    return array((await this.#orgs('GET', '', ctx)).body?.orgs)
-      .map((org) => toOrg(org))
-      .filter((org): org is AuthOrg => !!org);
-  }
-
-  /** New tokens for `orgId` (its `org_*` claims); the refresh token stays as it was. */
-  selectOrg(orgId: string, ctx: OperationContext): Promise<Session> {
-    return this.#orgSession(path('select'), ctx, { org_id: orgId });
-  }
-
-  /** The members as the server sends them (`{id, username, name, email, role}`). */
-  async listMembers(orgId: string, ctx: OperationContext): Promise<AuthMember[]> {
-    return array((await this.#orgs('GET', path(orgId, 'members'), ctx)).body?.members);
-  }
-
-  async addMember(input: { orgId: string; login: string; role: string }, ctx: OperationContext): Promise<void> {
-    await this.#orgs('POST', path(input.orgId, 'members'), ctx, { login: input.login, role: input.role });
-  }
-
-  async setMemberRole(input: { orgId: string; userId: string; role: string }, ctx: OperationContext): Promise<void> {
-    await this.#orgs('PATCH', path(input.orgId, 'members', input.userId), ctx, { role: input.role });
-  }
-
-  async removeMember(input: { orgId: string; userId: string }, ctx: OperationContext): Promise<void> {
-    await this.#orgs('DELETE', path(input.orgId, 'members', input.userId), ctx);
-  }
-
-  /** Answers new tokens without the org (the server picks the next one, if any). */
-  leaveOrg(orgId: string, ctx: OperationContext): Promise<Session> {
-    return this.#orgSession(path(orgId, 'leave'), ctx);
-  }
-
   async updateDetails(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session> {
     const body: Record<string, string> = {};
     if (input.name !== undefined) body.name = input.name;
@@ -371,16 +361,12 @@ export class JwtApiBackend implements AuthBackend {
     throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
   }
 
-  /** A request to `orgsUrl` + `path` with the Bearer token (unsupported while `orgsUrl` is unset). */
-  #orgs(method: string, path: string, ctx: OperationContext, body?: Record<string, string>): Promise<JsonResponse> {
-    return this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, orgCode, method);
-  }
-
-  /** Select and leave answer like a refresh: a new access token on top of the last response. */
-  async #orgSession(path: string, ctx: OperationContext, body?: Record<string, string>): Promise<Session> {
+  /** See OrgRequest. */
+  async #orgs(method: string, path: string, ctx: OperationContext, body?: Record<string, string>, session?: boolean): Promise<unknown> {
     const since = this.#generation;
-    const response = await this.#orgs('POST', path, ctx, body);
-    return this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since);
+    const response = await this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, orgCode, method);
+    // Select and leave answer like a refresh: a new access token on top of the last response.
+    return session ? this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since) : response;
   }
 
   /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
@@ -696,18 +682,8 @@ function strings(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
-/** `/a/b` from path segments, each URL-encoded (ids may hold `/`). */
-function path(...segments: string[]): string {
-  return segments.map((segment) => '/' + encodeURIComponent(segment)).join('');
-}
-
-/** `value` when it is an array, else empty. */
-function array<T>(value: unknown): T[] {
-  return Array.isArray(value) ? value : [];
-}
-
 /** An organization from `{id, name, role, permissions}`, or from `org_id`, `org_name`, … claims (prefix `org_`); null without an id. */
-function toOrg(source: unknown, prefix = ''): AuthOrg | null {
+export function toOrg(source: unknown, prefix = ''): AuthOrg | null {
   const o = (source ?? {}) as Json;
   const id = str(o[prefix + 'id']);
   const role = str(o[prefix + 'role']);
