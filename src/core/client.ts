@@ -317,7 +317,7 @@ export class AuthClient {
       }, options);
     }
     const org = this.#org(orgId);
-    if (!org) throw new AuthError('not_found', 'You are not in this organization.');
+    if (!org) throw new AuthError('not_found', 'Unknown organization.');
     this.#remembered(org.id);
     this.#orgChanged(org);
     return this.#state;

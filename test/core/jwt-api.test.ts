@@ -623,6 +623,25 @@ describe('JwtApiBackend: organizations (reference server routes)', () => {
     expect(t.fetch.calls.length).to.equal(calls);
   });
 
+  it('a reload restores the active org the server session keeps (through the refresh cookie)', async () => {
+    let active: Record<string, unknown> = ACME_CLAIMS;
+    const t = setup({ baseUrl: '/api/auth' }, {
+      'POST /api/auth/refresh': async () => json(200, { access: await access(active), token_type: 'Bearer', user: { id: '42' } }),
+      'POST /api/auth/orgs/select': async () => {
+        active = { org_id: 'glo/bex', org_name: 'Globex', org_role: 'member', org_permissions: ['reports:read'] };
+        return json(200, { access: await access(active), token_type: 'Bearer', user: { id: '42' } });
+      },
+    }, clock);
+    await t.client.start();
+    expect(t.client.state.org?.id).to.equal('acme');
+    await t.client.selectOrg('glo/bex');
+    t.client.dispose();
+    const reloaded = await reload(t);
+    expect(reloaded.state.org).to.deep.equal(GLOBEX);
+    expect(t.storage.map.size).to.equal(0);
+    reloaded.dispose();
+  });
+
   it('orgsUrl can be given without baseUrl', async () => {
     const t = setup({ orgsUrl: '/teams' }, {
       'POST /token': async () => json(200, { access: await access(ACME_CLAIMS) }),
