@@ -152,12 +152,13 @@ export type OrgRequest<T = JsonResponse> = (
 const ORG_OPERATIONS = ['listOrgs', 'selectOrg', 'listMembers', 'addMember', 'setMemberRole', 'removeMember', 'leaveOrg'] as const;
 type OrgOperations = Required<Pick<AuthBackend, (typeof ORG_OPERATIONS)[number]>>;
 
+/** The organization operations are set in the constructor (see ORG_OPERATIONS). */
+export interface JwtApiBackend extends OrgOperations {}
+
 /**
  * A JSON Web Token API: the reference server, Django REST framework SimpleJWT, the WordPress JWT
  * plugins, or any API that answers a credential POST with a token.
  */
-/** The organization operations are set in the constructor (see ORG_OPERATIONS). */
-export interface JwtApiBackend extends OrgOperations {}
 export class JwtApiBackend implements AuthBackend {
   readonly kind = 'jwt';
   readonly #o: Required<Pick<JwtApiOptions, 'url' | 'method' | 'bodyFormat' | 'usernameField' | 'passwordField' | 'tokenKey' | 'refreshKey' | 'cookieLifetime' | 'timeout' | 'storageKey' | 'validateTokenIn'>> &
