@@ -137,13 +137,15 @@ type Json = Record<string, unknown>;
 
 /**
  * How the organization operations (jwt-orgs.ts, an on-demand chunk) reach the server: a request to
- * `orgsUrl` + `path` with the Bearer token (`unsupported` while `orgsUrl` is unset); with `session`,
- * the answer is new tokens (select, leave) and it resolves the new session, else the response.
+ * `orgsUrl` + `path` with the Bearer token (`unsupported` while `orgsUrl` is unset), a refusal coded
+ * by `codeOf`; with `session`, the answer is new tokens (select, leave) and it resolves the new
+ * session, else the response.
  */
 export type OrgRequest<T = JsonResponse> = (
   method: string,
   path: string,
   ctx: OperationContext,
+  codeOf: (response: JsonResponse) => AuthError['code'],
   body?: Record<string, string>,
   session?: boolean,
 ) => Promise<T>;
@@ -363,9 +365,16 @@ export class JwtApiBackend implements AuthBackend {
   }
 
   /** See OrgRequest. */
-  async #orgs(method: string, path: string, ctx: OperationContext, body?: Record<string, string>, session?: boolean): Promise<unknown> {
+  async #orgs(
+    method: string,
+    path: string,
+    ctx: OperationContext,
+    codeOf: (response: JsonResponse) => AuthError['code'],
+    body?: Record<string, string>,
+    session?: boolean,
+  ): Promise<unknown> {
     const since = this.#generation;
-    const response = await this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, orgCode, method);
+    const response = await this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, codeOf, method);
     // Select and leave answer like a refresh: a new access token on top of the last response.
     return session ? this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since) : response;
   }
@@ -613,13 +622,10 @@ const ACCOUNT_CODES: Readonly<Record<string, AuthError['code']>> = {
   invalid_token: 'reset_token_invalid',
   invalid_request: 'invalid_input',
   invalid_json: 'invalid_input',
-  // Organizations (reference server); see orgCode for the rest.
-  last_owner: 'last_owner',
-  already_member: 'already_member',
 };
 
 /** The code for a refused account operation: the server's own `error` when we know it. */
-function accountCode(response: JsonResponse): AuthError['code'] {
+export function accountCode(response: JsonResponse): AuthError['code'] {
   const error = response.body?.error;
   if (typeof error === 'string' && ACCOUNT_CODES[error]) {
     // A Bearer token the server no longer accepts is a session problem, not a bad reset code.
@@ -629,15 +635,6 @@ function accountCode(response: JsonResponse): AuthError['code'] {
   if (response.status === 401) return 'session_expired';
   if (response.status === 400 || response.status === 422) return 'invalid_input';
   return 'request_rejected';
-}
-
-/**
- * A refused organization request: every refusal by role or membership (403: `forbidden`,
- * `org_mismatch`, `not_a_member`, `role_too_high`, `self_promotion`) is `forbidden`, an unknown user
- * or member (404) `not_found`; `invalid_role` (400) is `invalid_input`.
- */
-function orgCode(response: JsonResponse): AuthError['code'] {
-  return response.status === 403 ? 'forbidden' : response.status === 404 ? 'not_found' : accountCode(response);
 }
 
 /** A refused registration token is not a reset token. */
