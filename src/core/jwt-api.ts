@@ -207,9 +207,8 @@ export class JwtApiBackend implements AuthBackend {
     this.#verify = options.verify
       ? createVerifier({ subjectClaim: options.subjectClaim, ...options.verify }, this.#fetch)
       : null;
-    const request: OrgRequest<any> = (...args) => this.#orgs(...args);
     for (const name of ORG_OPERATIONS) {
-      this[name] = (...args: unknown[]) => import('./jwt-orgs.js').then((m) => (m[name] as (...a: unknown[]) => Promise<any>)(request, ...args));
+      this[name] = (...args: unknown[]) => import('./jwt-orgs.js').then((m) => (m[name] as (...a: unknown[]) => Promise<any>)(this.#orgs, ...args));
     }
   }
 
@@ -364,20 +363,13 @@ export class JwtApiBackend implements AuthBackend {
     throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
   }
 
-  /** See OrgRequest. */
-  async #orgs(
-    method: string,
-    path: string,
-    ctx: OperationContext,
-    codeOf: (response: JsonResponse) => AuthError['code'],
-    body?: Record<string, string>,
-    session?: boolean,
-  ): Promise<unknown> {
+  /** What the organization operations (jwt-orgs.ts) call: see OrgRequest. */
+  readonly #orgs: OrgRequest<any> = async (method, path, ctx, codeOf, body, session) => {
     const since = this.#generation;
     const response = await this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, codeOf, method);
     // Select and leave answer like a refresh: a new access token on top of the last response.
     return session ? this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since) : response;
-  }
+  };
 
   /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
   #refreshBody(token: string | null): Record<string, string> {
