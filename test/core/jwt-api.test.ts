@@ -3,7 +3,7 @@
 import { expect } from '@open-wc/testing';
 import { AuthClient } from '../../src/core/client.js';
 import { JwtApiBackend, type JwtApiOptions } from '../../src/core/jwt-api.js';
-import { noTabSync } from '../../src/core/tabs.js';
+import { browserTabSync, noTabSync } from '../../src/core/tabs.js';
 import type { KeyValueStorage } from '../../src/core/storage.js';
 import { fakeFetch, flush, json, makeIssuer, ManualClock, rejectsWith, type Issuer } from './helpers.js';
 
@@ -640,6 +640,29 @@ describe('JwtApiBackend: organizations (reference server routes)', () => {
     expect(reloaded.state.org).to.deep.equal(GLOBEX);
     expect(t.storage.map.size).to.equal(0);
     reloaded.dispose();
+  });
+
+  it('two tabs on one server session: an org selected in one is the active org of the other after its refresh', async () => {
+    let active: Record<string, unknown> = ACME_CLAIMS;
+    const fetch = fakeFetch({
+      'POST /api/auth/refresh': async () => json(200, { access: await access(active), token_type: 'Bearer', user: { id: '42' } }),
+      'POST /api/auth/orgs/select': async () => {
+        active = { org_id: 'glo/bex', org_name: 'Globex', org_role: 'member', org_permissions: ['reports:read'] };
+        return json(200, { access: await access(active), token_type: 'Bearer', user: { id: '42' } });
+      },
+    });
+    const name = `jwt-org-${Math.random()}`;
+    const tab = () => new AuthClient({ backend: new JwtApiBackend({ baseUrl: '/api/auth', fetch }), clock, tabs: browserTabSync(name), name });
+    const [a, b] = [tab(), tab()];
+    await Promise.all([a.start(), b.start()]);
+    expect(b.state.org?.id).to.equal('acme');
+    await a.selectOrg('glo/bex');
+    const until = performance.now() + 5000;
+    while (b.state.org?.id !== 'glo/bex' && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(b.state.org).to.deep.equal(GLOBEX);
+    expect(fetch.calls.filter((c) => c.url === '/api/auth/orgs/select')).to.have.length(1);
+    a.dispose();
+    b.dispose();
   });
 
   it('orgsUrl can be given without baseUrl', async () => {
