@@ -13,10 +13,10 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { startTestProvider, type TestProvider } from '../oidc/provider.js';
+import { signInAt, WAIT, waitStatus } from './oidc-harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const STREAMLIT_SANDBOX = 'allow-forms allow-modals allow-popups allow-popups-to-escape-sandbox allow-same-origin allow-scripts allow-downloads';
-const WAIT = { timeout: 30_000 };
 
 let op: TestProvider;
 let server: Server;
@@ -127,38 +127,12 @@ async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
 
 const status = (page: Page) => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status);
 
-async function waitStatus(page: Page, wanted: string): Promise<void> {
-  await page.waitForFunction((s) => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === s, wanted, WAIT);
-}
-
 async function open(page: Page, name: string): Promise<void> {
   await page.goto(`${origin}/${name}`);
   await waitStatus(page, 'anonymous');
 }
 
-/** On the provider's pages: the password (when asked), then consent (when asked), until it leaves. */
-async function signIn(page: Page, options: { expectPassword?: boolean } = {}): Promise<void> {
-  await page.waitForURL((url) => url.origin === op.issuer, WAIT);
-  let askedPassword = false;
-  for (let step = 0; step < 4; step++) {
-    const next = await Promise.race([
-      page.locator('#username').waitFor(WAIT).then(() => 'password' as const),
-      page.locator('#allow').waitFor(WAIT).then(() => 'consent' as const),
-      page.waitForURL((url) => url.origin !== op.issuer, WAIT).then(() => 'done' as const),
-    ].map((p) => p.catch(() => 'gone' as const)));
-    if (next === 'done' || next === 'gone') break;
-    if (next === 'password') {
-      askedPassword = true;
-      await page.fill('#username', op.account.username);
-      await page.fill('#password', op.account.password);
-      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#sign-in')]);
-    } else {
-      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#allow')]);
-    }
-    if (page.isClosed()) break;
-  }
-  if (options.expectPassword !== undefined) assert.equal(askedPassword, options.expectPassword, 'whether the provider asked for the password');
-}
+const signIn = (page: Page, options: { expectPassword?: boolean } = {}) => signInAt(op, page, options);
 
 const tokenPosts = () => op.requests.filter((r) => r === 'POST /token').length;
 
