@@ -156,7 +156,10 @@ export class OidcBackend implements AuthBackend {
   readonly #orgRoles: readonly string[];
   /** The orgs known in this page (a re-authorizing preset's token names only some: earlier ones are kept). */
   #orgs = new Map<string, AuthOrg>();
-  /** The active org's id, asked for again by the next authorization request (re-authorizing presets). */
+  /**
+   * The active org's id (re-authorizing presets), kept in this tab's sessionStorage (an id, not a
+   * secret): a reload's silent re-authorization asks for it again.
+   */
   #org: string | null = null;
   /** Bumped by forget(): an answer to a request sent before it must not bring the session back. */
   #generation = 0;
@@ -206,6 +209,8 @@ export class OidcBackend implements AuthBackend {
     // Only where the provider has an organization parameter: else the client selects among `orgs` itself.
     const { preset, param, scope: prefix } = typeof orgs === 'object' ? orgs : { preset: orgs };
     if (param || prefix || preset === 'auth0' || preset === 'keycloak') {
+      const kept = readJson(browserStorage('session'), this.#key('org'));
+      this.#org = typeof kept === 'string' ? kept : null;
       this.selectOrg = (orgId, ctx) => {
         // A space would smuggle scopes into Keycloak's `organization:<alias>`.
         if (!orgId || /\s/.test(orgId)) return Promise.reject(new AuthError('invalid_input', 'Not an organization id.'));
@@ -251,7 +256,7 @@ export class OidcBackend implements AuthBackend {
   }
 
   /** Sign in; `org` (selectOrg) asks the provider for that organization. */
-  login(input: LoginInput, ctx: OperationContext, org = this.#org): Promise<Session | LoginRedirect> {
+  login(input: LoginInput, ctx: OperationContext, org: string | null = null): Promise<Session | LoginRedirect> {
     if ((input.display ?? this.display) === 'popup') {
       // Before any await: browsers allow a popup only in the click's task.
       const win = openPopup();
@@ -304,6 +309,7 @@ export class OidcBackend implements AuthBackend {
     this.#orgs = new Map();
     const session = browserStorage('session');
     safeRemove(session, this.#key('signed-in'));
+    safeRemove(session, this.#key('org'));
     safeRemove(this.#store(), this.#key('refresh'));
   }
 
@@ -337,12 +343,14 @@ export class OidcBackend implements AuthBackend {
   async #silent(ctx: OperationContext): Promise<Session | null> {
     const pending = this.#newPending('f');
     try {
-      const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' });
+      const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' }, this.#org);
       const timeoutMs = Math.min(this.#o.popupTimeout, 10) * 1000;
       const params = await frameCallback(url, pending.state, { timeoutMs, signal: ctx.signal });
       return await this.#exchange(params, pending, ctx);
     } catch (err) {
       const error = toOidcError(err);
+      // The remembered org may be what failed (no longer a member): the next time, the provider's default.
+      safeRemove(browserStorage('session'), this.#key('org'));
       if (error.code === 'timeout' || (error.code === 'provider_error' && QUIET.includes(error.error ?? ''))) {
         this.forget();
         return null;
@@ -384,7 +392,7 @@ export class OidcBackend implements AuthBackend {
     return pending;
   }
 
-  async #authorizationUrl(pending: Pending, ctx: OperationContext, extra: Record<string, string> = {}, org = this.#org): Promise<string> {
+  async #authorizationUrl(pending: Pending, ctx: OperationContext, extra: Record<string, string> = {}, org: string | null = null): Promise<string> {
     const as = await this.#discover(ctx);
     if (!as.authorization_endpoint) throw new AuthError('invalid_response', 'The provider advertises no authorization endpoint.');
     const url = new URL(as.authorization_endpoint);
@@ -495,7 +503,7 @@ export class OidcBackend implements AuthBackend {
     const known = reauthorizes ? this.#orgs : new Map<string, AuthOrg>();
     for (const o of orgs) known.set(o.id, { ...known.get(o.id), ...o });
     this.#orgs = known;
-    if (org && reauthorizes) this.#org = org.id;
+    if (org && reauthorizes) writeJson(browserStorage('session'), this.#key('org'), (this.#org = org.id));
     return { orgs: [...known.values()], org: org ? known.get(org.id)! : null };
   }
 

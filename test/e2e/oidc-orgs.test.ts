@@ -165,7 +165,7 @@ test('PropelAuth: both orgs with their roles and permissions from org_id_to_org_
   await context.close();
 });
 
-test('Auth0 (popup): the token\'s org is active with its role; selectOrg re-authorizes with organization=<id> and the new ID token names Globex', async () => {
+test('Auth0 (popup): the token\'s org is active with its role; selectOrg re-authorizes with organization=<id>, the new ID token names Globex, a reload keeps it', async () => {
   const { context, page } = await fresh();
   await login(context, page, 'auth0.html');
   let s = await orgState(page);
@@ -182,6 +182,14 @@ test('Auth0 (popup): the token\'s org is active with its role; selectOrg re-auth
   assert.equal(s.claims.org_id, 'org_globex', 'the new ID token names the org');
   assert.deepEqual(s.orgs, [{ id: 'org_acme', name: 'Acme Corp', role: 'owner' }, { id: 'org_globex', name: 'Globex', role: 'member' }]);
   assert.deepEqual(await checks(page, [['role', 'member'], ['role', 'admin'], ['role', 'owner', 'org_acme']]), [true, false, true]);
+
+  // A reload: the silent re-authorization asks for the selected org again (this tab remembers its id).
+  await page.reload();
+  await waitStatus(page, 'authenticated');
+  assert.equal(lastAuthorization(op).get('prompt'), 'none');
+  assert.equal(lastAuthorization(op).get('organization'), 'org_globex');
+  assert.deepEqual((await orgState(page)).org, { id: 'org_globex', name: 'Globex', role: 'member' });
+  assert.deepEqual(await page.evaluate(() => sessionStorage.getItem('auth-elements:oidc:org')), '"org_globex"', 'an org id, nothing secret');
 
   // An org alice is not in: the provider refuses (access_denied); the session stays on Globex.
   assert.equal(await selectInPopup(context, page, op, 'org_initech'), 'provider_error');
