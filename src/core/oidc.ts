@@ -214,7 +214,7 @@ export class OidcBackend implements AuthBackend {
       this.selectOrg = (orgId, ctx) => {
         // A space would smuggle scopes into Keycloak's `organization:<alias>`.
         if (!orgId || /\s/.test(orgId)) return Promise.reject(new AuthError('invalid_input', 'Not an organization id.'));
-        return this.login({ returnTo: location.href }, ctx, orgId);
+        return this.login({ returnTo: globalThis.location?.href }, ctx, orgId);
       };
     }
   }
