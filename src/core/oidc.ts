@@ -5,7 +5,7 @@ import { AuthConfigError, AuthError, isAbortError } from './errors.js';
 import { CLOCK_SKEW_SECONDS, getPath } from './jwt.js';
 import { answerOpener, frameCallback, newState, openPopup, popupCallback } from './oidc-window.js';
 import type { Mapping, OrgClaimMapping, OrgPreset, orgsFromClaims } from './org-claims.js';
-import { DEFAULT_ORG_ROLES, makeUser, type AuthOrg } from './state.js';
+import { makeUser, type AuthOrg } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
 /**
@@ -57,8 +57,11 @@ export interface OidcOptions {
   orgClaims?: OrgPreset | OrgClaimMapping;
   /** Claim (exact key or dotted path) of the roles the user holds in the token's organization: Auth0's namespaced roles claim, set by an Action. */
   orgRolesClaim?: string;
-  /** Organization roles, highest first, to pick the highest role found. Default owner, admin, member. */
-  orgRoles?: readonly string[];
+  /**
+   * Organization roles, highest first (an array, or `<auth-provider org-roles>`'s space or comma
+   * separated string), to pick the highest role found. Default owner, admin, member.
+   */
+  orgRoles?: readonly string[] | string;
 }
 
 /** Asymmetric algorithms only: never `none`, never HS* (a browser cannot keep a MAC key secret). */
@@ -153,7 +156,6 @@ export class OidcBackend implements AuthBackend {
   #claims: Json | null = null;
   /** The org mapping and its reader (their chunk loads now, with `orgClaims`), or the configuration error. */
   readonly #orgMap: Promise<{ map: Mapping; read: typeof orgsFromClaims } | null | AuthError>;
-  readonly #orgRoles: readonly string[];
   /** The orgs known in this page (a re-authorizing preset's token names only some: earlier ones are kept). */
   #orgs = new Map<string, AuthOrg>();
   /**
@@ -197,7 +199,6 @@ export class OidcBackend implements AuthBackend {
     this.#orgMap = options.orgClaims === undefined ? Promise.resolve(null) : import('./org-claims.js')
       .then((m) => ({ map: m.orgMapping(options)!, read: m.orgsFromClaims }))
       .catch(misconfigured);
-    this.#orgRoles = options.orgRoles?.length ? options.orgRoles : DEFAULT_ORG_ROLES;
     this.#o = { timeout: 30_000, storageKey: 'auth-elements', ...options, scope, redirectUri, popupTimeout };
     this.#persist = persist;
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
@@ -498,7 +499,7 @@ export class OidcBackend implements AuthBackend {
    */
   #orgsOf(claims: Json, reader: { map: Mapping; read: typeof orgsFromClaims } | null): { orgs?: readonly AuthOrg[]; org?: AuthOrg | null } {
     if (!reader) return {};
-    const { orgs, org } = reader.read(claims, reader.map, this.#orgRoles);
+    const { orgs, org } = reader.read(claims, reader.map, this.#o.orgRoles);
     const reauthorizes = !!(reader.map.param || reader.map.scope);
     const known = reauthorizes ? this.#orgs : new Map<string, AuthOrg>();
     for (const o of orgs) known.set(o.id, { ...known.get(o.id), ...o });

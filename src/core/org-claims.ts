@@ -86,6 +86,13 @@ export function orgMapping(options: Pick<OidcOptions, 'orgClaims' | 'orgRolesCla
   return mapping;
 }
 
+/** The role order, highest first: an array or a space / comma separated string (the `org-roles` attribute); default owner, admin, member. */
+function roleOrder(roles: unknown): readonly string[] {
+  const list = typeof roles === 'string' ? roles.split(/[\s,]+/) : Array.isArray(roles) ? roles : [];
+  const order = list.filter((role): role is string => typeof role === 'string' && role !== '');
+  return order.length ? order : DEFAULT_ORG_ROLES;
+}
+
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
@@ -103,7 +110,8 @@ function claimAt(claims: unknown, path: Path | undefined): unknown {
  * only org). Malformed entries are skipped: an org needs a string id; a name that is not a string
  * is the id; a role or permissions of the wrong type are left out. Roles are lower-case.
  */
-export function orgsFromClaims(claims: Json, mapping: Mapping, order: readonly string[] = DEFAULT_ORG_ROLES): { orgs: AuthOrg[]; org: AuthOrg | null } {
+export function orgsFromClaims(claims: Json, mapping: Mapping, roles?: readonly string[] | string): { orgs: AuthOrg[]; org: AuthOrg | null } {
+  const order = roleOrder(roles);
   const list = claimAt(claims, mapping.orgs);
   const entries: [unknown, unknown][] = Array.isArray(list)
     ? list.map((entry) => [typeof entry === 'string' ? entry : claimAt(entry, mapping.id ?? 'id'), entry])

@@ -214,6 +214,8 @@ describe('organizations from claims (orgClaims)', () => {
     expect(read({ organization: ['acme'], realm_access: { roles: ['offline_access'] } }, 'keycloak').orgs).to.deep.equal([{ id: 'acme', name: 'acme' }]);
     // The roles order is configurable: a custom order's highest wins.
     expect(orgsFromClaims({ organization: ['acme'], ...roles }, mapping('keycloak'), ['admin', 'member', 'owner']).orgs[0]?.role).to.equal('admin');
+    expect(orgsFromClaims({ organization: ['acme'], ...roles }, mapping('keycloak'), 'member, admin owner').orgs[0]?.role).to.equal('member', 'the org-roles attribute\'s string');
+    expect(orgsFromClaims({ organization: ['acme'], ...roles }, mapping('keycloak'), [7, ''] as never).orgs[0]?.role).to.equal('admin', 'nonsense: the default order');
   });
 
   it('ignores malformed claims without throwing: wrong types, missing names, inherited keys', () => {
