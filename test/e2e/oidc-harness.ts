@@ -1,6 +1,11 @@
-// What the Chromium tests against the real OpenID provider (test/oidc/provider.ts) share: waiting for
-// the provider element's status, and going through the provider's own pages (password, consent).
+// What the Chromium tests against the real OpenID provider (test/oidc/provider.ts) share: the app's
+// server, waiting for the provider element's status, and going through the provider's own pages
+// (password, consent).
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TestProvider } from '../oidc/provider.js';
 
@@ -33,4 +38,31 @@ export async function signInAt(op: TestProvider, page: Page, options: { expectPa
     if (page.isClosed()) break;
   }
   if (options.expectPassword !== undefined) assert.equal(askedPassword, options.expectPassword, 'whether the provider asked for the password');
+}
+
+const root = new URL('../../', import.meta.url).pathname;
+const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.json': 'application/json' };
+
+/**
+ * The app's origin on 127.0.0.1 (same site as the provider, so its Lax session cookie reaches the
+ * silent re-authorization iframe): `page(path)`'s HTML, else the built files under dist/, else 404.
+ */
+export async function startAppServer(page: (path: string) => string | undefined): Promise<{ server: Server; origin: string }> {
+  if (!existsSync(join(root, 'dist/auth-elements.js'))) throw new Error('run `npm run build` before the e2e tests');
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+    const html = page(path);
+    if (html !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return res.end(html);
+    }
+    const file = normalize(join(root, path));
+    if (path.startsWith('dist/') && file.startsWith(join(root, 'dist')) && existsSync(file)) {
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      return res.end(readFileSync(file));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

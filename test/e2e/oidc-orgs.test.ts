@@ -6,17 +6,13 @@
 // selecting re-authorizes with the scope organization:<alias>). An org alice is not in is refused by the
 // provider and the session stays as it was.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { AUTH0_ORGS_CLAIM, AUTH0_ROLES_CLAIM, startTestProvider, type TestProvider } from '../oidc/provider.js';
-import { signInAt, WAIT, waitStatus } from './oidc-harness.js';
+import { signInAt, startAppServer, WAIT, waitStatus } from './oidc-harness.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 
 let op: TestProvider; // Keycloak's organization claim as an array of aliases
 let opObject: TestProvider; // … as an object, alias -> { id }
@@ -58,25 +54,8 @@ function appPage(name: string): string {
 </script></body></html>`;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json' };
-
 before(async () => {
-  if (!existsSync(join(root, 'dist/auth-elements.js'))) throw new Error('run `npm run build` before the e2e tests');
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
-    if (PAGES[path]) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      return res.end(appPage(path));
-    }
-    const file = normalize(join(root, path));
-    if (path.startsWith('dist/') && file.startsWith(join(root, 'dist')) && existsSync(file)) {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      return res.end(readFileSync(file));
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, origin } = await startAppServer((path) => (PAGES[path] ? appPage(path) : undefined)));
   const redirectUris = Object.keys(PAGES).map((name) => `${origin}/${name}`);
   op = await startTestProvider({ redirectUris, orgClaims: {} });
   opObject = await startTestProvider({ redirectUris, orgClaims: { keycloak: 'object' } });
