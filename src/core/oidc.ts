@@ -502,7 +502,7 @@ export class OidcBackend implements AuthBackend {
     const { orgs, org } = reader.read(claims, reader.map, this.#o.orgRoles);
     const reauthorizes = !!(reader.map.param || reader.map.scope);
     const known = reauthorizes ? this.#orgs : new Map<string, AuthOrg>();
-    for (const o of orgs) known.set(o.id, { ...known.get(o.id), ...o });
+    for (const o of orgs) known.set(o.id, Object.freeze({ ...known.get(o.id), ...o }));
     this.#orgs = known;
     if (org && reauthorizes) writeJson(browserStorage('session'), this.#key('org'), (this.#org = org.id));
     return { orgs: [...known.values()], org: org ? known.get(org.id)! : null };
