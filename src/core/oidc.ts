@@ -4,7 +4,8 @@ import type { AuthBackend, LoginInput, LoginRedirect, OperationContext, Session 
 import { AuthConfigError, AuthError, isAbortError } from './errors.js';
 import { CLOCK_SKEW_SECONDS, getPath } from './jwt.js';
 import { answerOpener, frameCallback, newState, openPopup, popupCallback } from './oidc-window.js';
-import { makeUser } from './state.js';
+import type { Mapping, OrgClaimMapping, OrgPreset, orgsFromClaims } from './org-claims.js';
+import { makeUser, type AuthOrg } from './state.js';
 import { browserStorage, readJson, safeRemove, writeJson, type KeyValueStorage, type PersistMode } from './storage.js';
 
 /**
@@ -49,6 +50,18 @@ export interface OidcOptions {
   fetch?: typeof fetch;
   /** How the page leaves for the provider (redirect display). Default `location.assign`. */
   navigate?: (url: string) => void;
+  /**
+   * Where the user's organizations are in the claims (ID token, then UserInfo): a preset's name or a
+   * mapping. Unset: the session has no organizations. See {@link OrgClaimMapping}.
+   */
+  orgClaims?: OrgPreset | OrgClaimMapping;
+  /** Claim (exact key or dotted path) of the roles the user holds in the token's organization: Auth0's namespaced roles claim, set by an Action. */
+  orgRolesClaim?: string;
+  /**
+   * Organization roles, highest first (an array, or `<auth-provider org-roles>`'s space or comma
+   * separated string), to pick the highest role found. Default owner, admin, member.
+   */
+  orgRoles?: readonly string[] | string;
 }
 
 /** Asymmetric algorithms only: never `none`, never HS* (a browser cannot keep a MAC key secret). */
@@ -141,6 +154,15 @@ export class OidcBackend implements AuthBackend {
   #refresh: string | null = null;
   #idToken: string | null = null;
   #claims: Json | null = null;
+  /** The org mapping and its reader (their chunk loads now, with `orgClaims`), or the configuration error. */
+  readonly #orgMap: Promise<{ map: Mapping; read: typeof orgsFromClaims } | null | AuthError>;
+  /** The orgs known in this page (a re-authorizing preset's token names only some: earlier ones are kept). */
+  #orgs = new Map<string, AuthOrg>();
+  /**
+   * The active org's id (re-authorizing presets), kept in this tab's sessionStorage (an id, not a
+   * secret): a reload's silent re-authorization asks for it again.
+   */
+  #org: string | null = null;
   /** Bumped by forget(): an answer to a request sent before it must not bring the session back. */
   #generation = 0;
 
@@ -174,13 +196,34 @@ export class OidcBackend implements AuthBackend {
     if (!['auto', 'redirect', 'popup'].includes(display)) throw new AuthConfigError('invalid_option', '`display` must be auto, redirect or popup.');
     const popupTimeout = Number(options.popupTimeout ?? 300);
     if (!(popupTimeout > 0)) throw new AuthConfigError('invalid_option', '`popupTimeout` must be a positive number of seconds.');
+    this.#orgMap = options.orgClaims === undefined ? Promise.resolve(null) : import('./org-claims.js')
+      .then((m) => ({ map: m.orgMapping(options)!, read: m.orgsFromClaims }))
+      .catch(misconfigured);
     this.#o = { timeout: 30_000, storageKey: 'auth-elements', ...options, scope, redirectUri, popupTimeout };
     this.#persist = persist;
     this.#fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#client = { client_id: options.clientId };
     this.providerName = options.providerName || this.#issuer.host;
     this.display = display === 'auto' ? (globalThis.window && window.top !== window ? 'popup' : 'redirect') : display;
+    const orgs = options.orgClaims as { preset?: string; param?: string; scope?: string } | string | undefined;
+    if (orgs) this.listOrgs = async () => [...this.#orgs.values()];
+    // Only where the provider has an organization parameter: else the client selects among `orgs` itself.
+    const { preset, param, scope: prefix } = typeof orgs === 'object' ? orgs : { preset: orgs };
+    if (param || prefix || preset === 'auth0' || preset === 'keycloak') {
+      const kept = readJson(browserStorage('session'), this.#key('org'));
+      this.#org = typeof kept === 'string' ? kept : null;
+      this.selectOrg = (orgId, ctx) => {
+        // A space would smuggle scopes into Keycloak's `organization:<alias>`.
+        if (!orgId || /\s/.test(orgId)) return Promise.reject(new AuthError('invalid_input', 'Not an organization id.'));
+        return this.login({ returnTo: globalThis.location?.href }, ctx, orgId);
+      };
+    }
   }
+
+  /** The organizations the claims named (present with `orgClaims`). */
+  declare listOrgs?: (ctx: OperationContext) => Promise<readonly AuthOrg[]>;
+  /** Re-authorize for another organization (present when the preset has an organization parameter). */
+  declare selectOrg?: (orgId: string, ctx: OperationContext) => Promise<Session | LoginRedirect>;
 
   /**
    * Set when this page is a popup's or an iframe's callback and has posted it (see `adopt`):
@@ -196,6 +239,7 @@ export class OidcBackend implements AuthBackend {
   async restore(ctx: OperationContext): Promise<Session | null> {
     // A popup's or an iframe's callback page: hand the callback to the window that waits for it.
     if (this.answered || answerOpener()) return null;
+    await this.#mapping(); // a malformed `orgClaims` shows at once, like the other options
     const callback = this.#callbackParams();
     if (callback) return this.#redirectCallback(callback, ctx);
     const stored = this.#readStored();
@@ -212,13 +256,14 @@ export class OidcBackend implements AuthBackend {
     return null;
   }
 
-  login(input: LoginInput, ctx: OperationContext): Promise<Session | LoginRedirect> {
+  /** Sign in; `org` (selectOrg) asks the provider for that organization. */
+  login(input: LoginInput, ctx: OperationContext, org: string | null = null): Promise<Session | LoginRedirect> {
     if ((input.display ?? this.display) === 'popup') {
       // Before any await: browsers allow a popup only in the click's task.
       const win = openPopup();
-      return this.#popupLogin(win, ctx).finally(() => win.close());
+      return this.#popupLogin(win, ctx, org).finally(() => win.close());
     }
-    return this.#redirectLogin(input, ctx);
+    return this.#redirectLogin(input, ctx, org);
   }
 
   async refresh(ctx: OperationContext): Promise<Session> {
@@ -261,9 +306,11 @@ export class OidcBackend implements AuthBackend {
 
   forget(): void {
     this.#generation++;
-    this.#access = this.#refresh = this.#idToken = this.#claims = null;
+    this.#access = this.#refresh = this.#idToken = this.#claims = this.#org = null;
+    this.#orgs = new Map();
     const session = browserStorage('session');
     safeRemove(session, this.#key('signed-in'));
+    safeRemove(session, this.#key('org'));
     safeRemove(this.#store(), this.#key('refresh'));
   }
 
@@ -278,17 +325,17 @@ export class OidcBackend implements AuthBackend {
 
   // ---------------------------------------------------------------------------------------------
 
-  async #redirectLogin(input: LoginInput, ctx: OperationContext): Promise<LoginRedirect> {
+  async #redirectLogin(input: LoginInput, ctx: OperationContext, org: string | null): Promise<LoginRedirect> {
     const pending = this.#newPending('r', input.returnTo);
-    const url = await this.#authorizationUrl(pending, ctx);
+    const url = await this.#authorizationUrl(pending, ctx, {}, org);
     writeJson(browserStorage('session'), this.#key('pending'), pending);
     this.#navigate(url);
     return { kind: 'redirect' };
   }
 
-  async #popupLogin(win: Window, ctx: OperationContext): Promise<Session> {
+  async #popupLogin(win: Window, ctx: OperationContext, org: string | null): Promise<Session> {
     const pending = this.#newPending('p');
-    const url = await this.#authorizationUrl(pending, ctx);
+    const url = await this.#authorizationUrl(pending, ctx, {}, org);
     const params = await popupCallback(win, url, pending.state, { timeoutMs: this.#o.popupTimeout * 1000, signal: ctx.signal });
     return this.#exchange(params, pending, ctx);
   }
@@ -297,12 +344,14 @@ export class OidcBackend implements AuthBackend {
   async #silent(ctx: OperationContext): Promise<Session | null> {
     const pending = this.#newPending('f');
     try {
-      const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' });
+      const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' }, this.#org);
       const timeoutMs = Math.min(this.#o.popupTimeout, 10) * 1000;
       const params = await frameCallback(url, pending.state, { timeoutMs, signal: ctx.signal });
       return await this.#exchange(params, pending, ctx);
     } catch (err) {
       const error = toOidcError(err);
+      // The remembered org may be what failed (no longer a member): the next time, the provider's default.
+      safeRemove(browserStorage('session'), this.#key('org'));
       if (error.code === 'timeout' || (error.code === 'provider_error' && QUIET.includes(error.error ?? ''))) {
         this.forget();
         return null;
@@ -344,17 +393,22 @@ export class OidcBackend implements AuthBackend {
     return pending;
   }
 
-  async #authorizationUrl(pending: Pending, ctx: OperationContext, extra: Record<string, string> = {}): Promise<string> {
+  async #authorizationUrl(pending: Pending, ctx: OperationContext, extra: Record<string, string> = {}, org: string | null = null): Promise<string> {
     const as = await this.#discover(ctx);
     if (!as.authorization_endpoint) throw new AuthError('invalid_response', 'The provider advertises no authorization endpoint.');
     const url = new URL(as.authorization_endpoint);
+    const { param, scope: prefix } = (await this.#mapping())?.map ?? {};
+    let scope = this.#o.scope;
+    // The organization: Auth0's parameter, or Keycloak's `organization:<alias>` in place of `organization` / `organization:*`.
+    if (org && param) extra = { ...extra, [param]: org };
+    if (org && prefix) scope = [...scope.split(/\s+/).filter((s) => s !== prefix && !s.startsWith(`${prefix}:`)), `${prefix}:${org}`].join(' ');
     const params = {
       ...this.#o.authorizationParams,
       ...extra,
       response_type: 'code',
       client_id: this.#o.clientId,
       redirect_uri: this.#o.redirectUri,
-      scope: this.#o.scope,
+      scope,
       state: pending.state,
       nonce: pending.nonce,
       code_challenge: await oauth.calculatePKCECodeChallenge(pending.verifier),
@@ -407,12 +461,15 @@ export class OidcBackend implements AuthBackend {
       const response = await oauth.userInfoRequest(as, this.#client, result.access_token, this.#http(ctx));
       info = (await oauth.processUserInfoResponse(as, this.#client, sub, response)) as Json;
     }
+    const reader = await this.#mapping();
     if (ctx.signal.aborted || since !== this.#generation) throw new AuthError('aborted', 'The operation was cancelled.');
     const { nonce: _n, at_hash: _a, c_hash: _c, ...kept } = idClaims;
     const claims: Json = { ...info, ...kept, sub };
     this.#access = result.access_token;
     this.#refresh = result.refresh_token ?? null;
     this.#idToken = result.id_token ?? idToken;
+    // Another user: none of the orgs known so far are theirs.
+    if (this.#claims?.sub !== sub) this.#orgs = new Map();
     this.#claims = claims;
     this.#remember(sub);
     const now = ctx.now();
@@ -420,6 +477,7 @@ export class OidcBackend implements AuthBackend {
     const str = (key: string) => (typeof claims[key] === 'string' ? (claims[key] as string) : undefined);
     const roles = this.#o.rolesClaim ? getPath(claims, this.#o.rolesClaim) : undefined;
     return {
+      ...this.#orgsOf(claims, reader),
       user: makeUser({
         id: sub,
         username: str('preferred_username'),
@@ -432,6 +490,29 @@ export class OidcBackend implements AuthBackend {
       issuedAt: now,
       refreshable: !!this.#refresh,
     };
+  }
+
+  /**
+   * The session's organizations from the claims (`orgClaims`). A re-authorizing preset's token names
+   * only some (Auth0: the active one): the ones named earlier in this page stay listed, with what this
+   * token says about them on top; the active one is asked for again on the next authorization (reload).
+   */
+  #orgsOf(claims: Json, reader: { map: Mapping; read: typeof orgsFromClaims } | null): { orgs?: readonly AuthOrg[]; org?: AuthOrg | null } {
+    if (!reader) return {};
+    const { orgs, org } = reader.read(claims, reader.map, this.#o.orgRoles);
+    const reauthorizes = !!(reader.map.param || reader.map.scope);
+    const known = reauthorizes ? this.#orgs : new Map<string, AuthOrg>();
+    for (const o of orgs) known.set(o.id, Object.freeze({ ...known.get(o.id), ...o }));
+    this.#orgs = known;
+    if (org && reauthorizes) writeJson(browserStorage('session'), this.#key('org'), (this.#org = org.id));
+    return { orgs: [...known.values()], org: org ? known.get(org.id)! : null };
+  }
+
+  /** The org mapping (null without `orgClaims`); its configuration error, thrown. */
+  async #mapping(): Promise<{ map: Mapping; read: typeof orgsFromClaims } | null> {
+    const reader = await this.#orgMap;
+    if (reader instanceof AuthError) throw reader;
+    return reader;
   }
 
   /** jose's check of the ID token against the issuer's keys; failures say which claim. */
@@ -570,19 +651,24 @@ export function adopt(lazy: Record<string, unknown>, options: OidcOptions): Oidc
   try {
     real = new OidcBackend(options);
   } catch (err) {
-    // Too late to throw at the provider (it is built): say it in the console and in the state.
-    const message = (err as Error).message;
-    console.warn(`[auth-elements] auth-provider: ${message}`);
-    throw new AuthError('unsupported', 'The sign-in is not configured correctly.', { cause: err, description: message });
+    throw misconfigured(err);
   }
-  for (const name of ['restore', 'login', 'logout', 'refresh', 'forget', 'accessToken', 'response'] as const) {
-    lazy[name] = real[name].bind(real);
+  for (const name of ['restore', 'login', 'logout', 'refresh', 'forget', 'accessToken', 'response', 'listOrgs', 'selectOrg'] as const) {
+    // listOrgs and selectOrg only where the options give them (the client checks selectOrg's presence).
+    if (real[name]) lazy[name] = real[name].bind(real);
   }
   Object.defineProperty(lazy, 'accountUrl', { get: () => real.accountUrl });
   lazy.display = real.display;
   lazy.providerName = real.providerName;
   real.answered = answerOpener();
   return real;
+}
+
+/** Too late to throw at the provider (it is built): say it in the console and in the state. */
+function misconfigured(err: unknown): AuthError {
+  const message = (err as Error).message;
+  console.warn(`[auth-elements] auth-provider: ${message}`);
+  return new AuthError('unsupported', 'The sign-in is not configured correctly.', { cause: err, description: message });
 }
 
 /** Remove the callback's parameters from the address bar (also after a failure). */

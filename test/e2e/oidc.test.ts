@@ -5,18 +5,14 @@
 // replayed callback shown on the login form. The pages and dist/ are served here, on 127.0.0.1 too
 // (same site as the provider, so its Lax session cookie reaches the silent re-authorization iframe).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
 import { startTestProvider, type TestProvider } from '../oidc/provider.js';
+import { signInAt, startAppServer, WAIT, waitStatus } from './oidc-harness.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const STREAMLIT_SANDBOX = 'allow-forms allow-modals allow-popups allow-popups-to-escape-sandbox allow-same-origin allow-scripts allow-downloads';
-const WAIT = { timeout: 30_000 };
 
 let op: TestProvider;
 let server: Server;
@@ -81,29 +77,12 @@ function appPage(name: string): string {
 </script></body></html>`;
 }
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.json': 'application/json' };
-
 before(async () => {
-  if (!existsSync(join(root, 'dist/auth-elements.js'))) throw new Error('run `npm run build` before the e2e tests');
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
-    if (PAGES[path] || JSON_PAGES[path]) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      return res.end(appPage(path));
-    }
-    if (path === 'frame.html') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return res.end(`<!doctype html><title>host</title><iframe id="app" sandbox="${STREAMLIT_SANDBOX}" src="/auto.html" width="600" height="400"></iframe>`);
-    }
-    const file = normalize(join(root, path));
-    if (path.startsWith('dist/') && file.startsWith(join(root, 'dist')) && existsSync(file)) {
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      return res.end(readFileSync(file));
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, origin } = await startAppServer((path) => {
+    if (PAGES[path] || JSON_PAGES[path]) return appPage(path);
+    if (path === 'frame.html') return `<!doctype html><title>host</title><iframe id="app" sandbox="${STREAMLIT_SANDBOX}" src="/auto.html" width="600" height="400"></iframe>`;
+    return undefined;
+  }));
   op = await startTestProvider({
     redirectUris: [...Object.keys(PAGES), 'snake.html'].map((name) => `${origin}/${name}`),
     postLogoutRedirectUris: Object.keys(PAGES).map((name) => `${origin}/${name}`),
@@ -127,38 +106,12 @@ async function fresh(): Promise<{ context: BrowserContext; page: Page }> {
 
 const status = (page: Page) => page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status);
 
-async function waitStatus(page: Page, wanted: string): Promise<void> {
-  await page.waitForFunction((s) => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === s, wanted, WAIT);
-}
-
 async function open(page: Page, name: string): Promise<void> {
   await page.goto(`${origin}/${name}`);
   await waitStatus(page, 'anonymous');
 }
 
-/** On the provider's pages: the password (when asked), then consent (when asked), until it leaves. */
-async function signIn(page: Page, options: { expectPassword?: boolean } = {}): Promise<void> {
-  await page.waitForURL((url) => url.origin === op.issuer, WAIT);
-  let askedPassword = false;
-  for (let step = 0; step < 4; step++) {
-    const next = await Promise.race([
-      page.locator('#username').waitFor(WAIT).then(() => 'password' as const),
-      page.locator('#allow').waitFor(WAIT).then(() => 'consent' as const),
-      page.waitForURL((url) => url.origin !== op.issuer, WAIT).then(() => 'done' as const),
-    ].map((p) => p.catch(() => 'gone' as const)));
-    if (next === 'done' || next === 'gone') break;
-    if (next === 'password') {
-      askedPassword = true;
-      await page.fill('#username', op.account.username);
-      await page.fill('#password', op.account.password);
-      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#sign-in')]);
-    } else {
-      await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#allow')]);
-    }
-    if (page.isClosed()) break;
-  }
-  if (options.expectPassword !== undefined) assert.equal(askedPassword, options.expectPassword, 'whether the provider asked for the password');
-}
+const signIn = (page: Page, options: { expectPassword?: boolean } = {}) => signInAt(op, page, options);
 
 const tokenPosts = () => op.requests.filter((r) => r === 'POST /token').length;
 

@@ -36,6 +36,7 @@ declare module 'oidc-provider' {
 
   export const errors: {
     InvalidGrant: new (description?: string) => Error;
+    AccessDenied: new (description?: string) => Error;
   };
 
   export default Provider;

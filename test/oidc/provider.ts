@@ -2,7 +2,8 @@
 // Certified) on 127.0.0.1 and a free port, configured here. One public client (no client secret,
 // PKCE S256 required), one account (alice), our own login and consent pages (real HTML forms that a
 // browser or a cookie-keeping fetch can fill in), refresh tokens with rotation, RP-initiated logout,
-// and a signing key generated at start.
+// and a signing key generated at start. With `orgClaims`, alice is in two organizations and the tokens
+// say so the way PropelAuth, Auth0 and Keycloak do (see ORGS).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,29 @@ export interface TestProviderOptions {
   issuerHost?: 'localhost' | '127.0.0.1';
   /** An account page to advertise in discovery as `account_url` (non-standard, as some providers do). */
   accountUrl?: string;
+  /**
+   * Alice's organizations (ORGS) in the ID token, in every preset's claims at once: PropelAuth's
+   * `org_id_to_org_member_info`; Auth0's `org_id`, `org_name` and namespaced roles (and orgs, as an
+   * Action would add) for the org of the `organization` authorization parameter (default the first);
+   * Keycloak's `organization` claim for the scope `organization` / `organization:*` (every org) or
+   * `organization:<alias>` (that one), and `realm_access` / `resource_access` roles. An org alice is not
+   * in is refused with access_denied. `keycloak: 'object'` gives the claim's object form (alias -> {id}).
+   */
+  orgClaims?: { keycloak?: 'array' | 'object' };
 }
+
+/** Alice's organizations: Acme (owner) and Globex (member), with PropelAuth-style permissions. */
+export const ORGS = [
+  { id: 'org_acme', alias: 'acme', name: 'Acme Corp', role: 'Owner', permissions: ['reports:read', 'members:write', 'reports:write', 'billing:write'] },
+  { id: 'org_globex', alias: 'globex', name: 'Globex', role: 'Member', permissions: ['reports:read'] },
+] as const;
+/** An org that exists but alice is not in: asking for it is refused. */
+export const OTHER_ORG = { id: 'org_initech', alias: 'initech' } as const;
+/** Auth0's namespaced claims (set by an Action): the active org's roles, and the user's orgs. */
+export const AUTH0_ROLES_CLAIM = 'https://auth-elements.test/roles';
+export const AUTH0_ORGS_CLAIM = 'https://auth-elements.test/orgs';
+/** Keycloak's roles for alice: realm-wide and for the client; the highest ordered one is `admin`. */
+export const KEYCLOAK_ROLES = { realm: ['offline_access', 'default-roles-test', 'member'], client: ['admin'] };
 
 export interface TestProvider {
   /** The issuer, e.g. `http://127.0.0.1:41234` (no trailing slash); discovery is under it. */
@@ -44,6 +67,8 @@ export interface TestProvider {
   };
   /** Requests that reached the provider, in order (method and path, no query): for assertions. */
   requests: string[];
+  /** The authorization requests' parameters, in order (with `orgClaims`): for assertions. */
+  authorizations: URLSearchParams[];
   close(): Promise<void>;
 }
 
@@ -210,6 +235,46 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
   return page(res, 400, 'Unexpected step', '<p>This sign-in step does not exist.</p>');
 }
 
+/**
+ * The org claims for one token: Auth0's for `auth0Org` (the `organization` parameter of the authorization
+ * the token comes from), Keycloak's for the granted `scope`, PropelAuth's always.
+ */
+function orgClaimsFor(auth0Org: string | undefined, scope: string, clientId: string, keycloakForm: 'array' | 'object'): Record<string, unknown> {
+  const claims: Record<string, unknown> = {
+    org_id_to_org_member_info: Object.fromEntries(ORGS.map((o) => [o.id, {
+      org_id: o.id, org_name: o.name, url_safe_org_name: o.alias, user_role: o.role,
+      inherited_user_roles_plus_current_role: [o.role], user_permissions: [...o.permissions],
+    }])),
+    realm_access: { roles: KEYCLOAK_ROLES.realm },
+    resource_access: { [clientId]: { roles: KEYCLOAK_ROLES.client }, account: { roles: ['owner'] } },
+  };
+  const active = ORGS.find((o) => o.id === auth0Org);
+  if (active) {
+    Object.assign(claims, {
+      org_id: active.id,
+      org_name: active.name,
+      [AUTH0_ROLES_CLAIM]: [active.role.toLowerCase()],
+      [AUTH0_ORGS_CLAIM]: ORGS.map((o) => ({ id: o.id, name: o.name })),
+    });
+  }
+  const scopes = scope.split(' ');
+  const asked = scopes.find((s) => s.startsWith('organization:') && s !== 'organization:*')?.slice('organization:'.length);
+  const named = asked ? ORGS.filter((o) => o.alias === asked) : scopes.some((s) => s === 'organization' || s === 'organization:*') ? ORGS : [];
+  if (named.length) {
+    claims.organization = keycloakForm === 'object' ? Object.fromEntries(named.map((o) => [o.alias, { id: o.id }])) : named.map((o) => o.alias);
+  }
+  return claims;
+}
+
+/** The `organization` parameter (Auth0) and `organization:<alias>` scope (Keycloak): alice's orgs only. */
+function checkOrgRequest(organization: unknown, scope: unknown): void {
+  const alias = String(scope ?? '').split(' ').find((s) => s.startsWith('organization:') && s !== 'organization:*')?.slice('organization:'.length);
+  if (organization !== undefined && !ORGS.some((o) => o.id === organization)) {
+    throw new errors.AccessDenied('the user is not a member of this organization');
+  }
+  if (alias !== undefined && !ORGS.some((o) => o.alias === alias)) throw new errors.AccessDenied('the user is not a member of this organization');
+}
+
 export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
   const clientId = options.clientId ?? 'auth-elements-test';
   const alg = options.signingAlg ?? 'ES256';
@@ -217,11 +282,17 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   const jwk = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg, use: 'sig' };
 
   const requests: string[] = [];
+  const authorizations: URLSearchParams[] = [];
+  /** Auth0's requested org per authorization, by its nonce (codes and refresh tokens carry the nonce). */
+  const orgByNonce = new Map<string, string>();
+  const orgs = options.orgClaims;
+  const orgScopes = ['organization', 'organization:*', ...[...ORGS, OTHER_ORG].map((o) => `organization:${o.alias}`)];
   let provider: Provider | undefined;
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     requests.push(`${req.method} ${path}`);
+    if (orgs && path === '/auth') authorizations.push(new URL(req.url ?? '/', 'http://x').searchParams);
     const match = /^\/interaction\/([^/]+)(?:\/(login|confirm|abort))?$/.exec(path);
     if (!provider || !handle) return page(res, 503, 'Starting', '');
     if (!match) return handle(req, res);
@@ -257,13 +328,32 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
     claims: {
-      openid: ['sub'],
+      openid: ['sub', ...(orgs ? ['org_id_to_org_member_info', 'org_id', 'org_name', AUTH0_ROLES_CLAIM, AUTH0_ORGS_CLAIM, 'realm_access', 'resource_access'] : [])],
       profile: ['name', 'preferred_username'],
       email: ['email', 'email_verified'],
+      ...(orgs ? Object.fromEntries(orgScopes.map((scope) => [scope, ['organization']])) : {}),
     },
-    async findAccount(_ctx: unknown, sub: string) {
+    // The org claims go into the ID token, as these providers put them (not only into UserInfo).
+    ...(orgs ? {
+      conformIdTokenClaims: false,
+      extraParams: {
+        organization(ctx: { oidc: { params: Record<string, unknown> } }, value: unknown) {
+          const { nonce, scope } = ctx.oidc.params;
+          checkOrgRequest(value, scope);
+          if (typeof nonce === 'string') orgByNonce.set(nonce, typeof value === 'string' ? value : ORGS[0].id);
+        },
+      },
+    } : {}),
+    async findAccount(_ctx: unknown, sub: string, token?: { nonce?: string }) {
       if (sub !== ACCOUNT.claims.sub) return undefined;
-      return { accountId: sub, claims: async () => ({ ...ACCOUNT.claims }) };
+      const auth0Org = token?.nonce ? orgByNonce.get(token.nonce) : undefined;
+      return {
+        accountId: sub,
+        claims: async (_use: string, scope: string) => ({
+          ...ACCOUNT.claims,
+          ...(orgs ? orgClaimsFor(auth0Org, scope, clientId, orgs.keycloak ?? 'array') : {}),
+        }),
+      };
     },
     interactions: { url: (_ctx: unknown, i: { uid: string }) => `/interaction/${i.uid}` },
     features: {
@@ -302,6 +392,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     clientId,
     account: { ...ACCOUNT, claims: { ...ACCOUNT.claims } },
     requests,
+    authorizations,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

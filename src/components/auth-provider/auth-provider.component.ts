@@ -38,7 +38,8 @@ const OIDC_ATTRIBUTES = 'server-metadata-url client-id redirect-uri post-logout-
 const STRING_ATTRIBUTES =
   'backend base-url url method body-format token-key refresh-url refresh-key validate-url validate-token-in logout-url ' +
   'user-url subject-claim username-claim name-claim email-claim roles-claim persist jwks-url issuer audience algorithms ' +
-  'typ server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout name org-roles';
+  'typ server-metadata-url client-id redirect-uri post-logout-redirect-uri display provider-name popup-timeout name org-roles' +
+  ' org-claims org-roles-claim';
 
 /** The values of `theme`; anything else follows the page, with a console warning. */
 const THEMES: readonly string[] = ['light', 'dark', 'auto'];
@@ -145,6 +146,11 @@ interface ClientConfig {
  * @attr provider-name - OIDC: the provider's name on the "Continue with …" button. Default: the
  *   issuer's host.
  * @attr popup-timeout - OIDC: seconds a popup waits for the user before giving up. Default 300.
+ * @attr org-claims - OIDC: where the user's organizations are in the claims: `propelauth`, `auth0` or
+ *   `keycloak` (a custom mapping goes in the JSON child's `orgClaims`). Auth0 and Keycloak re-authorize to
+ *   select another organization; with PropelAuth the client selects among them.
+ * @attr org-roles-claim - OIDC: the claim holding the user's roles in the token's organization (Auth0:
+ *   the namespaced claim an Action sets, e.g. `https://example.com/roles`).
  * @attr audience - Expected `aud` when verifying.
  * @attr algorithms - Comma-separated allowed algorithms when verifying (never HS* or none).
  * @attr typ - Required `typ` header when verifying. Default `at+jwt`; `any` accepts any (SimpleJWT).
@@ -198,6 +204,8 @@ export class AuthProvider extends AuthElement {
   declare typ: string | undefined;
   /** The `scope` attribute (OIDC): `scope` itself is the elements' translation scope. */
   declare oidcScope: string | undefined;
+  declare orgClaims: string | undefined;
+  declare orgRolesClaim: string | undefined;
   declare name: string | undefined;
   declare orgRoles: string | undefined;
   /** The configuration error being shown, if any. */
