@@ -1,4 +1,5 @@
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { AuthError, type AuthClient, type AuthOrg, type AuthUser } from '../../core/index.js';
 import { orgRoleAtLeast, type AuthMember } from '../../core/state.js';
 import { adoptSheet } from '../auth-form/auth-form.form-styles.js';
@@ -268,7 +269,10 @@ export class MembersPanel {
                 ?disabled=${this.#busy}
                 @change=${(event: Event) => this.#setRole(member, (event.target as HTMLSelectElement).value)}
               >
-                ${roles.map((role) => html`<option value=${role} .selected=${role === member.role}>${this.#h.roleLabel(role)}</option>`)}
+                ${roles.map(
+                  // live: a refused change puts the member's role back (the user's pick made the option dirty).
+                  (role) => html`<option value=${role} .selected=${live(role === member.role)}>${this.#h.roleLabel(role)}</option>`,
+                )}
               </select>`}
         </td>
         <td>
