@@ -7,6 +7,8 @@
  */
 export const enOrgRoles = {
   'org.role': 'Role',
+  /** `<auth-status>`: the user's role in the active organization (`Role: ` is read, not shown). */
+  'org.yourRole': 'Role: {role}',
   'org.role.owner': 'Owner',
   'org.role.admin': 'Admin',
   'org.role.member': 'Member',

@@ -68,6 +68,7 @@ const fr: Translation = {
   continueWith: 'Continuer avec {provider}',
   manageAccount: 'Gérer le compte',
   'org.role': 'Rôle',
+  'org.yourRole': 'Rôle\u00a0: {role}',
   'org.role.owner': 'Propriétaire',
   'org.role.admin': 'Administrateur',
   'org.role.member': 'Membre',
