@@ -1,7 +1,7 @@
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { AuthError, type AuthClient, type AuthOrg, type AuthUser } from '../../core/index.js';
-import { orgRoleAtLeast, type AuthMember } from '../../core/state.js';
+import type { AuthMember } from '../../core/state.js';
 import { adoptSheet } from '../auth-form/auth-form.form-styles.js';
 import type { AuthOperation } from '../events/auth-error.js';
 import type { LocalizeController } from '../localize.js';
@@ -201,9 +201,9 @@ export class MembersPanel {
     this.#host.requestUpdate();
   }
 
-  /** The roles one may give: one's own and those below it, in the client's order. */
-  #grantable(client: AuthClient, own: AuthOrg): string[] {
-    return client.orgRoles.filter((role) => orgRoleAtLeast(own, role, client.orgRoles));
+  /** The roles one may give in the active organization: one's own and those below it, in the client's order. */
+  #grantable(client: AuthClient): string[] {
+    return client.orgRoles.filter((role) => client.hasRole(role));
   }
 
   render(): TemplateResult {
@@ -219,7 +219,7 @@ export class MembersPanel {
           <button part="close-button" type="button" @click=${() => this.#h.close()}>${l.term('org.close')}</button>
         </div>
         ${members && client && org ? this.#table(client, org, members) : nothing}
-        ${members && client && org ? this.#addForm(client, org) : nothing}
+        ${members && client && org ? this.#addForm(client) : nothing}
         ${org ? this.#leave(org) : nothing}
         <div part="result" role="status">${members || this.#error ? this.#result : l.term('org.loading')}</div>
         <div part="panel-error" role="alert" ?hidden=${!message}>${message}</div>
@@ -250,8 +250,8 @@ export class MembersPanel {
     const name = memberName(member);
     const me = member.id === this.#h.user()?.id;
     // A member above one's own role can be neither changed nor removed (the server refuses it too).
-    const above = !orgRoleAtLeast(org, member.role, client.orgRoles);
-    const roles = this.#grantable(client, org);
+    const above = !client.hasRole(member.role);
+    const roles = this.#grantable(client);
     if (!roles.includes(member.role)) roles.push(member.role);
     const detail = [member.username, member.email].filter((v) => v && v !== name).join(' · ');
     return html`
@@ -296,9 +296,9 @@ export class MembersPanel {
     </div>`;
   }
 
-  #addForm(client: AuthClient, org: AuthOrg): TemplateResult {
+  #addForm(client: AuthClient): TemplateResult {
     const l = this.#h.localize;
-    const roles = this.#grantable(client, org);
+    const roles = this.#grantable(client);
     return html`
       <form part="add-form" @submit=${this.#add}>
         <fieldset>

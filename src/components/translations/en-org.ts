@@ -1,20 +1,10 @@
+import type { enOrgRoles } from './en-org-roles.js';
 
 /**
- * The English strings of `<auth-org-select>` and its members panel, and the default role names that
- * `<auth-status>` shows too: added to the English table by the module that shows them
- * (auth-org-select/org-role.ts), so a page without organizations loads none of them (see `OrgKey`
- * in en.ts). Other languages keep them in their own table.
+ * The English strings of `<auth-org-select>` and its members panel, with the errors of the member
+ * operations: added to the English table by the select's chunk, so a page without organizations
+ * loads none of them (see `OrgKey` in en.ts). Other languages keep them in their own table.
  */
-export const enOrgRoles = {
-  'org.role': 'Role',
-  /** `<auth-status>`: the user's role in the active organization (`Role: ` is read, not shown). */
-  'org.yourRole': 'Role: {role}',
-  'org.role.owner': 'Owner',
-  'org.role.admin': 'Admin',
-  'org.role.member': 'Member',
-};
-
-/** The strings of the select and the panel, and the errors of the member operations. */
 export const enOrg = {
   'org.option': '{name} — {role}',
   'org.manage': 'Manage members',
