@@ -144,12 +144,19 @@ describe('auth-guard in organizations (min-role, permissions, org)', () => {
   const asAlice = () => aliceWorld();
   const asBob = () => aliceWorld(bobby);
 
+  /** Each case: who, the guard's attributes, and whether the content shows. */
+  async function expectCases(cases: Array<[() => FakeOrgBackend, string, boolean]>) {
+    for (const [who, attrs, allowed] of cases) expect(await visible(who(), attrs), attrs).to.deep.equal([allowed ? 'secret' : 'fallback']);
+  }
+
   it('min-role respects the order: an owner passes admin, a member fails it', async () => {
-    expect(await visible(asAlice(), 'min-role="admin"')).to.deep.equal(['secret']);
-    expect(await visible(asAlice(), 'min-role="owner"')).to.deep.equal(['secret']);
-    expect(await visible(asBob(), 'min-role="admin"')).to.deep.equal(['fallback']);
-    expect(await visible(asBob(), 'min-role="member"')).to.deep.equal(['secret']);
-    expect(await visible(asBob(), 'min-role="Member"')).to.deep.equal(['secret']);
+    await expectCases([
+      [asAlice, 'min-role="admin"', true],
+      [asAlice, 'min-role="owner"', true],
+      [asBob, 'min-role="admin"', false],
+      [asBob, 'min-role="member"', true],
+      [asBob, 'min-role="Member"', true],
+    ]);
   });
 
   it('min-role follows the active organization', async () => {
@@ -164,11 +171,13 @@ describe('auth-guard in organizations (min-role, permissions, org)', () => {
   });
 
   it('checks permissions in the active organization (a role has the lower roles\' permissions too)', async () => {
-    expect(await visible(asAlice(), 'permissions="billing:write"')).to.deep.equal(['secret']);
-    expect(await visible(asAlice(), 'permissions="reports:read"')).to.deep.equal(['secret']);
-    expect(await visible(asBob(), 'permissions="billing:write"')).to.deep.equal(['fallback']);
-    expect(await visible(asBob(), 'permissions="members:write, reports:read"')).to.deep.equal(['secret']);
-    expect(await visible(asAlice(), 'min-role="admin" permissions="nothing:here"')).to.deep.equal(['fallback']);
+    await expectCases([
+      [asAlice, 'permissions="billing:write"', true],
+      [asAlice, 'permissions="reports:read"', true],
+      [asBob, 'permissions="billing:write"', false],
+      [asBob, 'permissions="members:write, reports:read"', true],
+      [asAlice, 'min-role="admin" permissions="nothing:here"', false],
+    ]);
   });
 
   it('with `org`, checks that organization: the list is asked once when it is not the active one', async () => {
