@@ -253,12 +253,12 @@ describe('auth-org-select manage: the members panel', () => {
   it('speaks French', async () => {
     await loadTranslation('fr');
     const { el } = await openPanel(alice, aliceWorld(), 'lang="fr"');
-    expect(text(part(el, 'panel-heading'))).to.equal('Membres de Acme Corp');
+    expect(text(part(el, 'panel-heading'))).to.equal("Membres de l'organisation Acme Corp");
     expect(text(part(el, 'manage-button'))).to.equal('Gérer les membres');
     expect([...(part(el, 'add-role') as HTMLSelectElement).options].map((o) => o.text)).to.deep.equal(['Propriétaire', 'Administrateur', 'Membre']);
     inRow<HTMLButtonElement>(el, 'u-bob', 'remove-button')!.click();
     await el.updateComplete;
-    expect(inRow(el, 'u-bob', 'confirm')!.textContent).to.contain('Retirer Bob Stone de Acme Corp\u00a0?');
+    expect(inRow(el, 'u-bob', 'confirm')!.textContent).to.contain("Retirer Bob Stone de l'organisation Acme Corp\u00a0?");
   });
 
   it('renders hostile member names as text (SECURITY 33)', async () => {
