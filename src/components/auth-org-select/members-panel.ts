@@ -117,9 +117,12 @@ const STYLES = `
   font-size: 0.875em;
   min-width: 0;
 }
+[part~='add-input'],
+[part~='add-role'] {
+  font-size: calc(1em / 0.875);
+}
 [part~='add-input'] {
-  font: inherit;
-  font-size: 1rem;
+  font-family: inherit;
   padding: 0.4em 0.6em;
   color: var(--_color);
   background: var(--_background);
