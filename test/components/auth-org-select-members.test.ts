@@ -88,6 +88,28 @@ describe('auth-org-select manage: the members panel', () => {
     expect(deepActive()).to.equal(inRow(el, 'u-bob', 'role-select'));
   });
 
+  it('changes one\'s own role only after a confirmation (one cannot take it back); Cancel restores it', async () => {
+    const { el, backend } = await openPanel(carol);
+    const own = () => inRow<HTMLSelectElement>(el, 'u-carol', 'role-select')!;
+    own().focus();
+    choose(own(), 'member');
+    await el.updateComplete;
+    expect(text(inRow(el, 'u-carol', 'confirm'))).to.contain('Make yourself Member? Only someone above you can undo it.');
+    expect(deepActive()).to.equal(inRow(el, 'u-carol', 'cancel-button'));
+    expect(backend.calls('setMemberRole')).to.deep.equal([]);
+    await sendKeys({ press: 'Escape' });
+    await waitUntil(() => !inRow(el, 'u-carol', 'confirm'));
+    expect(own().value).to.equal('admin');
+    expect(deepActive()).to.equal(own());
+    expect(part(el, 'panel')).to.not.equal(null);
+    choose(own(), 'member');
+    await el.updateComplete;
+    inRow<HTMLButtonElement>(el, 'u-carol', 'confirm-button')!.click();
+    await settled(el);
+    expect(backend.calls('setMemberRole')).to.deep.equal([{ orgId: 'acme', userId: 'u-carol', role: 'member' }]);
+    expect(text(part(el, 'result'))).to.equal('Carol Danvers is now Member.');
+  });
+
   it('offers only the roles at or below one\'s own; members above it get no controls', async () => {
     const { el } = await openPanel(carol); // Carol is an admin of Acme, Alice its owner
     expect(options(part(el, 'add-role') as HTMLSelectElement)).to.deep.equal(['admin', 'member']);
@@ -163,9 +185,12 @@ describe('auth-org-select manage: the members panel', () => {
     const role = part(el, 'add-role') as HTMLSelectElement;
     role.add(new Option('superuser', 'superuser', true, true));
     expect(await add('dave')).to.equal('Some of the information is missing or not valid.');
-    // The last owner demotes herself.
+    // The last owner demotes herself (after the confirmation).
     choose(inRow<HTMLSelectElement>(el, 'u-alice', 'role-select')!, 'admin');
+    await el.updateComplete;
+    inRow<HTMLButtonElement>(el, 'u-alice', 'confirm-button')!.click();
     await settled(el);
+    expect(inRow(el, 'u-alice', 'confirm')).to.equal(null);
     expect(text(alert)).to.equal('An organization needs at least one owner: make someone else an owner first.');
     expect(inRow<HTMLSelectElement>(el, 'u-alice', 'role-select')!.value).to.equal('owner');
     // Her role taken away meanwhile (another admin, the CLI): the server refuses.

@@ -163,6 +163,8 @@ export class MembersPanel {
   #members: readonly AuthMember[] | null = null;
   #busy = false;
   #confirm: string | typeof LEAVE | null = null;
+  /** The role one chose for oneself, waiting for the confirmation (one cannot take it back). */
+  #ownRole: string | null = null;
   #error: AuthError | null = null;
   #result = '';
   /** Drops a listing that a newer one replaced. */
@@ -279,7 +281,11 @@ export class MembersPanel {
               </select>`}
         </td>
         <td>
-          ${this.#confirm === member.id
+          ${this.#confirm === member.id && me && this.#ownRole
+            ? this.#confirmation(`confirm-${index}`, l.term('org.ownRoleConfirm', { role: this.#h.roleLabel(this.#ownRole) }), l.term('org.ownRoleSubmit'), () =>
+                this.#commitRole(member, this.#ownRole!),
+              )
+            : this.#confirm === member.id
             ? this.#confirmation(`confirm-${index}`, l.term('org.removeConfirm', { name, org: org.name }), l.term('org.remove'), () => this.#remove(member))
             : above || me
               ? nothing
@@ -336,11 +342,14 @@ export class MembersPanel {
     void this.#host.updateComplete.then(() => this.#focus('[part~="cancel-button"]', true));
   }
 
+  /** Back to where the confirmation started: the leave button, a member's remove button, or one's own role. */
   #cancel = (): void => {
     const was = this.#confirm;
     this.#confirm = null;
+    this.#ownRole = null; // the select shows one's role again (live binding)
     this.#update();
-    const back = was === LEAVE ? '[part~="leave-button"]' : `tr[data-id="${CSS.escape(String(was))}"] [part~="remove-button"]`;
+    const row = `tr[data-id="${CSS.escape(String(was))}"]`;
+    const back = was === LEAVE ? ['[part~="leave-button"]'] : [`${row} [part~="remove-button"]`, `${row} [part~="role-select"]`];
     void this.#host.updateComplete.then(() => this.#focus(back, true));
   };
 
@@ -351,7 +360,19 @@ export class MembersPanel {
     else this.#h.close();
   };
 
+  /** A role chosen in a member's select: at once for others; one's own after a confirmation. */
   #setRole(member: AuthMember, role: string): void {
+    if (member.id === this.#h.user()?.id) {
+      this.#ownRole = role;
+      this.#ask(member.id);
+    } else {
+      this.#commitRole(member, role);
+    }
+  }
+
+  #commitRole(member: AuthMember, role: string): void {
+    this.#ownRole = null;
+    this.#confirm = null; // confirmed (one's own role): a refusal shows with the select, not the question
     const name = memberName(member);
     void this.#run(
       'set-member-role',
@@ -443,13 +464,17 @@ export class MembersPanel {
     return ok;
   }
 
-  /** Focus `selector` in the panel; unless `always`, only when the focus was lost meanwhile. */
-  #focus(selector: string, always: boolean): void {
+  /** Focus the first of `selectors` found in the panel; unless `always`, only when the focus was lost meanwhile. */
+  #focus(selectors: string | string[], always: boolean): void {
     const root = this.#host.shadowRoot;
     const inner = root?.activeElement as (HTMLElement & { disabled?: boolean }) | null | undefined;
     const active = document.activeElement;
     const lost = !active || active === document.body || (active === this.#host && (!inner || inner.disabled));
-    if (always || lost) root?.querySelector<HTMLElement>(selector)?.focus();
+    if (!always && !lost) return;
+    for (const selector of [selectors].flat()) {
+      const target = root?.querySelector<HTMLElement>(selector);
+      if (target) return target.focus();
+    }
   }
 }
 

@@ -16,6 +16,8 @@ export const enOrg = {
   'org.remove': 'Remove',
   'org.removeOf': 'Remove {name}',
   'org.removeConfirm': 'Remove {name} from {org}?',
+  'org.ownRoleConfirm': 'Make yourself {role}? Only someone above you can undo it.',
+  'org.ownRoleSubmit': 'Change my role',
   'org.cancel': 'Cancel',
   'org.add': 'Add a member',
   'org.login': 'Username or email',

@@ -82,6 +82,8 @@ const fr: Translation = {
   'org.remove': 'Retirer',
   'org.removeOf': 'Retirer {name}',
   'org.removeConfirm': "Retirer {name} de l'organisation {org}\u00a0?",
+  'org.ownRoleConfirm': "Vous attribuer le rôle {role}\u00a0? Seul un membre d'un rôle supérieur pourra l'annuler.",
+  'org.ownRoleSubmit': 'Changer mon rôle',
   'org.cancel': 'Annuler',
   'org.add': 'Ajouter un membre',
   'org.login': "Nom d'utilisateur ou adresse e-mail",
