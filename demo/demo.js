@@ -15,6 +15,7 @@ const EVENTS = [
   'auth-reset-requested',
   'auth-username-requested',
   'auth-details-updated',
+  'auth-org-change',
 ];
 for (const type of EVENTS) {
   provider.addEventListener(type, (event) => {
@@ -26,7 +27,7 @@ for (const type of EVENTS) {
         : type === 'auth-error'
           ? `${detail.code}: ${detail.message}`
           : Object.entries(detail)
-              .map(([key, value]) => `${key}=${value?.username ?? value}`)
+              .map(([key, value]) => `${key}=${value?.username ?? value?.name ?? value}`)
               .join(' ');
     item.textContent = `${new Date().toLocaleTimeString()}  ${type} from <${event.target.localName}>  ${summary}`;
     log.prepend(item);
@@ -37,7 +38,7 @@ for (const type of EVENTS) {
 document.getElementById('lang').addEventListener('change', (event) => {
   document.documentElement.lang = event.target.value;
   // Elements read `lang` when they render; ask them to render again.
-  for (const el of document.querySelectorAll('auth-login, auth-logout, auth-status')) el.requestUpdate?.();
+  for (const el of document.querySelectorAll('auth-login, auth-logout, auth-status, auth-org-select')) el.requestUpdate?.();
 });
 
 document.getElementById('call-api').addEventListener('click', async () => {

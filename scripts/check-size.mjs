@@ -37,11 +37,12 @@ for (const file of bundleGraph.lazy) {
   whole += lazy;
   const budget = isOidc(file) ? OIDC_BUDGET : LAZY_BUDGET;
   check(lazy <= budget, `  loaded on demand: ${file.slice(dist.length)} ${(lazy / 1024).toFixed(2)} KB (budget ${budget / 1024} KB)`);
-  // The OIDC chunk's own on-demand chunk: the organization claims, only with `orgClaims`.
-  for (const sub of isOidc(file) ? graph(file).lazy.filter((f) => !bundleGraph.lazy.includes(f)) : []) {
-    const more = gz(sub);
+  // What that chunk loads on demand in its turn (e.g. <auth-org-select>'s members panel), on top of it.
+  const parent = graph(file);
+  for (const inner of parent.lazy.filter((f) => !bundleGraph.lazy.includes(f) && !/\/common-passwords-/.test(f))) {
+    const more = graph(inner).files.filter((f) => f !== bundle && !parent.files.includes(f)).reduce((n, f) => n + gz(f), 0);
     whole += more;
-    check(more <= LAZY_BUDGET, `    and by it, with org-claims only: ${sub.slice(dist.length)} ${(more / 1024).toFixed(2)} KB (budget ${LAZY_BUDGET / 1024} KB)`);
+    check(more <= LAZY_BUDGET, `    then on demand: ${inner.slice(dist.length)} ${(more / 1024).toFixed(2)} KB (budget ${LAZY_BUDGET / 1024} KB)`);
   }
 }
 // A page without OIDC downloads none of it: the OIDC chunk is only a dynamic import of the bundle, and

@@ -1,5 +1,5 @@
 /**
- * The script-tag bundle's other elements (guard, logout, status and the account forms), defined on first
+ * The script-tag bundle's other elements (guard, logout, status, the account forms, the organization select), defined on first
  * use: each loads (a small chunk next to the bundle) when its tag first appears in the document, so
  * a page with only a login form never downloads them. A tag already in the page starts loading when
  * the bundle runs, alongside the session restore, so it is ready as soon as there is a state to show
@@ -14,6 +14,7 @@ const loaders: Record<string, () => Promise<unknown>> = {
   'auth-reset-password': () => import('./auth-reset-password/auth-reset-password.js'),
   'auth-forgot': () => import('./auth-forgot/auth-forgot.js'),
   'auth-update-details': () => import('./auth-update-details/auth-update-details.js'),
+  'auth-org-select': () => import('./auth-org-select/auth-org-select.js'),
 };
 const loading = new Map<string, Promise<unknown>>();
 

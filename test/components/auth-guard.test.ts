@@ -1,9 +1,12 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/components/index.js';
 import type { AuthGuard, AuthProvider } from '../../src/components/index.js';
 import { makeUser, type AuthStateStatus as Status } from '../../src/core/state.js';
 import { ada, bob, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
+import { aliceWorld, bobby, type FakeOrgBackend } from './fake-orgs.js';
 import { captureWarnings, untilStatus } from './helpers.js';
+import { AuthClient } from '../../src/core/client.js';
+import { noTabSync } from '../../src/core/tabs.js';
 
 const CONTENT = `
   <p id="secret">Secret reports</p>
@@ -122,6 +125,94 @@ describe('auth-guard', () => {
     expect(shown(guard).visible).to.deep.equal(['secret']);
     await client.logout();
     await untilStatus(guard, 'anonymous');
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+  });
+});
+
+describe('auth-guard in organizations (min-role, permissions, org)', () => {
+  async function guarded(backend: FakeOrgBackend, attrs: string) {
+    const client = new AuthClient({ backend, tabs: noTabSync });
+    const wrapper = await fixture<HTMLDivElement>(html`<div></div>`);
+    wrapper.innerHTML = `<auth-provider><auth-guard ${attrs}>${CONTENT}</auth-guard></auth-provider>`;
+    (wrapper.querySelector('auth-provider') as AuthProvider).client = client;
+    const guard = wrapper.querySelector('auth-guard') as AuthGuard;
+    await untilStatus(guard, 'authenticated');
+    return { client, guard };
+  }
+  const visible = async (backend: FakeOrgBackend, attrs: string) => shown((await guarded(backend, attrs)).guard).visible;
+  /** Alice: owner of Acme (active), member of Globex. Bob: member of Acme (active), admin of Globex. */
+  const asAlice = () => aliceWorld();
+  const asBob = () => aliceWorld(bobby);
+
+  /** Each case: who, the guard's attributes, and whether the content shows. */
+  async function expectCases(cases: Array<[() => FakeOrgBackend, string, boolean]>) {
+    for (const [who, attrs, allowed] of cases) expect(await visible(who(), attrs), attrs).to.deep.equal([allowed ? 'secret' : 'fallback']);
+  }
+
+  it('min-role respects the order: an owner passes admin, a member fails it', async () => {
+    await expectCases([
+      [asAlice, 'min-role="admin"', true],
+      [asAlice, 'min-role="owner"', true],
+      [asBob, 'min-role="admin"', false],
+      [asBob, 'min-role="member"', true],
+      [asBob, 'min-role="Member"', true],
+    ]);
+  });
+
+  it('min-role follows the active organization', async () => {
+    const { guard, client } = await guarded(asBob(), 'min-role="admin"');
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+    await client.selectOrg('globex');
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+    guard.setAttribute('min-role', 'owner');
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+  });
+
+  it('checks permissions in the active organization (a role has the lower roles\' permissions too)', async () => {
+    await expectCases([
+      [asAlice, 'permissions="billing:write"', true],
+      [asAlice, 'permissions="reports:read"', true],
+      [asBob, 'permissions="billing:write"', false],
+      [asBob, 'permissions="members:write, reports:read"', true],
+      [asAlice, 'min-role="admin" permissions="nothing:here"', false],
+    ]);
+  });
+
+  it('with `org`, checks that organization: the list is asked once when it is not the active one', async () => {
+    const alice = asAlice();
+    const { guard } = await guarded(alice, 'org="globex" min-role="admin"');
+    await waitUntil(() => alice.calls('listOrgs').length === 1);
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['fallback']); // a member in Globex
+    guard.setAttribute('min-role', 'member');
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['secret']);
+    guard.setAttribute('permissions', 'billing:write'); // Globex's member has no billing:write
+    await guard.updateComplete;
+    expect(shown(guard).visible).to.deep.equal(['fallback']);
+    expect(alice.calls('listOrgs')).to.have.length(1);
+
+    const bob = asBob();
+    const globex = await guarded(bob, 'org="globex" min-role="admin" permissions="members:write"');
+    await waitUntil(() => shown(globex.guard).visible[0] === 'secret', 'Bob is an admin of Globex');
+    expect(bob.calls('listOrgs')).to.have.length(1);
+    // An organization the user is not in: refused.
+    const none = await guarded(asBob(), 'org="initech" min-role="member"');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(shown(none.guard).visible).to.deep.equal(['fallback']);
+  });
+
+  it('with `org` naming the active organization, asks for no list', async () => {
+    const alice = asAlice();
+    expect(shown((await guarded(alice, 'org="acme" min-role="owner"')).guard).visible).to.deep.equal(['secret']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(alice.calls('listOrgs')).to.deep.equal([]);
+  });
+
+  it('min-role without an organization is refused (fails closed)', async () => {
+    const { guard } = await mount({ restore: session(ada) }, 'authenticated', 'min-role="member"');
     expect(shown(guard).visible).to.deep.equal(['fallback']);
   });
 });

@@ -44,6 +44,29 @@ describe('auth-status', () => {
     expect(part(el, 'org')!.textContent).to.contain('Analytical Engines');
   });
 
+  it('shows the active organization with the role (default roles translated, others as they are)', async () => {
+    const { el, client } = await mount({ restore: session(ada, { id: 'acme', name: 'Acme Corp', role: 'owner' }) }, 'authenticated');
+    await waitUntil(() => part(el, 'org-role'), 'no organization role shown');
+    expect(text(part(el, 'org'))).to.equal('Organization: Acme Corp');
+    expect(text(part(el, 'org-role'))).to.equal('Role: Owner');
+    expect(part(el, 'org-role')!.querySelector('.visually-hidden')!.textContent).to.equal('Role: ');
+    const custom = await mount({ restore: session(ada, { id: 'lab', name: 'Lab', role: 'Billing-Manager' }) }, 'authenticated');
+    await waitUntil(() => part(custom.el, 'org-role'));
+    expect(text(part(custom.el, 'org-role'))).to.equal('Role: Billing-Manager');
+    const noRole = await mount({ restore: session(ada, { id: 'o', name: 'O' }) }, 'authenticated');
+    expect(part(noRole.el, 'org-role')).to.equal(null);
+    await client.logout();
+    await untilStatus(el, 'anonymous');
+    expect(part(el, 'org-role')).to.equal(null);
+  });
+
+  it('names the organization role in French', async () => {
+    await loadTranslation('fr');
+    const { el } = await mount({ restore: session(ada, { id: 'acme', name: 'Acme Corp', role: 'admin' }) }, 'authenticated', 'lang="fr"');
+    await waitUntil(() => part(el, 'org-role'));
+    expect(text(part(el, 'org-role'))).to.equal('Rôle : Administrateur');
+  });
+
   it('says "Not logged in" when signed out', async () => {
     const { el } = await mount({ restore: null }, 'anonymous');
     expect(text(part(el, 'message'))).to.equal('Not logged in');
@@ -71,7 +94,9 @@ describe('auth-status', () => {
   it('renders a hostile user name and org name as text (SECURITY 33)', async () => {
     const evil = '<img src=x onerror=alert(1)>';
     const user = makeUser({ id: 'x', name: evil, roles: [evil] });
-    const { el } = await mount({ restore: session(user, { id: 'o', name: evil }) }, 'authenticated');
+    const { el } = await mount({ restore: session(user, { id: 'o', name: evil, role: evil }) }, 'authenticated');
+    await waitUntil(() => part(el, 'org-role'));
+    expect(part(el, 'org-role')!.textContent).to.contain(evil);
     expect(part(el, 'user')!.textContent).to.equal(evil);
     expect(part(el, 'org')!.textContent).to.contain(evil);
     expect(part(el, 'role')!.textContent).to.equal(evil);

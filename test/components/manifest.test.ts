@@ -11,7 +11,9 @@ import type { LitElement } from 'lit';
 import * as kit from '../../src/components/index.js';
 import type { AuthProvider } from '../../src/components/index.js';
 import { ada, fakeClient, session, type FakeBackendOptions } from './fake-backend.js';
+import { aliceWorld, carol } from './fake-orgs.js';
 import { fillAndSubmit, mountForm, type, untilStatus } from './helpers.js';
+import { choose, mountSelect, selectOf } from './org-helpers.js';
 
 interface Named {
   name: string;
@@ -174,6 +176,40 @@ async function scenarios(declarations: Declaration[]): Promise<void> {
     await look(signedIn.el);
     const account = await mountForm<El>('auth-status', { restore: session(ada), oidc: { providerName: 'Keycloak', accountUrl: 'https://id.example/account' } });
     await look(account.el);
+  }
+  // Organization select: a failed selection, busy, a selection; the members panel as an admin (the
+  // owner's row shown as text), a confirmation, a removal, a refusal.
+  {
+    const backend = aliceWorld();
+    const { el } = await mountSelect(backend, 'manage');
+    const select = await selectOf(el, 2);
+    await look(el);
+    backend.failNext.set('selectOrg', 'network_error');
+    choose(select, 'globex');
+    await waitUntil(() => !el.shadowRoot!.querySelector<HTMLElement>('[part~="error"]')!.hidden, 'no selection error shown', { timeout: 3000 });
+    await look(el);
+    backend.hold();
+    choose(select, 'globex');
+    await look(el);
+    backend.release();
+    await waitUntil(() => el.state.org?.id === 'globex', 'never selected', { timeout: 3000 });
+    await look(el);
+    const admin = (await mountSelect(aliceWorld(carol), 'manage')).el;
+    await selectOf(admin, 1);
+    await look(admin);
+    const panelPart = (name: string) => admin.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+    panelPart('manage-button')!.click();
+    await waitUntil(() => panelPart('member'), 'no members listed', { timeout: 3000 });
+    await look(admin);
+    admin.shadowRoot!.querySelector<HTMLButtonElement>('tr[data-id="u-bob"] [part~="remove-button"]')!.click();
+    await look(admin);
+    panelPart('confirm-button')!.click();
+    await waitUntil(() => !admin.shadowRoot!.querySelector('tr[data-id="u-bob"]'), 'never removed', { timeout: 3000 });
+    await look(admin);
+    type(panelPart('add-input') as HTMLInputElement, 'alice');
+    panelPart('add-button')!.click();
+    await waitUntil(() => !panelPart('panel-error')!.hidden, 'no refusal shown', { timeout: 3000 });
+    await look(admin);
   }
   // Logout: signed in, logging out, a failed logout (signed out here, the server not told), a logout.
   for (const logoutError of [undefined, 'network_error'] as const) {

@@ -1,5 +1,5 @@
 import { html, type PropertyDeclarations, type PropertyValues } from 'lit';
-import type { AuthState } from '../../core/index.js';
+import type { AuthOrg, AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
 import { AuthController } from '../controller.js';
 import { warnOnce } from '../warn.js';
@@ -13,8 +13,9 @@ function list(value: string | undefined | null): string[] {
 }
 
 /**
- * Shows its content only to a signed-in user who has one of the required `roles` and one of the
- * required `permissions` (each optional); otherwise the `fallback` slot. While the session is being
+ * Shows its content only to a signed-in user who has one of the required `roles`, at least
+ * `min-role` in the organization and one of the required `permissions` (each optional); otherwise
+ * the `fallback` slot. While the session is being
  * restored, the `loading` slot if the page gave one, else the fallback laid out but invisible: neither
  * flashes, and a signed-out visitor's page does not move when the fallback appears. Only the chosen
  * slot is rendered: the other content is not displayed at all. Before the script has run, the kit's
@@ -23,8 +24,12 @@ function list(value: string | undefined | null): string[] {
  * **The guard is a convenience for the UI, not a security boundary.** Its content is still in the
  * page, and anyone can change what the browser shows. The server must check every request itself.
  *
- * A role matches the user's roles or the current organization's role; a permission matches the
- * user's permissions or the organization's. Matching is exact.
+ * A role in `roles` matches the user's roles or the organization's role exactly; `min-role` follows
+ * the role order (`client.hasRole`: an owner has `admin` too, with the default order owner > admin >
+ * member); a permission matches the user's permissions or those of the user's role in the
+ * organization (`client.hasPermission`). The organization is the active one, or the one `org` names:
+ * when that is not the active one, the guard asks `client.listOrgs()` once for the user's role there
+ * (until then, and when the user is not in it, the fallback shows).
  *
  * @summary Shows content only to signed-in users (optionally with a role or permission).
  *
@@ -43,7 +48,11 @@ function list(value: string | undefined | null): string[] {
  *   is the element's ARIA role, and `role="admin"` is an invalid one. A `role` attribute is still
  *   honoured as a requirement, with a console warning, so a page that uses it fails closed.)
  * @attr role - Deprecated: read as `roles`, with a console warning (see `roles`).
- * @attr permissions - Comma-separated permissions; the user needs any one of them.
+ * @attr permissions - Comma-separated permissions; the user needs any one of them (the user's own, or
+ *   the role's in the organization).
+ * @attr min-role - At least this role in the organization, in the client's role order (`org-roles`
+ *   on the provider; default owner > admin > member), compared case-insensitively.
+ * @attr org - The id of the organization to check roles and permissions in. Default: the active one.
  */
 export class AuthGuard extends AuthElement {
   static override styles = styles;
@@ -51,12 +60,18 @@ export class AuthGuard extends AuthElement {
   static override properties: PropertyDeclarations = {
     roles: {},
     permissions: {},
+    minRole: { attribute: 'min-role' },
+    org: {},
   };
 
   /** Required roles, comma-separated; any one suffices. */
   declare roles: string | undefined;
   /** Required permissions, comma-separated; any one suffices. */
   declare permissions: string | undefined;
+  /** At least this organization role (role order). */
+  declare minRole: string | undefined;
+  /** The organization checked (an id); default the active one. */
+  declare org: string | undefined;
 
   protected readonly auth = new AuthController(this);
 
@@ -64,6 +79,31 @@ export class AuthGuard extends AuthElement {
     super();
     this.roles = undefined;
     this.permissions = undefined;
+    this.minRole = undefined;
+    this.org = undefined;
+  }
+
+  /** The organization asked for with `listOrgs()` (and for which user), so it is asked once. */
+  #listed = '';
+  /** Its answer. */
+  #orgs: readonly AuthOrg[] = [];
+
+  /**
+   * The organization the requirements apply to: the active one, or the one `org` names (from the
+   * list, asked once when it is not the active one).
+   */
+  #target(state: AuthState): AuthOrg | null {
+    if (!this.org || this.org === state.org?.id) return state.org;
+    const key = `${state.user?.id}\n${this.org}`;
+    const client = this.auth.client;
+    if (this.#listed !== key && client) {
+      this.#listed = key;
+      client.listOrgs().then(
+        (orgs) => ((this.#orgs = orgs), this.requestUpdate()),
+        () => undefined, // not listed: the fallback stays (fails closed)
+      );
+    }
+    return this.#orgs.find((org) => org.id === this.org) ?? null;
   }
 
   // `role` is observed only to fail closed: a page that writes role="admin" gets the requirement it
@@ -84,18 +124,17 @@ export class AuthGuard extends AuthElement {
 
   /** True when the default slot is shown. */
   get allowed(): boolean {
-    const { status, user, org } = this.auth.state;
-    if (status !== 'authenticated' || !user) return false;
+    const state = this.auth.state;
+    const { status, user } = state;
+    const client = this.auth.client;
+    if (status !== 'authenticated' || !user || !client) return false;
+    const org = this.#target(state);
+    const id = org?.id;
     const roles = [...list(this.roles), ...list(this.getAttribute('role'))];
     if (roles.length && !roles.some((role) => user.roles.includes(role) || org?.role === role)) return false;
+    if (this.minRole && !(id && client.hasRole(this.minRole, id))) return false;
     const permissions = list(this.permissions);
-    if (
-      permissions.length &&
-      !permissions.some((p) => user.permissions.includes(p) || (org?.permissions ?? []).includes(p))
-    ) {
-      return false;
-    }
-    return true;
+    return !permissions.length || permissions.some((p) => user.permissions.includes(p) || (!!id && client.hasPermission(p, id)));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

@@ -1,6 +1,7 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { displayName, type AuthState } from '../../core/index.js';
 import { AuthElement } from '../auth-element.js';
+import { roleLabel } from '../auth-org-select/org-role.js';
 import { AuthController } from '../controller.js';
 import en from '../translations/en.js';
 import styles from './auth-status.styles.js';
@@ -20,7 +21,8 @@ function accountUrl(backend: unknown): string | null {
 }
 
 /**
- * The login status header: "Logged in as <name>" with the user's roles and organization, or
+ * The login status header: "Logged in as <name>" with the user's roles, the active organization and
+ * the user's role in it, or
  * "Not logged in". Under an OIDC backend whose provider has an account page, a "Manage account" link
  * to it while signed in (same tab: the provider's page links back). While the session is being restored nothing is visible (the box keeps its place).
  * User data always renders as text. It is no live region: `<auth-provider>` announces logging in and
@@ -38,6 +40,7 @@ function accountUrl(backend: unknown): string | null {
  * @csspart message - The sentence ("Logged in as …", "Not logged in").
  * @csspart user - The user's display name.
  * @csspart org - The current organization's name, when there is one.
+ * @csspart org-role - The user's role in it (the default roles translated: Owner, Admin, Member), when known.
  * @csspart roles - The list of the user's roles (only when the user has roles).
  * @csspart role - One role.
  * @csspart account-link - "Manage account": a link to the identity provider's account page (OIDC
@@ -114,6 +117,12 @@ export class AuthStatus extends AuthElement {
     this.setStatusState(this.auth.state.status);
   }
 
+  /** "Role: Owner", where only the role's name shows (the default roles translated). */
+  #orgRole(role: string) {
+    const [before = '', after = ''] = this.localize.term('org.yourRole').split('{role}');
+    return html`<span part="org-role"><span class="visually-hidden">${before}</span>${roleLabel(this.localize, role)}${after}</span>`;
+  }
+
   protected override render() {
     const { status, user, org } = this.auth.state;
     if (status === 'unknown' || !this.localize.ready()) {
@@ -130,6 +139,7 @@ export class AuthStatus extends AuthElement {
       text = html`
         <span part="message">${before}<span part="user">${displayName(user)}</span>${after}</span>
         ${org ? html`<span part="org"><span class="visually-hidden">${this.localize.term('organization')}: </span>${org.name}</span>` : nothing}
+        ${org?.role ? this.#orgRole(org.role) : nothing}
         ${user.roles.length
           ? html`<ul part="roles" aria-label=${this.localize.term('roles')}>
               ${user.roles.map((role) => html`<li part="role">${role}</li>`)}

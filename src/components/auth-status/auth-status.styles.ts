@@ -61,7 +61,8 @@ export default [
       padding: 0;
       list-style: none;
     }
-    [part='role'] {
+    [part='role'],
+    [part='org-role'] {
       padding: 0.05em 0.5em;
       border: 1px solid var(--auth-status-border);
       border-radius: 999px;

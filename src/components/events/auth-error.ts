@@ -14,7 +14,14 @@ export type AuthOperation =
   | 'reset-password'
   | 'forgot-password'
   | 'forgot-username'
-  | 'update-details';
+  | 'update-details'
+  | 'list-orgs'
+  | 'select-org'
+  | 'list-members'
+  | 'add-member'
+  | 'set-member-role'
+  | 'remove-member'
+  | 'leave-org';
 
 export interface AuthErrorDetail {
   /**

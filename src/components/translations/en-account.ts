@@ -49,10 +49,6 @@ export const enAccount = {
   'error.password_mismatch': 'The passwords do not match.',
   'error.password_required_for_email': 'Enter your current password to change your email address.',
   'error.wrong_password': 'The current password is wrong.',
-  'error.forbidden': 'Your role in this organization does not allow this.',
-  'error.last_owner': 'An organization needs at least one owner: make someone else an owner first.',
-  'error.not_found': 'No such user or member.',
-  'error.already_member': 'This user is already a member.',
   // Which rule refused a new password (the server's `reason`; see ReasonMessages in en.ts).
   'reason.too_short': 'Use at least {min} characters.',
   'reason.too_long': 'Use at most {max} characters.',

@@ -1,5 +1,6 @@
 import type { AuthErrorCode } from '../../core/index.js';
 import type { AccountKey } from './en-account.js';
+import type { OrgKey } from './en-org.js';
 
 /** Codes the elements find themselves, before anything is sent. */
 export type ClientErrorCode = 'no_client' | 'password_mismatch' | 'password_required_for_email';
@@ -21,6 +22,13 @@ type ErrorMessages = {
 export type ReasonMessages = {
   readonly [K in `reason.${'too_short' | 'too_long' | 'too_many_bytes' | 'common' | 'username' | 'email'}`]?: string;
 };
+
+/**
+ * `<auth-org-select>`, its members panel and the organization role in `<auth-status>`: `{name}`,
+ * `{org}` and `{role}` are filled with text. The English strings come with those elements
+ * (en-org.ts), not with the first-load bundle; `org.role.<id>` names the default roles.
+ */
+type OrgMessages = { readonly [K in Exclude<OrgKey, `error.${string}`>]: string };
 
 /**
  * Every visible string of the kit. Other languages must satisfy this type; `fields` on any element
@@ -112,7 +120,8 @@ export type Translation = {
   readonly continueWith: string;
   /** `<auth-status>`: the link to the identity provider's account page (OIDC backends that have one). */
   readonly manageAccount: string;
-} & ErrorMessages &
+} & OrgMessages &
+  ErrorMessages &
   ReasonMessages;
 
 export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
@@ -122,7 +131,7 @@ export type TranslationKey = Exclude<keyof Translation, '$code' | '$name'>;
  * `<auth-update-details>`): their English strings are in en-account.ts and join this table when one
  * of those elements loads (auth-form/fields.ts), so the login's first load carries none of them.
  */
-export type { AccountKey };
+export type { AccountKey, OrgKey };
 
 /**
  * The strength meter's keys. Their English strings ship with the meter (auth-form/strength.ts adds
@@ -190,6 +199,6 @@ const en = {
   'error.unknown': 'Something went wrong. Please try again.',
   'error.config': 'Login is not available: the configuration is invalid.',
   'error.no_client': 'Login is not available on this page.',
-} satisfies Omit<Translation, MeterKey | AccountKey | OidcKey> as Translation;
+} satisfies Omit<Translation, MeterKey | AccountKey | OidcKey | OrgKey> as Translation;
 
 export default en;
