@@ -66,7 +66,7 @@ describe('persistence across restarts', () => {
         assert.equal((db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, SCHEMA_VERSION);
         assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
         const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-        assert.deepEqual(tables, ['login_failures', 'outbox', 'pending_registrations', 'preauthorized_emails', 'refresh_tokens', 'reset_tokens', 'schema_version', 'sessions', 'username_skeletons', 'users']);
+        assert.deepEqual(tables, ['login_failures', 'memberships', 'orgs', 'outbox', 'pending_registrations', 'preauthorized_emails', 'refresh_tokens', 'reset_tokens', 'schema_version', 'sessions', 'username_skeletons', 'users']);
       } finally {
         db.close();
       }
