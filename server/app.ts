@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { normalizeOrigin, type ServerConfig } from './config.js';
-import { ensureDemoAccounts } from './demo.js';
+import { ensureDemoAccounts, ensureDemoOrgs } from './demo.js';
 import { DEMO_OIDC_PAGE, type DemoOidc } from './demo-oidc.js';
 import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
@@ -186,7 +186,10 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
   try {
     const hasher = deps.hasher ?? argon2Hasher();
     const dummyHash = await makeDummyHash(hasher);
-    if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
+    if (config.demo) {
+      await ensureDemoAccounts(config, store, hasher, now());
+      await ensureDemoOrgs(config, store, now());
+    }
     const mailer = deps.mailer ?? mailerFromConfig(config, store, now, (m) => logger.warn(m));
     const demoOidc = config.demo ? (deps.demoOidc ?? null) : null;
     return buildApp(config, { store, ownsStore, keys, secret, hasher, dummyHash, now, logger, mailer, demoOidc });
