@@ -445,6 +445,12 @@ function orgSuite(name: string, setup: () => Promise<Target>, teardown: () => Pr
       refused(await as(l.access, 'GET', '/api/auth/orgs/x/members/y/z'), 404, 'not_found');
       refused(await as(l.access, 'GET', '/api/auth/orgs//members'), 404, 'not_found');
       refused(await as(l.access, 'GET', '/api/auth/orgs/%E0%A4%A/members'), 404, 'not_found');
+      // U+0000 (PostgreSQL text cannot hold it) finds nothing, on either store.
+      refused(await as(l.access, 'POST', '/api/auth/orgs/select', { org_id: 'a\u0000b' }), 403, 'not_a_member');
+      refused(await as(l.access, 'PATCH', membersPath(odd.id, 'x\u0000y'), { role: 'member' }), 404, 'member_not_found');
+      refused(await as(l.access, 'DELETE', membersPath(odd.id, 'x\u0000y')), 404, 'member_not_found');
+      refused(await as(l.access, 'POST', membersPath(odd.id), { login: 'x\u0000y', role: 'member' }), 404, 'user_not_found');
+      refused(await as(l.access, 'GET', '/api/auth/orgs/%00/members'), 403, 'org_mismatch');
       const wrong = await as(l.access, 'PUT', membersPath(odd.id, w.outsider.id), { role: 'member' });
       refused(wrong, 405, 'method_not_allowed');
       assert.equal(wrong.res.headers.get('allow'), 'PATCH, DELETE');
