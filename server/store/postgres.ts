@@ -428,6 +428,13 @@ export class PostgresStore implements Store {
     return r.rows[0];
   }
 
+  /** The first row mapped, or null; a parameter holding U+0000 finds nothing (see hasNul). */
+  private async findOne<R extends pg.QueryResultRow, T>(sql: string, params: string[], map: (row: R) => T): Promise<T | null> {
+    if (params.some(hasNul)) return null;
+    const row = await this.one<R>(sql, params);
+    return row === undefined ? null : map(row);
+  }
+
   /** Run `fn` in a transaction on one connection (READ COMMITTED). */
   private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -623,16 +630,12 @@ export class PostgresStore implements Store {
     }
   }
 
-  async findOrg(id: string): Promise<OrgRecord | null> {
-    if (hasNul(id)) return null;
-    const row = await this.one<OrgRow>('SELECT * FROM orgs WHERE id = $1', [id]);
-    return row === undefined ? null : toOrg(row);
+  findOrg(id: string): Promise<OrgRecord | null> {
+    return this.findOne('SELECT * FROM orgs WHERE id = $1', [id], toOrg);
   }
 
-  async findOrgByName(name: string): Promise<OrgRecord | null> {
-    if (hasNul(name)) return null;
-    const row = await this.one<OrgRow>('SELECT * FROM orgs WHERE name = $1 ORDER BY created_at, id COLLATE "C" LIMIT 1', [name]);
-    return row === undefined ? null : toOrg(row);
+  findOrgByName(name: string): Promise<OrgRecord | null> {
+    return this.findOne('SELECT * FROM orgs WHERE name = $1 ORDER BY created_at, id COLLATE "C" LIMIT 1', [name], toOrg);
   }
 
   async listOrgs(): Promise<OrgRecord[]> {
@@ -650,10 +653,8 @@ export class PostgresStore implements Store {
     return r.rows.map((row) => ({ org: toOrg(row), role: row.member_role, createdAt: num(row.member_since) }));
   }
 
-  async getMembership(orgId: string, userId: string): Promise<MembershipRecord | null> {
-    if (hasNul(orgId) || hasNul(userId)) return null;
-    const row = await this.one<MembershipRow>('SELECT * FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    return row === undefined ? null : toMembership(row);
+  getMembership(orgId: string, userId: string): Promise<MembershipRecord | null> {
+    return this.findOne('SELECT * FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId], toMembership);
   }
 
   async listMembers(orgId: string): Promise<OrgMember[]> {
