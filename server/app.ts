@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { normalizeOrigin, type ServerConfig } from './config.js';
-import { ensureDemoAccounts } from './demo.js';
+import { ensureDemoAccounts, ensureDemoOrgs } from './demo.js';
 import { DEMO_OIDC_PAGE, type DemoOidc } from './demo-oidc.js';
 import { ClientGoneError, HttpError, sendEmpty, sendError, sendJson } from './http.js';
 import { ensureDataDir, loadOrCreateKeys, type KeyRing } from './keys.js';
@@ -20,7 +20,9 @@ import { loadOrCreateSecret, type ServerSecret } from './secret.js';
 import { mailerFromConfig } from './mail/index.js';
 import type { MailMessage, Mailer } from './mail/types.js';
 import { accountRoutes } from './routes/account.js';
-import { authRoutes, type AuthContext, type Handler, type Logger, type MailQueue, type RouteTable } from './routes/auth.js';
+import { authRoutes, type AuthContext, type Handler, type HttpMethod, type Logger, type MailQueue, type RouteTable } from './routes/auth.js';
+import { orgRoutes } from './routes/orgs.js';
+import { compileRoutes } from './router.js';
 import { HTML_CSP, htmlCsp, serveStatic } from './static.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
@@ -184,7 +186,10 @@ export async function createApp(config: ServerConfig, deps: AppDeps = {}): Promi
   try {
     const hasher = deps.hasher ?? argon2Hasher();
     const dummyHash = await makeDummyHash(hasher);
-    if (config.demo) await ensureDemoAccounts(config, store, hasher, now());
+    if (config.demo) {
+      await ensureDemoAccounts(config, store, hasher, now());
+      await ensureDemoOrgs(config, store, now());
+    }
     const mailer = deps.mailer ?? mailerFromConfig(config, store, now, (m) => logger.warn(m));
     const demoOidc = config.demo ? (deps.demoOidc ?? null) : null;
     return buildApp(config, { store, ownsStore, keys, secret, hasher, dummyHash, now, logger, mailer, demoOidc });
@@ -235,11 +240,13 @@ function buildApp(
   const routes: RouteTable = {
     ...authRoutes(ctx),
     ...accountRoutes(ctx),
+    ...orgRoutes(ctx),
     // The development outbox exists only in demo mode: elsewhere the path is unknown (404). Even
     // then only for local requests (isLocalDevRequest, checked in handleApi).
     ...(config.demo ? { [DEV_OUTBOX_PATH]: { GET: devOutbox(store) } } : {}),
     ...(parts.demoOidc ? { [DEV_OIDC_PATH]: { GET: devOidc(parts.demoOidc) } } : {}),
   };
+  const findRoute = compileRoutes(routes);
   const pageCsp = parts.demoOidc ? demoPageCsp(parts.demoOidc) : undefined;
   const jwksBody = { keys: keys.jwks.keys };
 
@@ -256,17 +263,18 @@ function buildApp(
     if (method === 'OPTIONS') {
       if (!allowed) throw new HttpError(403, 'forbidden_origin', 'This origin may not call the API.');
       sendEmpty(res, 204, {
-        'Access-Control-Allow-Methods': 'GET, POST',
+        'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE',
         'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS,
         'Access-Control-Max-Age': '600',
       });
       return;
     }
-    const route = routes[rawPath];
+    const match = findRoute(rawPath);
     // To anyone but a local client the development routes are unknown, whatever the method.
     const hidden = DEV_PATHS.includes(rawPath) && !isLocalDevRequest(req, ctx.clientAddress(req));
-    if (route === undefined || hidden) throw new HttpError(404, 'not_found', 'No such endpoint.');
-    const handler = method === 'HEAD' ? undefined : route[method as 'GET' | 'POST'];
+    if (match === null || hidden) throw new HttpError(404, 'not_found', 'No such endpoint.');
+    const route = match.route;
+    const handler = method === 'HEAD' ? undefined : route[method as HttpMethod];
     if (handler === undefined) {
       throw new HttpError(405, 'method_not_allowed', `Use ${Object.keys(route).join(' or ')} for this endpoint.`, {
         headers: { Allow: Object.keys(route).join(', ') },
@@ -276,7 +284,7 @@ function buildApp(
     if (method !== 'GET' && origin !== undefined && !allowed) {
       throw new HttpError(403, 'forbidden_origin', 'Requests from this origin are not allowed.');
     }
-    await handler(req, res, url);
+    await handler(req, res, url, match.params);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

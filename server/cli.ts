@@ -15,7 +15,9 @@ import { ImportError, ROLE_NAME, importStreamlitAuthenticator } from './import-y
 import { passwordProblem } from './password-policy.js';
 import { argon2Hasher, type PasswordHasher } from './passwords.js';
 import { openStore } from './store/open.js';
-import { DuplicateUserError, type Store, type UserRecord } from './store/types.js';
+import { randomUUID } from 'node:crypto';
+import { ownerRole, parseOrgRole } from './orgs.js';
+import { DuplicateOrgError, DuplicateUserError, type OrgRecord, type Store, type UserRecord } from './store/types.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_YAML_BYTES = 10 * 1024 * 1024;
@@ -34,6 +36,14 @@ commands:
   preauth remove EMAIL...
   preauth list
   import-yaml FILE       import users and pre-authorized emails of a Streamlit-Authenticator config
+
+organizations (ORG = id or exact name; ROLE = one of AUTH_ORG_ROLES, default owner,admin,member):
+  create-org NAME [--id ID]     create an organization (default id: a random UUID)
+  list-orgs [--json]            id, name, number of members
+  list-members ORG [--json]     username, name, email, role
+  add-member ORG USER ROLE
+  set-member-role ORG USER ROLE
+  remove-member ORG USER        the last owner of an organization can be neither demoted nor removed
 
 The store is the server's: AUTH_DATABASE_URL (PostgreSQL), else AUTH_DB / AUTH_DATA_DIR (SQLite,
 default .data/auth.db of this package); --db FILE names a SQLite file instead.`;
@@ -171,6 +181,108 @@ async function findUserOrFail(store: Store, username: string | undefined): Promi
   const user = await store.findUserByUsername(username);
   if (user === null) throw new CliError(`no user named ${JSON.stringify(username)}`);
   return user;
+}
+
+/** Ids given with `create-org --id`: they appear in URL paths, so plain characters only. */
+const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** An organization by id, else by exact name. */
+async function findOrgOrFail(store: Store, ref: string): Promise<OrgRecord> {
+  const org = (await store.findOrg(ref)) ?? (await store.findOrgByName(ref));
+  if (org === null) throw new CliError(`no organization with the id or name ${JSON.stringify(ref)}`);
+  return org;
+}
+
+function orgRoleOrFail(config: ServerConfig, raw: string): string {
+  const role = parseOrgRole(config, raw);
+  if (role === null) throw new CliError(`unknown role ${JSON.stringify(raw)} (roles: ${config.orgRoles.join(', ')})`);
+  return role;
+}
+
+/** The positionals of a command that takes exactly `count` of them. */
+function exactly(p: Parsed, count: number, usage: string): string[] {
+  noMoreOptions(p);
+  if (p.positionals.length !== count) throw usageError(usage);
+  return p.positionals;
+}
+
+/** The organization commands (trusted: no role rules, except that the last owner stays). */
+async function runOrgCommand(command: string, p: Parsed, env: Env, now: number): Promise<boolean> {
+  const { store, config, out } = env;
+  const lastOwner = (user: UserRecord, org: OrgRecord): CliError =>
+    new CliError(`${user.username} is the last ${ownerRole(config)} of ${cell(org.name)}: make another member ${ownerRole(config)} first`);
+  const notMember = (user: UserRecord, org: OrgRecord): CliError => new CliError(`${user.username} is not a member of ${cell(org.name)}`);
+  switch (command) {
+    case 'create-org': {
+      const id = takeOption(p, 'id') ?? randomUUID();
+      const [rawName] = exactly(p, 1, 'create-org needs a name (quote it if it has spaces)');
+      if (!ORG_ID.test(id)) throw new CliError('--id: use 1-64 letters, digits, _ . - (starting with a letter or digit)');
+      const name = checkName(rawName!);
+      if (!name.ok) throw new CliError(`organization name: ${name.reason}`);
+      if (name.name === '') throw new CliError('the organization name is empty');
+      const same = await store.findOrgByName(name.name);
+      if (same !== null) throw new CliError(`an organization named ${JSON.stringify(name.name)} exists already (id ${same.id})`);
+      try {
+        await store.createOrg({ id, name: name.name }, now);
+      } catch (err) {
+        if (err instanceof DuplicateOrgError) throw new CliError(err.message);
+        throw err;
+      }
+      out(`created organization ${JSON.stringify(cell(name.name))} (id ${id})`);
+      return true;
+    }
+    case 'list-orgs': {
+      const json = takeFlag(p, 'json');
+      exactly(p, 0, 'list-orgs takes no arguments');
+      const orgs = await Promise.all((await store.listOrgs()).map(async (o) => ({ id: o.id, name: o.name, members: (await store.listMembers(o.id)).length })));
+      if (json) out(JSON.stringify(orgs));
+      else if (orgs.length === 0) out('no organizations');
+      else out(table([['ID', 'NAME', 'MEMBERS'], ...orgs.map((o) => [cell(o.id), cell(o.name), String(o.members)])]));
+      return true;
+    }
+    case 'list-members': {
+      const json = takeFlag(p, 'json');
+      const [ref] = exactly(p, 1, 'list-members needs an organization');
+      const members = await store.listMembers((await findOrgOrFail(store, ref!)).id);
+      const rows = members.map((m) => ({ username: m.user.username, name: m.user.name, email: m.user.email, role: m.role }));
+      if (json) out(JSON.stringify(rows));
+      else if (rows.length === 0) out('no members');
+      else out(table([['USERNAME', 'NAME', 'EMAIL', 'ROLE'], ...rows.map((r) => [cell(r.username), cell(r.name), cell(r.email), cell(r.role)])]));
+      return true;
+    }
+    case 'add-member':
+    case 'set-member-role': {
+      const [ref, username, rawRole] = exactly(p, 3, `${command} needs an organization, a username and a role`);
+      const org = await findOrgOrFail(store, ref!);
+      const user = await findUserOrFail(store, username);
+      const role = orgRoleOrFail(config, rawRole!);
+      if (command === 'add-member') {
+        if ((await store.addMember(org.id, user.id, role, now)) === 'exists') {
+          const current = await store.getMembership(org.id, user.id);
+          throw new CliError(`${user.username} is a member of ${cell(org.name)} already (role ${cell(current?.role ?? '?')}); use set-member-role`);
+        }
+        out(`added ${user.username} to ${cell(org.name)} as ${role}`);
+        return true;
+      }
+      const result = await store.changeMember(org.id, user.id, role, ownerRole(config), now);
+      if (result === 'last_owner') throw lastOwner(user, org);
+      if (result === 'not_member') throw notMember(user, org);
+      out(`${user.username} is ${role} in ${cell(org.name)}`);
+      return true;
+    }
+    case 'remove-member': {
+      const [ref, username] = exactly(p, 2, 'remove-member needs an organization and a username');
+      const org = await findOrgOrFail(store, ref!);
+      const user = await findUserOrFail(store, username);
+      const result = await store.changeMember(org.id, user.id, null, ownerRole(config), now);
+      if (result === 'last_owner') throw lastOwner(user, org);
+      if (result === 'not_member') throw notMember(user, org);
+      out(`removed ${user.username} from ${cell(org.name)}`);
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -334,7 +446,7 @@ async function run(command: string, p: Parsed, env: Env): Promise<void> {
       return;
     }
     default:
-      throw usageError(`unknown command ${JSON.stringify(command)}`);
+      if (!(await runOrgCommand(command, p, env, now))) throw usageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
 

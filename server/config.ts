@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import { DEFAULT_ORG_ROLES, defaultOrgPermissions, orgPermissionsProblem, orgRolesProblem } from './orgs.js';
 
 /** How failures for one key (an account or a client address) turn into 429s. */
 export interface RateLimitPolicy {
@@ -121,6 +122,20 @@ export interface ServerConfig {
     readonly account: RateLimitPolicy;
     readonly address: RateLimitPolicy;
   };
+
+  // ---- organizations ----
+  /**
+   * Organization roles, highest first (env AUTH_ORG_ROLES, comma list; default owner,admin,member).
+   * A higher role includes the lower ones; the highest is the one an organization must keep;
+   * managing members needs `admin` or higher (the highest role when there is no `admin`).
+   */
+  readonly orgRoles: readonly string[];
+  /**
+   * Each role's own permission strings (env AUTH_ORG_PERMISSIONS, a JSON object role -> array);
+   * a member's effective permissions add every lower role's. Default: member reports:read; admin
+   * members:write, reports:write; owner billing:write (only the default roles present in orgRoles).
+   */
+  readonly orgPermissions: Readonly<Record<string, readonly string[]>>;
 }
 
 export type RegistrationMode = 'open' | 'preauthorized' | 'closed';
@@ -239,7 +254,9 @@ export function makeConfig(overrides: ConfigOverrides = {}): ServerConfig {
     smtpUrl: null,
     mailFrom: 'auth-elements <no-reply@localhost>',
     forgotRateLimit: DEFAULT_FORGOT_RATE_LIMIT,
+    orgRoles: DEFAULT_ORG_ROLES,
     ...rest,
+    orgPermissions: rest.orgPermissions ?? defaultOrgPermissions(rest.orgRoles ?? DEFAULT_ORG_ROLES),
     // Demo mode lets a visitor try registration; everywhere else only pre-authorized emails may.
     registration: rest.registration ?? (rest.demo === true ? 'open' : 'preauthorized'),
     // The demo's reset form lives on its account page.
@@ -301,6 +318,8 @@ function validateConfig(c: ServerConfig): void {
     throw new ConfigError('the SMTP URL (AUTH_SMTP_URL) must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
   }
   for (const entry of c.trustProxy) parseTrustedProxy(entry);
+  const orgProblem = orgRolesProblem(c.orgRoles) ?? orgPermissionsProblem(c.orgRoles, c.orgPermissions);
+  if (orgProblem !== null) throw new ConfigError(orgProblem);
   for (const p of [c.rateLimit.account, c.rateLimit.address, c.forgotRateLimit.account, c.forgotRateLimit.address]) {
     if (!(p.maxFailures >= 1 && p.windowSeconds > 0 && p.baseDelaySeconds > 0 && p.maxDelaySeconds >= p.baseDelaySeconds)) {
       throw new ConfigError('rate-limit policy numbers must be positive (maxDelaySeconds >= baseDelaySeconds)');
@@ -340,6 +359,20 @@ function boolEnv(env: Env, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
+}
+
+/** AUTH_ORG_PERMISSIONS: a JSON object (checked further by validateConfig), or a ConfigError. */
+function parsePermissionsEnv(raw: string): Record<string, readonly string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('AUTH_ORG_PERMISSIONS must be a JSON object: role -> array of permission strings, e.g. {"admin":["members:write"]}');
+  }
+  return value as Record<string, readonly string[]>;
 }
 
 /** Map environment variables (see server/README.md) onto a config. */
@@ -408,5 +441,9 @@ export function configFromEnv(env: Env, repoRoot: string): ServerConfig {
   if (resetTtl !== undefined) overrides.resetTokenTtl = resetTtl;
   if (env['AUTH_SMTP_URL']) overrides.smtpUrl = env['AUTH_SMTP_URL'];
   if (env['AUTH_MAIL_FROM']) overrides.mailFrom = env['AUTH_MAIL_FROM'];
+  const orgRoles = env['AUTH_ORG_ROLES'];
+  if (orgRoles !== undefined && orgRoles !== '') overrides.orgRoles = orgRoles.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  const orgPermissions = env['AUTH_ORG_PERMISSIONS'];
+  if (orgPermissions !== undefined && orgPermissions.trim() !== '') overrides.orgPermissions = parsePermissionsEnv(orgPermissions);
   return makeConfig(overrides);
 }

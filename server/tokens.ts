@@ -34,6 +34,17 @@ export function publicUser(user: UserRecord): PublicUser {
   return { id: user.id, username: user.username, name: user.name, email: user.email, roles: [...user.roles] };
 }
 
+/**
+ * The active organization as answered to clients (login/refresh/select JSON `org`, GET /orgs) and
+ * put in access tokens. `permissions` are the effective ones (the lower roles' included).
+ */
+export interface PublicOrg {
+  id: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   sid: string;
@@ -44,6 +55,20 @@ export interface AccessTokenClaims extends JWTPayload {
   name: string;
   email: string;
   roles: string[];
+  /**
+   * The active organization when there is one (none of the four otherwise). For clients only: the
+   * server reads roles and memberships from the store at every request, never from these.
+   */
+  org_id?: string;
+  org_name?: string;
+  org_role?: string;
+  org_permissions?: string[];
+}
+
+/** The org_* claims of `org` (none for null). */
+function orgClaims(org: PublicOrg | null): Partial<AccessTokenClaims> {
+  if (org === null) return {};
+  return { org_id: org.id, org_name: org.name, org_role: org.role, org_permissions: [...org.permissions] };
 }
 
 export async function issueAccessToken(
@@ -52,6 +77,7 @@ export async function issueAccessToken(
   user: UserRecord,
   sessionId: string,
   nowMs: number,
+  org: PublicOrg | null = null,
 ): Promise<{ token: string; expiresAt: number }> {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + config.accessTtl;
@@ -61,6 +87,7 @@ export async function issueAccessToken(
     name: user.name,
     email: user.email,
     roles: [...user.roles],
+    ...orgClaims(org),
   })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(config.issuer)

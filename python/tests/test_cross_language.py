@@ -55,7 +55,7 @@ def test_sqlite_schema_is_the_same_whichever_language_creates_the_file(tmp_path:
     open_store(by_py).close()
     ts, py = sqlite_schema(by_ts), sqlite_schema(by_py)
     assert py == ts
-    assert ("version", (4,)) in py
+    assert ("version", (5,)) in py
     assert any(name == "users" and "logins_count INTEGER NOT NULL DEFAULT 0" in sql for _, name, _, sql in py[:-1] if sql)
 
 
@@ -65,7 +65,8 @@ def test_postgres_schema_is_the_same_whichever_language_creates_the_database(pg_
     open_store(by_py).close()
     ts, py = pg_schema(by_ts), pg_schema(by_py)
     assert py == ts
-    assert py["version"] == [(3,)]
+    assert py["version"] == [(4,)]
+    assert ("sessions", 6, "org_id", "text", "YES", None) in py["columns"]
     assert ("users", 12, "last_login", "bigint", "YES", None) in py["columns"]
     assert ("users", 13, "logins_count", "integer", "NO", "0") in py["columns"]
 
@@ -75,15 +76,18 @@ def test_a_python_database_is_opened_by_the_server_without_migrating_and_the_rev
     open_store(path).close()
     node_tool({"op": "open", "db": str(path)})
     open_store(path).close()
-    assert ("version", (4,)) in sqlite_schema(path)
+    assert ("version", (5,)) in sqlite_schema(path)
 
 
 def test_an_older_server_database_is_migrated_by_python(tmp_path: Path) -> None:
-    """A version-3 file (before last_login) with a user the server created: Python adds migration 4."""
+    """A version-3 file (before last_login and organizations) with a user the server created: Python adds migrations 4 and 5."""
     path = tmp_path / "auth.db"
     [alice] = node_tool({"op": "create_user", "db": str(path), "username": "alice", "password": "alice password 123", "now": T0})
     db = sqlite3.connect(str(path))
-    db.executescript("ALTER TABLE users DROP COLUMN last_login; ALTER TABLE users DROP COLUMN logins_count; UPDATE schema_version SET version = 3;")
+    db.executescript(
+        "DROP TABLE memberships; DROP TABLE orgs; ALTER TABLE sessions DROP COLUMN org_id;"
+        " ALTER TABLE users DROP COLUMN last_login; ALTER TABLE users DROP COLUMN logins_count; UPDATE schema_version SET version = 3;"
+    )
     db.close()
     users = UsersDatabase(store=open_store(path))
     try:
@@ -135,7 +139,7 @@ def test_users_made_here_sign_in_on_the_server_and_sessions_are_shared(database:
     )
     assert checks[0] == {"ok": True, "needsRehash": False}
     assert checks[1] == {"ok": False, "needsRehash": False}
-    assert checks[2] == {"id": "S" * 22, "userId": bob.id, "createdAt": T0, "absoluteExpiresAt": T0 + 3_600_000, "revokedAt": None}
+    assert checks[2] == {"id": "S" * 22, "userId": bob.id, "createdAt": T0, "absoluteExpiresAt": T0 + 3_600_000, "revokedAt": None, "orgId": None}
     users = UsersDatabase(store=open_store(database))
     try:
         assert users.resume_session("S" * 22, bob.id, T0 + 2) is None, "a revocation by the server ends the Streamlit session"

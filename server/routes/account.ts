@@ -35,7 +35,7 @@ import {
   type SessionRecord,
   type UserRecord,
 } from '../store/types.js';
-import { TokenError, publicUser, verifyAccessToken } from '../tokens.js';
+import { TokenError, publicUser, verifyAccessToken, type VerifiedAccess } from '../tokens.js';
 import { MAX_PASSWORD_LENGTH, type AuthContext, type RouteTable } from './auth.js';
 
 /** Who is calling, as established by the transport (Bearer token now, BFF cookie later). */
@@ -431,7 +431,7 @@ export function accountOperations(ctx: AuthContext): AccountOperations {
 // ---------------------------------------------------------------------------------------------
 // JWT API mode transport
 
-function optionalString(fields: BodyFields | null, name: string, maxLength: number): string | undefined {
+export function optionalString(fields: BodyFields | null, name: string, maxLength: number): string | undefined {
   const v = optionalField(fields, name);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new HttpError(400, 'invalid_request', `The field "${name}" must be a string.`);
@@ -439,19 +439,21 @@ function optionalString(fields: BodyFields | null, name: string, maxLength: numb
   return v;
 }
 
-async function requireFields(req: IncomingMessage, limit: number, names: string): Promise<BodyFields> {
+export async function requireFields(req: IncomingMessage, limit: number, names: string): Promise<BodyFields> {
   const fields = await readFields(req, limit);
   if (fields === null) throw new HttpError(400, 'invalid_request', `The request body is empty; send ${names}.`);
   return fields;
 }
 
-/** The Bearer access token of the request as a Principal, or 401 (same answer as /session). */
-export async function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Promise<Principal> {
+/**
+ * The request's Bearer access token, fully verified (signature, claims, then session and user in
+ * the store), with its claims; or 401 (same answer as /session).
+ */
+export async function authenticateAccess(ctx: AuthContext, req: IncomingMessage): Promise<VerifiedAccess> {
   const token = bearerToken(req);
   if (token !== null) {
     try {
-      const { user, session } = await verifyAccessToken(token, { keys: ctx.keys, config: ctx.config, store: ctx.store, nowMs: ctx.now() });
-      return { user, session };
+      return await verifyAccessToken(token, { keys: ctx.keys, config: ctx.config, store: ctx.store, nowMs: ctx.now() });
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
     }
@@ -459,6 +461,12 @@ export async function authenticateBearer(ctx: AuthContext, req: IncomingMessage)
   throw new HttpError(401, 'invalid_token', 'The access token is missing, invalid, expired or revoked.', {
     headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
   });
+}
+
+/** The Bearer access token of the request as a Principal, or 401 (same answer as /session). */
+export async function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Promise<Principal> {
+  const { user, session } = await authenticateAccess(ctx, req);
+  return { user, session };
 }
 
 /** The always-identical answer of the forgot endpoints. */

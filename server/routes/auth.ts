@@ -27,6 +27,8 @@ import type { ServerSecret } from '../secret.js';
 import type { MailMessage } from '../mail/types.js';
 import { needsRehash, verifyPasswordOrDummy, type PasswordHasher } from '../passwords.js';
 import type { LoginThrottle } from '../rate-limit.js';
+import { activeOrg, adoptOldestOrg } from '../org-session.js';
+import type { RouteParams } from '../router.js';
 import { normalizeUsername, type SessionRecord, type Store, type UserRecord } from '../store/types.js';
 import {
   TokenError,
@@ -36,6 +38,7 @@ import {
   newRefreshToken,
   publicUser,
   verifyAccessToken,
+  type PublicOrg,
   type VerifiedAccess,
 } from '../tokens.js';
 
@@ -79,8 +82,26 @@ export interface MailQueue {
   idle(): Promise<void>;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
-export type RouteTable = Readonly<Record<string, Readonly<Partial<Record<'GET' | 'POST', Handler>>>>>;
+/** A route's handler; `params` holds the decoded `:name` segments of its path (server/router.ts). */
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL, params: RouteParams) => Promise<void>;
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+/** Paths (exact, or with `:name` segments) -> method -> handler. */
+export type RouteTable = Readonly<Record<string, Readonly<Partial<Record<HttpMethod, Handler>>>>>;
+
+/**
+ * The JSON answer carrying a new access token (login, refresh, select, leave): the token, its
+ * lifetime, the user and the active org (null when none). The caller adds the refresh token.
+ */
+export async function accessAnswer(
+  ctx: Pick<AuthContext, 'keys' | 'config'>,
+  user: UserRecord,
+  session: SessionRecord,
+  org: PublicOrg | null,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const access = await issueAccessToken(ctx.keys, ctx.config, user, session.id, now, org);
+  return { access: access.token, token_type: 'Bearer', expires_in: ctx.config.accessTtl, user: publicUser(user), org };
+}
 
 const invalidCredentials = (): HttpError =>
   new HttpError(401, 'invalid_credentials', 'Invalid username or password.');
@@ -151,22 +172,17 @@ export function authRoutes(ctx: AuthContext): RouteTable {
       now,
     );
 
-  /** Answer 200 with a new access token and the refresh token `refresh` (stored already). */
+  /** Answer 200 with a new access token (for `org`) and the refresh token `refresh` (stored already). */
   async function issueTokens(
     res: ServerResponse,
     user: UserRecord,
     session: SessionRecord,
+    org: PublicOrg | null,
     refresh: string,
     now: number,
     refreshInBody: boolean,
   ): Promise<void> {
-    const access = await issueAccessToken(ctx.keys, config, user, session.id, now);
-    const body: Record<string, unknown> = {
-      access: access.token,
-      token_type: 'Bearer',
-      expires_in: config.accessTtl,
-      user: publicUser(user),
-    };
+    const body = await accessAnswer(ctx, user, session, org, now);
     if (refreshInBody) body['refresh'] = refresh;
     else setRefreshCookie(res, refresh, Math.ceil((session.absoluteExpiresAt - now) / 1000));
     sendJson(res, 200, body);
@@ -232,7 +248,8 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     );
     const refresh = newRefreshToken();
     await storeRefreshToken(refresh, user, session, now);
-    await issueTokens(res, user, session, refresh, now, refreshInBody);
+    const org = await adoptOldestOrg(store, config, session, now);
+    await issueTokens(res, user, session, org, refresh, now, refreshInBody);
   };
 
   /**
@@ -288,7 +305,9 @@ export function authRoutes(ctx: AuthContext): RouteTable {
         throw new HttpError(401, 'invalid_grant', 'This refresh token was replaced by a newer one, which was used already; use the newest token.');
       }
     }
-    await issueTokens(res, user, session, successor, now, fromBody);
+    // The session keeps its org, if the user is still a member (else it is dropped here).
+    const org = await activeOrg(store, config, session, now, { forget: true });
+    await issueTokens(res, user, session, org, successor, now, fromBody);
   };
 
   const logout: Handler = async (req, res) => {
@@ -319,7 +338,9 @@ export function authRoutes(ctx: AuthContext): RouteTable {
     const token = bearerToken(req);
     const verified = token === null ? null : await verifyBearer(token);
     if (verified === null) throw invalidToken();
-    sendJson(res, 200, { user: publicUser(verified.user), expires_at: verified.claims.exp });
+    // The org from the store (a removed member's token still names it; this answer does not).
+    const org = await activeOrg(store, config, verified.session, ctx.now(), { forget: false });
+    sendJson(res, 200, { user: publicUser(verified.user), org, expires_at: verified.claims.exp });
   };
 
   const verify: Handler = async (req, res) => {

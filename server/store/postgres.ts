@@ -27,6 +27,7 @@ import type { RateLimitPolicy } from '../config.js';
 import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys } from '../rate-limit.js';
 import {
+  DuplicateOrgError,
   DuplicateUserError,
   NotPreauthorizedError,
   duplicateUserError,
@@ -35,8 +36,12 @@ import {
   normalizeUsername,
   type AttemptKey,
   type AttemptResult,
+  type ChangeMemberResult,
   type FailureRecord,
+  type MembershipRecord,
   type NewUser,
+  type OrgMember,
+  type OrgRecord,
   type OutboxMessage,
   type PendingRegistration,
   type RefreshTokenRecord,
@@ -44,6 +49,7 @@ import {
   type SessionRecord,
   type Store,
   type StoreOptions,
+  type UserOrg,
   type UserRecord,
 } from './types.js';
 
@@ -154,6 +160,25 @@ const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE users ADD COLUMN last_login BIGINT;
   ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
   `,
+  // 4 (SQLite's 5): organizations, memberships (one role each), the active organization of each session
+  `
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX orgs_name ON orgs (name);
+  CREATE TABLE memberships (
+    org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  );
+  CREATE INDEX memberships_user_id ON memberships (user_id);
+  -- Not a foreign key: a pointer that every token issue checks against memberships.
+  ALTER TABLE sessions ADD COLUMN org_id TEXT;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
@@ -183,6 +208,23 @@ interface SessionRow {
   created_at: Int8;
   absolute_expires_at: Int8;
   revoked_at: Int8 | null;
+  org_id: string | null;
+}
+interface OrgRow {
+  id: string;
+  name: string;
+  created_at: Int8;
+}
+/** A membership joined with its org (listOrgsOfUser) or its user (listMembers). */
+interface MembershipColumns {
+  member_role: string;
+  member_since: Int8;
+}
+interface MembershipRow {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: Int8;
 }
 interface RefreshRow {
   token_hash: string;
@@ -256,7 +298,10 @@ const toSession = (r: SessionRow): SessionRecord => ({
   createdAt: num(r.created_at),
   absoluteExpiresAt: num(r.absolute_expires_at),
   revokedAt: numOrNull(r.revoked_at),
+  orgId: r.org_id,
 });
+const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, createdAt: num(r.created_at) });
+const toMembership = (r: MembershipRow): MembershipRecord => ({ orgId: r.org_id, userId: r.user_id, role: r.role, createdAt: num(r.created_at) });
 const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
   tokenHash: r.token_hash,
   sessionId: r.session_id,
@@ -381,6 +426,13 @@ export class PostgresStore implements Store {
   private async one<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R | undefined> {
     const r = await this.pool.query<R>(sql, params);
     return r.rows[0];
+  }
+
+  /** The first row mapped, or null; a parameter holding U+0000 finds nothing (see hasNul). */
+  private async findOne<R extends pg.QueryResultRow, T>(sql: string, params: string[], map: (row: R) => T): Promise<T | null> {
+    if (params.some(hasNul)) return null;
+    const row = await this.one<R>(sql, params);
+    return row === undefined ? null : map(row);
   }
 
   /** Run `fn` in a transaction on one connection (READ COMMITTED). */
@@ -532,7 +584,7 @@ export class PostgresStore implements Store {
 
   async createSession(session: { id: string; userId: string; absoluteExpiresAt: number }, now: number): Promise<SessionRecord> {
     const row = await this.one<SessionRow>(
-      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES ($1, $2, $3, $4, NULL) RETURNING *',
+      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at, org_id) VALUES ($1, $2, $3, $4, NULL, NULL) RETURNING *',
       [session.id, session.userId, now, session.absoluteExpiresAt],
     );
     return toSession(row!);
@@ -557,6 +609,89 @@ export class PostgresStore implements Store {
        UPDATE refresh_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL AND session_id <> $3`,
       [userId, now, options?.except ?? ''],
     );
+  }
+
+  async setSessionOrg(sessionId: string, orgId: string | null, _now: number): Promise<void> {
+    if (hasNul(sessionId)) return;
+    await this.pool.query('UPDATE sessions SET org_id = $1 WHERE id = $2', [orgId, sessionId]);
+  }
+
+  // ---- organizations and memberships ----
+
+  async createOrg(org: { readonly id: string; readonly name: string }, now: number): Promise<OrgRecord> {
+    try {
+      const row = await this.one<OrgRow>('INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3) RETURNING *', [org.id, org.name, now]);
+      return toOrg(row!);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new DuplicateOrgError(`an organization with the id ${JSON.stringify(org.id)} exists already`);
+      }
+      throw err;
+    }
+  }
+
+  findOrg(id: string): Promise<OrgRecord | null> {
+    return this.findOne('SELECT * FROM orgs WHERE id = $1', [id], toOrg);
+  }
+
+  findOrgByName(name: string): Promise<OrgRecord | null> {
+    return this.findOne('SELECT * FROM orgs WHERE name = $1 ORDER BY created_at, id COLLATE "C" LIMIT 1', [name], toOrg);
+  }
+
+  async listOrgs(): Promise<OrgRecord[]> {
+    const r = await this.pool.query<OrgRow>('SELECT * FROM orgs ORDER BY created_at, id COLLATE "C"');
+    return r.rows.map(toOrg);
+  }
+
+  async listOrgsOfUser(userId: string): Promise<UserOrg[]> {
+    if (hasNul(userId)) return [];
+    const r = await this.pool.query<OrgRow & MembershipColumns>(
+      `SELECT o.*, m.role AS member_role, m.created_at AS member_since FROM memberships m JOIN orgs o ON o.id = m.org_id
+       WHERE m.user_id = $1 ORDER BY m.created_at, o.created_at, o.id COLLATE "C"`,
+      [userId],
+    );
+    return r.rows.map((row) => ({ org: toOrg(row), role: row.member_role, createdAt: num(row.member_since) }));
+  }
+
+  getMembership(orgId: string, userId: string): Promise<MembershipRecord | null> {
+    return this.findOne('SELECT * FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId], toMembership);
+  }
+
+  async listMembers(orgId: string): Promise<OrgMember[]> {
+    if (hasNul(orgId)) return [];
+    const r = await this.pool.query<UserRow & MembershipColumns>(
+      `SELECT u.*, m.role AS member_role, m.created_at AS member_since FROM memberships m JOIN users u ON u.id = m.user_id
+       WHERE m.org_id = $1 ORDER BY m.created_at, u.created_at, u.id COLLATE "C"`,
+      [orgId],
+    );
+    return r.rows.map((row) => ({ user: toUser(row), role: row.member_role, createdAt: num(row.member_since) }));
+  }
+
+  async addMember(orgId: string, userId: string, role: string, now: number): Promise<'added' | 'exists'> {
+    const r = await this.pool.query(
+      'INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, user_id) DO NOTHING',
+      [orgId, userId, role, now],
+    );
+    return r.rowCount === 1 ? 'added' : 'exists';
+  }
+
+  async changeMember(orgId: string, userId: string, role: string | null, ownerRole: string, _now: number): Promise<ChangeMemberResult> {
+    if (hasNul(orgId) || hasNul(userId)) return 'not_member';
+    return this.tx(async (client) => {
+      // The org row's lock serializes every change of this org's members, in every process; each
+      // later statement (READ COMMITTED) sees what the previous holder committed.
+      await client.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+      const m = await client.query<{ role: string }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+      const current = m.rows[0];
+      if (current === undefined) return 'not_member';
+      if (current.role === ownerRole && role !== ownerRole) {
+        const c = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = $2', [orgId, ownerRole]);
+        if (c.rows[0]!.n <= 1) return 'last_owner';
+      }
+      if (role === null) await client.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+      else await client.query('UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3', [role, orgId, userId]);
+      return 'ok';
+    });
   }
 
   // ---- refresh tokens ----

@@ -11,6 +11,7 @@ import type { RateLimitPolicy } from '../config.js';
 import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys, latestBlock, nextFailure } from '../rate-limit.js';
 import {
+  DuplicateOrgError,
   DuplicateUserError,
   NotPreauthorizedError,
   duplicateUserError,
@@ -19,8 +20,11 @@ import {
   normalizeUsername,
   type AttemptKey,
   type AttemptResult,
+  type ChangeMemberResult,
   type FailureRecord,
+  type MembershipRecord,
   type NewUser,
+  type OrgRecord,
   type OutboxMessage,
   type PendingRegistration,
   type RefreshTokenRecord,
@@ -145,6 +149,25 @@ const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE users ADD COLUMN last_login INTEGER;
   ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: organizations, memberships (one role each), the active organization of each session
+  `
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX orgs_name ON orgs(name);
+  CREATE TABLE memberships (
+    org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  );
+  CREATE INDEX memberships_user_id ON memberships(user_id);
+  -- Not a foreign key: a pointer that every token issue checks against memberships.
+  ALTER TABLE sessions ADD COLUMN org_id TEXT;
+  `,
 ];
 
 interface UserRow {
@@ -168,6 +191,23 @@ interface SessionRow {
   created_at: number;
   absolute_expires_at: number;
   revoked_at: number | null;
+  org_id: string | null;
+}
+interface OrgRow {
+  id: string;
+  name: string;
+  created_at: number;
+}
+/** A membership joined with its org (listOrgsOfUser) or its user (listMembers). */
+interface MembershipColumns {
+  member_role: string;
+  member_since: number;
+}
+interface MembershipRow {
+  org_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
 }
 interface RefreshRow {
   token_hash: string;
@@ -235,7 +275,10 @@ const toSession = (r: SessionRow): SessionRecord => ({
   createdAt: r.created_at,
   absoluteExpiresAt: r.absolute_expires_at,
   revokedAt: r.revoked_at,
+  orgId: r.org_id,
 });
+const toOrg = (r: OrgRow): OrgRecord => ({ id: r.id, name: r.name, createdAt: r.created_at });
+const toMembership = (r: MembershipRow): MembershipRecord => ({ orgId: r.org_id, userId: r.user_id, role: r.role, createdAt: r.created_at });
 const toRefresh = (r: RefreshRow): RefreshTokenRecord => ({
   tokenHash: r.token_hash,
   sessionId: r.session_id,
@@ -335,8 +378,28 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     setRoles: db.prepare('UPDATE users SET roles = ?, updated_at = ? WHERE id = ?'),
     recordLogin: db.prepare('UPDATE users SET last_login = ?, logins_count = logins_count + 1 WHERE id = ?'),
     insertSession: db.prepare(
-      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES (?, ?, ?, ?, NULL)',
+      'INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at, org_id) VALUES (?, ?, ?, ?, NULL, NULL)',
     ),
+    setSessionOrg: db.prepare('UPDATE sessions SET org_id = ? WHERE id = ?'),
+    insertOrg: db.prepare('INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)'),
+    org: db.prepare('SELECT * FROM orgs WHERE id = ?'),
+    orgByName: db.prepare('SELECT * FROM orgs WHERE name = ? ORDER BY created_at, id LIMIT 1'),
+    listOrgs: db.prepare('SELECT * FROM orgs ORDER BY created_at, id'),
+    orgsOfUser: db.prepare(
+      `SELECT o.*, m.role AS member_role, m.created_at AS member_since FROM memberships m JOIN orgs o ON o.id = m.org_id
+       WHERE m.user_id = ? ORDER BY m.created_at, o.created_at, o.id`,
+    ),
+    membersOfOrg: db.prepare(
+      `SELECT u.*, m.role AS member_role, m.created_at AS member_since FROM memberships m JOIN users u ON u.id = m.user_id
+       WHERE m.org_id = ? ORDER BY m.created_at, u.created_at, u.id`,
+    ),
+    membership: db.prepare('SELECT * FROM memberships WHERE org_id = ? AND user_id = ?'),
+    insertMember: db.prepare(
+      'INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(org_id, user_id) DO NOTHING',
+    ),
+    countRole: db.prepare('SELECT count(*) AS n FROM memberships WHERE org_id = ? AND role = ?'),
+    setMemberRole: db.prepare('UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?'),
+    deleteMember: db.prepare('DELETE FROM memberships WHERE org_id = ? AND user_id = ?'),
     session: db.prepare('SELECT * FROM sessions WHERE id = ?'),
     revokeSession: db.prepare('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     useFamily: db.prepare('UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL'),
@@ -437,6 +500,20 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     for (const skeleton of skeletons) q.insertSkeleton.run(skeleton, row['id']);
     q.insertUser.run(row);
   });
+  // Read and write in one IMMEDIATE transaction: no other change of the org slips in between.
+  const changeMember = db.transaction(
+    (orgId: string, userId: string, role: string | null, ownerRole: string): ChangeMemberResult => {
+      const row = q.membership.get(orgId, userId) as MembershipRow | undefined;
+      if (row === undefined) return 'not_member';
+      if (row.role === ownerRole && role !== ownerRole) {
+        const { n } = q.countRole.get(orgId, ownerRole) as { n: number };
+        if (n <= 1) return 'last_owner';
+      }
+      if (role === null) q.deleteMember.run(orgId, userId);
+      else q.setMemberRole.run(role, orgId, userId);
+      return 'ok';
+    },
+  );
   const insertReset = db.transaction((tokenHash: string, userId: string, expiresAt: number, now: number) => {
     q.deleteUserResets.run(userId);
     q.insertReset.run(tokenHash, userId, expiresAt, now);
@@ -554,6 +631,55 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     },
     async revokeSession(id, now) {
       q.revokeSession.run(now, id);
+    },
+    async setSessionOrg(sessionId, orgId) {
+      q.setSessionOrg.run(orgId, sessionId);
+    },
+    async createOrg(org, now) {
+      try {
+        q.insertOrg.run(org.id, org.name, now);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new DuplicateOrgError(`an organization with the id ${JSON.stringify(org.id)} exists already`);
+        }
+        throw err;
+      }
+      return toOrg(q.org.get(org.id) as OrgRow);
+    },
+    async findOrg(id) {
+      const row = q.org.get(id) as OrgRow | undefined;
+      return row === undefined ? null : toOrg(row);
+    },
+    async findOrgByName(name) {
+      const row = q.orgByName.get(name) as OrgRow | undefined;
+      return row === undefined ? null : toOrg(row);
+    },
+    async listOrgs() {
+      return (q.listOrgs.all() as OrgRow[]).map(toOrg);
+    },
+    async listOrgsOfUser(userId) {
+      return (q.orgsOfUser.all(userId) as (OrgRow & MembershipColumns)[]).map((r) => ({
+        org: toOrg(r),
+        role: r.member_role,
+        createdAt: r.member_since,
+      }));
+    },
+    async getMembership(orgId, userId) {
+      const row = q.membership.get(orgId, userId) as MembershipRow | undefined;
+      return row === undefined ? null : toMembership(row);
+    },
+    async listMembers(orgId) {
+      return (q.membersOfOrg.all(orgId) as (UserRow & MembershipColumns)[]).map((r) => ({
+        user: toUser(r),
+        role: r.member_role,
+        createdAt: r.member_since,
+      }));
+    },
+    async addMember(orgId, userId, role, now) {
+      return q.insertMember.run(orgId, userId, role, now).changes === 1 ? 'added' : 'exists';
+    },
+    async changeMember(orgId, userId, role, ownerRole) {
+      return changeMember.immediate(orgId, userId, role, ownerRole);
     },
     async revokeAllSessionsOfUser(userId, now, options) {
       revokeUser.immediate(userId, now, options?.except ?? '');

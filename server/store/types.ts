@@ -51,6 +51,55 @@ export interface SessionRecord {
   /** No refresh beyond this instant, however often the token rotates. */
   readonly absoluteExpiresAt: number;
   readonly revokedAt: number | null;
+  /**
+   * The session's active organization, or null. Only a pointer: every token issue re-reads the
+   * membership (and drops the org when it is gone), so it is not a foreign key.
+   */
+  readonly orgId: string | null;
+}
+
+/** An organization; users belong to it through memberships. */
+export interface OrgRecord {
+  /** Chosen by whoever creates it (the admin CLI: a random UUID unless `--id`); appears in URLs. */
+  readonly id: string;
+  /** Display name, kept verbatim (it is user input: render it as text). */
+  readonly name: string;
+  readonly createdAt: number;
+}
+
+/** A user's membership of an organization, with one role (one of the configured orgRoles). */
+export interface MembershipRecord {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly role: string;
+  readonly createdAt: number;
+}
+
+/** One organization of a user (listOrgsOfUser). */
+export interface UserOrg {
+  readonly org: OrgRecord;
+  readonly role: string;
+  /** When the membership began. */
+  readonly createdAt: number;
+}
+
+/** One member of an organization (listMembers). */
+export interface OrgMember {
+  readonly user: UserRecord;
+  readonly role: string;
+  /** When the membership began. */
+  readonly createdAt: number;
+}
+
+/**
+ * changeMember's answer: done; the user is not a member (nothing changed); or the change would
+ * leave the organization without a member of the owner role (nothing changed).
+ */
+export type ChangeMemberResult = 'ok' | 'not_member' | 'last_owner';
+
+/** createOrg with an id that exists already. Nothing was written. */
+export class DuplicateOrgError extends Error {
+  override readonly name = 'DuplicateOrgError';
 }
 
 export interface RefreshTokenRecord {
@@ -258,6 +307,41 @@ export interface Store {
    * keeps the session that made it and ends every other one.
    */
   revokeAllSessionsOfUser(userId: string, now: number, options?: { readonly except?: string }): Promise<void>;
+
+  /**
+   * Set (or clear, with null) the session's active organization. An unknown session changes
+   * nothing. The caller checks the membership first; token issues check it again.
+   */
+  setSessionOrg(sessionId: string, orgId: string | null, now: number): Promise<void>;
+
+  // ---- organizations and memberships ----
+  /** Insert an organization. Throws DuplicateOrgError when the id exists. Names need not be unique. */
+  createOrg(org: { readonly id: string; readonly name: string }, now: number): Promise<OrgRecord>;
+  findOrg(id: string): Promise<OrgRecord | null>;
+  /** The oldest organization with exactly this name, or null. */
+  findOrgByName(name: string): Promise<OrgRecord | null>;
+  /** Every organization, oldest first. */
+  listOrgs(): Promise<OrgRecord[]>;
+  /** The user's organizations with the role in each, oldest membership first. */
+  listOrgsOfUser(userId: string): Promise<UserOrg[]>;
+  getMembership(orgId: string, userId: string): Promise<MembershipRecord | null>;
+  /** The organization's members, oldest membership first (none for an unknown org). */
+  listMembers(orgId: string): Promise<OrgMember[]>;
+  /**
+   * Add a member with `role` (not validated here: the caller checks it against the configured
+   * roles). 'exists' when the user is a member already (the role is left as it is). An unknown
+   * org or user throws (foreign keys). Deleting the user or the org deletes the membership.
+   */
+  addMember(orgId: string, userId: string, role: string, now: number): Promise<'added' | 'exists'>;
+  /**
+   * Change the member's role, or remove the member (`role` null) — unless that would leave the
+   * organization without any member whose role is `ownerRole` (the highest configured role): then
+   * 'last_owner' and nothing changes. The check and the write are ONE atomic step (SQLite: one
+   * IMMEDIATE transaction; PostgreSQL: a transaction holding the organization row's lock), so of
+   * two owners demoting each other at once exactly one succeeds. An org without any owner has no
+   * last owner to protect.
+   */
+  changeMember(orgId: string, userId: string, role: string | null, ownerRole: string, now: number): Promise<ChangeMemberResult>;
 
   // ---- refresh tokens ----
   /**

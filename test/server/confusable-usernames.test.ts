@@ -212,7 +212,8 @@ const OLD_USERS = [
 
 /** Turn a fresh database back into a version-2 one (SQLite: 2; PostgreSQL counts 1 for it): what later migrations added goes. */
 const DOWNGRADE = (version: number): string =>
-  `DROP TABLE username_skeletons; DROP TABLE pending_registrations; ALTER TABLE users DROP COLUMN last_login;
+  `DROP TABLE memberships; DROP TABLE orgs; ALTER TABLE sessions DROP COLUMN org_id;
+   DROP TABLE username_skeletons; DROP TABLE pending_registrations; ALTER TABLE users DROP COLUMN last_login;
    ALTER TABLE users DROP COLUMN logins_count; UPDATE schema_version SET version = ${version}`;
 
 describe('migration 3 back-fills the skeletons of existing users', () => {

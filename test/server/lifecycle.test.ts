@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ConfigError, configFromEnv, makeConfig } from '../../server/config.js';
-import { DEMO_ACCOUNTS, DemoModeError, ensureDemoAccounts } from '../../server/demo.js';
+import { DEMO_ACCOUNTS, DEMO_ORGS, DemoModeError, ensureDemoAccounts } from '../../server/demo.js';
 import { KEY_FILE_NAME } from '../../server/keys.js';
 import { argon2Hasher } from '../../server/passwords.js';
 import { SCHEMA_VERSION, openSqliteStore } from '../../server/store/sqlite.js';
@@ -66,7 +66,7 @@ describe('persistence across restarts', () => {
         assert.equal((db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, SCHEMA_VERSION);
         assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
         const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-        assert.deepEqual(tables, ['login_failures', 'outbox', 'pending_registrations', 'preauthorized_emails', 'refresh_tokens', 'reset_tokens', 'schema_version', 'sessions', 'username_skeletons', 'users']);
+        assert.deepEqual(tables, ['login_failures', 'memberships', 'orgs', 'outbox', 'pending_registrations', 'preauthorized_emails', 'refresh_tokens', 'reset_tokens', 'schema_version', 'sessions', 'username_skeletons', 'users']);
       } finally {
         db.close();
       }
@@ -171,6 +171,46 @@ describe('demo mode', () => {
       assert.equal((await again.app.store.listUsers()).length, 2, 'restarting does not duplicate them');
     } finally {
       await again.close();
+    }
+  });
+});
+
+describe('demo organizations', () => {
+  test('demo mode seeds Acme Corp (alice owner, admin member) and Globex (alice member, admin admin), once', async () => {
+    assert.deepEqual(DEMO_ORGS, [
+      { id: 'acme', name: 'Acme Corp', members: [['alice', 'owner'], ['admin', 'member']] },
+      { id: 'globex', name: 'Globex', members: [['alice', 'member'], ['admin', 'admin']] },
+    ]);
+    const dataDir = tempDir();
+    const s = await startServer({ dataDir, config: { demo: true } });
+    try {
+      const alice = await post(s, '/api/auth/login', { username: 'alice', password: 'alice-demo-password' });
+      assert.deepEqual(alice.body.org, { id: 'acme', name: 'Acme Corp', role: 'owner', permissions: ['billing:write', 'members:write', 'reports:write', 'reports:read'] });
+      const orgs = await call(s, 'GET', '/api/auth/orgs', { headers: bearer(alice.body.access) });
+      assert.deepEqual(orgs.body.orgs.map((o: { id: string; role: string }) => [o.id, o.role]), [['acme', 'owner'], ['globex', 'member']]);
+      const admin = await post(s, '/api/auth/login', { username: 'admin', password: 'admin-demo-password' });
+      assert.deepEqual([admin.body.org.id, admin.body.org.role], ['acme', 'member']);
+      // A visitor's change survives a restart: the seed only fills organizations it creates.
+      const adminId = admin.body.user.id as string;
+      assert.equal(await s.app.store.changeMember('globex', adminId, null, 'owner', s.clock.now()), 'ok');
+    } finally {
+      await s.close();
+    }
+    const again = await startServer({ dataDir, config: { demo: true } });
+    try {
+      assert.deepEqual((await again.app.store.listOrgs()).map((o) => o.id), ['acme', 'globex'], 'not duplicated');
+      assert.deepEqual((await again.app.store.listMembers('globex')).map((m) => m.user.username), ['alice']);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('no demo organizations without demo mode', async () => {
+    const s = await startServer();
+    try {
+      assert.deepEqual(await s.app.store.listOrgs(), []);
+    } finally {
+      await s.close();
     }
   });
 });

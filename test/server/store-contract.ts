@@ -11,6 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RateLimitPolicy } from '../../server/config.js';
 import { nextFailure } from '../../server/rate-limit.js';
 import {
+  DuplicateOrgError,
   DuplicateUserError,
   NotPreauthorizedError,
   OUTBOX_MAX_AGE_MS,
@@ -378,7 +379,7 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
       test('createSession / getSession / revokeSession (idempotent)', withStore(async (s) => {
         const u = await addUser(s, 'alice');
         const created = await s.createSession({ id: 'sess-1', userId: u.id, absoluteExpiresAt: T0 + 1000 }, T0);
-        assert.deepEqual(created, { id: 'sess-1', userId: u.id, createdAt: T0, absoluteExpiresAt: T0 + 1000, revokedAt: null });
+        assert.deepEqual(created, { id: 'sess-1', userId: u.id, createdAt: T0, absoluteExpiresAt: T0 + 1000, revokedAt: null, orgId: null });
         assert.deepEqual(await s.getSession('sess-1'), created);
         assert.equal(await s.getSession('nope'), null);
         await s.revokeSession('sess-1', T0 + 5);
@@ -847,6 +848,160 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
     });
 
     // ---------------------------------------------------------------- housekeeping
+    describe('organizations and memberships', () => {
+      const OWNER = 'owner';
+      const addOrg = (s: Store, id: string, name = id, now = T0) => s.createOrg({ id, name }, now);
+
+      test('createOrg / findOrg / findOrgByName / listOrgs; a taken id throws DuplicateOrgError', withStore(async (s) => {
+        const acme = await addOrg(s, 'acme', 'Acme Corp', T0 + 1);
+        assert.deepEqual(acme, { id: 'acme', name: 'Acme Corp', createdAt: T0 + 1 });
+        const hostile = '<img src=x onerror=alert(1)>';
+        const other = await addOrg(s, 'o-2', hostile, T0);
+        assert.deepEqual(await s.findOrg('acme'), acme);
+        assert.equal(await s.findOrg('ACME'), null, 'ids are exact');
+        assert.equal(await s.findOrg('nope'), null);
+        assert.equal(await s.findOrg('a\0b'), null, 'a NUL finds nothing (and does not throw)');
+        assert.equal(await s.findOrgByName('a\0b'), null);
+        assert.equal(await s.getMembership('acme\0', 'x\0'), null);
+        assert.equal(await s.changeMember('acme\0', 'x\0', null, OWNER, T0), 'not_member');
+        assert.deepEqual(await s.listMembers('acme\0'), []);
+        assert.deepEqual(await s.listOrgsOfUser('x\0'), []);
+        assert.deepEqual(await s.findOrgByName('Acme Corp'), acme);
+        assert.equal(await s.findOrgByName('acme corp'), null, 'names are exact');
+        assert.deepEqual(await s.findOrgByName(hostile), other, 'kept verbatim');
+        assert.deepEqual((await s.listOrgs()).map((o) => o.id), ['o-2', 'acme'], 'oldest first');
+        await rejectsWith(addOrg(s, 'acme', 'Another'), DuplicateOrgError);
+        assert.equal((await s.findOrg('acme'))?.name, 'Acme Corp', 'unchanged');
+      }));
+
+      test('addMember adds once ("exists" after); getMembership, listMembers, listOrgsOfUser (oldest first)', withStore(async (s) => {
+        const alice = await addUser(s, 'alice', { name: 'Alice', email: 'alice@example.com' });
+        const bob = await addUser(s, 'bob');
+        const acme = await addOrg(s, 'acme', 'Acme Corp');
+        const globex = await addOrg(s, 'globex', 'Globex');
+        assert.equal(await s.addMember('globex', alice.id, 'member', T0 + 1), 'added');
+        assert.equal(await s.addMember('acme', alice.id, 'owner', T0 + 2), 'added');
+        assert.equal(await s.addMember('acme', bob.id, 'member', T0 + 3), 'added');
+        assert.equal(await s.addMember('acme', alice.id, 'member', T0 + 4), 'exists');
+        assert.deepEqual(await s.getMembership('acme', alice.id), { orgId: 'acme', userId: alice.id, role: 'owner', createdAt: T0 + 2 }, 'the existing role stays');
+        assert.equal(await s.getMembership('globex', bob.id), null);
+        assert.equal(await s.getMembership('nope', bob.id), null);
+        assert.deepEqual(await s.listOrgsOfUser(alice.id), [
+          { org: globex, role: 'member', createdAt: T0 + 1 },
+          { org: acme, role: 'owner', createdAt: T0 + 2 },
+        ]);
+        assert.deepEqual(await s.listOrgsOfUser('nobody'), []);
+        const members = await s.listMembers('acme');
+        assert.deepEqual(members.map((m) => [m.user.username, m.role, m.createdAt]), [['alice', 'owner', T0 + 2], ['bob', 'member', T0 + 3]]);
+        assert.deepEqual(members[0]!.user, alice, 'the full user record');
+        assert.deepEqual(await s.listMembers('nope'), []);
+      }));
+
+      test('addMember of an unknown org or user throws and adds nothing', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        await addOrg(s, 'acme');
+        await assert.rejects(s.addMember('nope', alice.id, 'member', T0));
+        await assert.rejects(s.addMember('acme', 'nobody', 'member', T0));
+        assert.deepEqual(await s.listMembers('acme'), []);
+        assert.deepEqual(await s.listOrgsOfUser(alice.id), []);
+      }));
+
+      test('changeMember changes a role or removes (null); not_member for strangers', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        const bob = await addUser(s, 'bob');
+        await addOrg(s, 'acme');
+        await s.addMember('acme', alice.id, 'owner', T0);
+        await s.addMember('acme', bob.id, 'member', T0 + 1);
+        assert.equal(await s.changeMember('acme', bob.id, 'admin', OWNER, T0 + 2), 'ok');
+        assert.deepEqual(await s.getMembership('acme', bob.id), { orgId: 'acme', userId: bob.id, role: 'admin', createdAt: T0 + 1 }, 'createdAt stays');
+        assert.equal(await s.changeMember('acme', bob.id, null, OWNER, T0 + 3), 'ok');
+        assert.equal(await s.getMembership('acme', bob.id), null);
+        assert.equal(await s.changeMember('acme', bob.id, 'member', OWNER, T0 + 4), 'not_member');
+        assert.equal(await s.changeMember('acme', bob.id, null, OWNER, T0 + 4), 'not_member');
+        assert.equal(await s.changeMember('nope', alice.id, null, OWNER, T0 + 4), 'not_member');
+        assert.equal(await s.getMembership('acme', bob.id), null, 'a change of a stranger adds nobody');
+      }));
+
+      test('the last owner cannot be demoted or removed; with two owners one can go', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        const bob = await addUser(s, 'bob');
+        await addOrg(s, 'acme');
+        await s.addMember('acme', alice.id, 'owner', T0);
+        await s.addMember('acme', bob.id, 'admin', T0);
+        assert.equal(await s.changeMember('acme', alice.id, 'admin', OWNER, T0 + 1), 'last_owner');
+        assert.equal(await s.changeMember('acme', alice.id, null, OWNER, T0 + 1), 'last_owner');
+        assert.equal(await s.changeMember('acme', alice.id, 'owner', OWNER, T0 + 1), 'ok', 'owner to owner keeps an owner');
+        assert.equal((await s.getMembership('acme', alice.id))?.role, 'owner');
+        assert.equal(await s.changeMember('acme', bob.id, 'owner', OWNER, T0 + 2), 'ok');
+        assert.equal(await s.changeMember('acme', alice.id, null, OWNER, T0 + 3), 'ok');
+        assert.equal(await s.changeMember('acme', bob.id, 'member', OWNER, T0 + 4), 'last_owner');
+        assert.deepEqual((await s.listMembers('acme')).map((m) => m.role), ['owner']);
+        // The owner role is the caller's word: with another order, "boss" is the one that must stay.
+        await addOrg(s, 'custom');
+        await s.addMember('custom', alice.id, 'boss', T0);
+        assert.equal(await s.changeMember('custom', alice.id, 'worker', 'boss', T0 + 1), 'last_owner');
+        assert.equal(await s.changeMember('custom', alice.id, 'worker', OWNER, T0 + 1), 'ok');
+      }));
+
+      test('an org without an owner: anyone can be changed or removed', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        await addOrg(s, 'acme');
+        await s.addMember('acme', alice.id, 'admin', T0);
+        assert.equal(await s.changeMember('acme', alice.id, null, OWNER, T0 + 1), 'ok');
+      }));
+
+      test('two owners demoting (or removing) each other at once, from two store instances: exactly one succeeds, one owner stays', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          for (let round = 0; round < 10; round++) {
+            const a = await addUser(s, `a${round}`);
+            const b = await addUser(s, `b${round}`);
+            const org = `org-${round}`;
+            await addOrg(s, org);
+            await s.addMember(org, a.id, 'owner', T0);
+            await s.addMember(org, b.id, 'owner', T0);
+            const newRole = round % 2 === 0 ? 'member' : null;
+            const results = await Promise.all([
+              s.changeMember(org, b.id, newRole, OWNER, T0 + 1),
+              other.changeMember(org, a.id, newRole, OWNER, T0 + 1),
+            ]);
+            assert.deepEqual([...results].sort(), ['last_owner', 'ok'], `round ${round}: ${results.join(',')}`);
+            const owners = (await s.listMembers(org)).filter((m) => m.role === OWNER);
+            assert.equal(owners.length, 1, `round ${round}: one owner stays`);
+          }
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('five owners all demoting themselves at once: exactly four succeed', withStore(async (s, ctx) => {
+        const other = ctx.reopen === undefined ? s : await ctx.reopen();
+        try {
+          await addOrg(s, 'acme');
+          const users = await Promise.all([0, 1, 2, 3, 4].map((i) => addUser(s, `owner${i}`)));
+          for (const u of users) await s.addMember('acme', u.id, 'owner', T0);
+          const results = await Promise.all(users.map((u, i) => (i % 2 === 0 ? s : other).changeMember('acme', u.id, 'admin', OWNER, T0 + 1)));
+          assert.deepEqual(results.filter((r) => r === 'ok').length, 4, results.join(','));
+          assert.equal((await s.listMembers('acme')).filter((m) => m.role === OWNER).length, 1);
+        } finally {
+          if (other !== s) await other.close();
+        }
+      }));
+
+      test('sessions carry an org: null at creation, setSessionOrg sets and clears it', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        await addOrg(s, 'acme');
+        const sid = await addSession(s, alice.id);
+        assert.equal((await s.getSession(sid))?.orgId, null);
+        await s.setSessionOrg(sid, 'acme', T0 + 1);
+        assert.equal((await s.getSession(sid))?.orgId, 'acme');
+        await s.setSessionOrg(sid, null, T0 + 2);
+        assert.equal((await s.getSession(sid))?.orgId, null);
+        await s.setSessionOrg('nope', 'acme', T0 + 3); // unknown session: nothing happens
+        assert.equal(await s.getSession('nope'), null);
+      }));
+    });
+
     describe('housekeeping', () => {
       test('prune deletes only what can no longer matter', withStore(async (s) => {
         const now = T0 + 10 * 24 * 3600 * 1000;

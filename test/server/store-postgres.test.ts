@@ -76,6 +76,31 @@ describe('PostgreSQL store specifics', () => {
     }
   });
 
+  test('a database from before organizations (version 3) upgrades: its sessions get no org, orgs work', async () => {
+    const url = await (await pgServer()).createDatabase();
+    const fresh = await PostgresStore.open(url);
+    const user = await fresh.createUser({ username: 'alice', passwordHash: 'x' }, 1);
+    await fresh.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('DROP TABLE memberships; DROP TABLE orgs; ALTER TABLE sessions DROP COLUMN org_id; UPDATE schema_version SET version = 3');
+      await client.query("INSERT INTO sessions (id, user_id, created_at, absolute_expires_at, revoked_at) VALUES ('old-session', $1, 1, 99, NULL)", [user.id]);
+    } finally {
+      await client.end();
+    }
+    const store = await PostgresStore.open(url);
+    try {
+      assert.deepEqual(await store.getSession('old-session'), { id: 'old-session', userId: user.id, createdAt: 1, absoluteExpiresAt: 99, revokedAt: null, orgId: null });
+      await store.createOrg({ id: 'acme', name: 'Acme' }, 2);
+      assert.equal(await store.addMember('acme', user.id, 'owner', 2), 'added');
+      await store.setSessionOrg('old-session', 'acme', 3);
+      assert.equal((await store.getSession('old-session'))?.orgId, 'acme');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a database from a newer server version is refused', async () => {
     const url = await (await pgServer()).createDatabase();
     const a = await PostgresStore.open(url);

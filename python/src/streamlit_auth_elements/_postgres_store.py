@@ -263,7 +263,7 @@ class PostgresStore(PgBase):
                     f"database schema version {current} is newer than this package ({latest}): upgrade streamlit-auth-elements"
                 )
             for version in range(current + 1, latest + 1):
-                conn.execute({1: _schema.PG_1, 2: _schema.PG_2, 3: _schema.PG_3}[version])
+                conn.execute({1: _schema.PG_1, 2: _schema.PG_2, 3: _schema.PG_3, 4: _schema.PG_4}[version])
                 if version == 2:
                     users = conn.execute('SELECT id, username FROM users ORDER BY created_at, id COLLATE "C"').fetchall()
                     backfill, warning = plan_skeleton_backfill([(u["id"], u["username"]) for u in users])

@@ -93,6 +93,25 @@ SQLITE_4 = """
   ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
   """
 
+SQLITE_5 = """
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX orgs_name ON orgs(name);
+  CREATE TABLE memberships (
+    org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  );
+  CREATE INDEX memberships_user_id ON memberships(user_id);
+  -- Not a foreign key: a pointer that every token issue checks against memberships.
+  ALTER TABLE sessions ADD COLUMN org_id TEXT;
+  """
+
 SQLITE_2_EMAIL_INDEX = "CREATE UNIQUE INDEX users_email_normalized ON users(email_normalized) WHERE email_normalized <> ''"
 
 PG_1 = """
@@ -183,8 +202,27 @@ PG_3 = """
   ALTER TABLE users ADD COLUMN logins_count INTEGER NOT NULL DEFAULT 0;
   """
 
-SQLITE_SCHEMA_VERSION = 4
-PG_SCHEMA_VERSION = 3
+PG_4 = """
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX orgs_name ON orgs (name);
+  CREATE TABLE memberships (
+    org_id TEXT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+  );
+  CREATE INDEX memberships_user_id ON memberships (user_id);
+  -- Not a foreign key: a pointer that every token issue checks against memberships.
+  ALTER TABLE sessions ADD COLUMN org_id TEXT;
+  """
+
+SQLITE_SCHEMA_VERSION = 5
+PG_SCHEMA_VERSION = 4
 
 #: Key of the advisory lock that serializes PostgreSQL migrations across processes ("ae_m").
 PG_MIGRATION_LOCK_KEY = 0x61655F6D

@@ -227,15 +227,8 @@ class SqliteStore(SqliteBase):
 
     @staticmethod
     def _apply(db: sqlite3.Connection, version: int, warn: Callable[[str], None]) -> None:
-        if version == 1:
-            sql = [_schema.SQLITE_1]
-        elif version == 2:
-            sql = [_schema.SQLITE_2]
-        elif version == 3:
-            sql = [_schema.SQLITE_3]
-        else:
-            sql = [_schema.SQLITE_4]
-        for statement in _statements(sql[0]):
+        sql = {1: _schema.SQLITE_1, 2: _schema.SQLITE_2, 3: _schema.SQLITE_3, 4: _schema.SQLITE_4, 5: _schema.SQLITE_5}[version]
+        for statement in _statements(sql):
             db.execute(statement)
         if version == 2:
             # Back-fill in NFKC; when two users share an email only the oldest keeps it.
