@@ -29,6 +29,8 @@ export const SHOTS: Array<{ name: string; path: string; signedIn: boolean; selec
   { name: 'forgot-username', path: '/account.html', signedIn: false, selector: 'auth-forgot[mode="username"]' },
   { name: 'status-main', path: '/', signedIn: true, selector: 'main auth-status' },
   { name: 'status-sidebar', path: '/', signedIn: true, selector: 'auth-status[location="sidebar"]' },
+  { name: 'org-select-main', path: '/', signedIn: true, selector: 'main auth-org-select' },
+  { name: 'org-select-sidebar', path: '/', signedIn: true, selector: 'auth-org-select[location="sidebar"]' },
   { name: 'logout-sidebar', path: '/', signedIn: true, selector: 'auth-logout[location="sidebar"]' },
   { name: 'logout-main', path: '/script-tag.html', signedIn: true, selector: 'auth-logout' },
   { name: 'change-password', path: '/account.html', signedIn: true, selector: 'auth-reset-password' },
