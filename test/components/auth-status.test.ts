@@ -47,7 +47,7 @@ describe('auth-status', () => {
   it('shows the active organization with the role (default roles translated, others as they are)', async () => {
     const { el, client } = await mount({ restore: session(ada, { id: 'acme', name: 'Acme Corp', role: 'owner' }) }, 'authenticated');
     await waitUntil(() => part(el, 'org-role'), 'no organization role shown');
-    expect(text(part(el, 'org'))).to.equal('Organization: Acme Corp');
+    expect(text(part(el, 'org'))).to.equal('Organization: Acme Corp · Role: Owner'); // the dot is aria-hidden
     expect(text(part(el, 'org-role'))).to.equal('Role: Owner');
     expect(part(el, 'org-role')!.querySelector('.visually-hidden')!.textContent).to.equal('Role: ');
     const custom = await mount({ restore: session(ada, { id: 'lab', name: 'Lab', role: 'Billing-Manager' }) }, 'authenticated');

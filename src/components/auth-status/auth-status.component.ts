@@ -138,8 +138,11 @@ export class AuthStatus extends AuthElement {
       const account = accountUrl(this.auth.client?.backend);
       text = html`
         <span part="message">${before}<span part="user">${displayName(user)}</span>${after}</span>
-        ${org ? html`<span part="org"><span class="visually-hidden">${this.localize.term('organization')}: </span>${org.name}</span>` : nothing}
-        ${org?.role ? this.#orgRole(org.role) : nothing}
+        ${org
+          ? html`<span part="org"><span class="visually-hidden">${this.localize.term('organization')}: </span>${org.name}${org.role
+              ? html`<span aria-hidden="true"> · </span>${this.#orgRole(org.role)}`
+              : nothing}</span>`
+          : nothing}
         ${user.roles.length
           ? html`<ul part="roles" aria-label=${this.localize.term('roles')}>
               ${user.roles.map((role) => html`<li part="role">${role}</li>`)}

@@ -47,7 +47,8 @@ export default [
     [part='org'] {
       overflow-wrap: anywhere;
     }
-    [part='user'] {
+    [part='user'],
+    [part='org-role'] {
       font-weight: 600;
     }
     [part='org'] {
@@ -61,8 +62,7 @@ export default [
       padding: 0;
       list-style: none;
     }
-    [part='role'],
-    [part='org-role'] {
+    [part='role'] {
       padding: 0.05em 0.5em;
       border: 1px solid var(--auth-status-border);
       border-radius: 999px;
