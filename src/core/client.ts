@@ -298,8 +298,11 @@ export class AuthClient {
         // A list asked for before a logout or another login belongs to nobody now.
         if (epoch === this.#epoch) this.#orgs = orgs;
       }, options);
+      return this.#orgs;
     }
-    return this.#orgs;
+    // Claims name no list (or the backend knows only the active one): that one.
+    const org = this.#state.org;
+    return this.#orgs.length || !org ? this.#orgs : [org];
   }
 
   /**
