@@ -1,4 +1,7 @@
 import { AuthError, isAbortError, type AuthErrorOptions } from './errors.js';
+import { reasonOf } from './reason.js';
+
+export { reasonOf };
 
 export interface JsonResponse {
   status: number;
@@ -85,14 +88,6 @@ function networkError(err: unknown, caller: AbortSignal, timeout: AbortSignal): 
 function retryAfter(header: string | null): number | undefined {
   const seconds = Number(header) || Math.ceil((Date.parse(header ?? '') - Date.now()) / 1000);
   return seconds > 0 ? seconds : undefined;
-}
-
-/** The machine-readable reason of a refusal in an error body (`reason`, with `min`/`max`), as AuthError options. */
-export function reasonOf(body: { readonly reason?: unknown; readonly min?: unknown; readonly max?: unknown }): Pick<AuthErrorOptions, 'reason' | 'params'> {
-  const { reason, min, max } = body;
-  return typeof reason === 'string'
-    ? { reason, params: { ...(typeof min === 'number' && { min }), ...(typeof max === 'number' && { max }) } }
-    : {};
 }
 
 /** The error for a non-2xx answer, keeping the server's `error`, `error_description` and status. */
