@@ -3,9 +3,10 @@
 // Built as an app entry, not in lib mode: Vite's lib mode keeps whitespace in ES output.
 import { defineConfig } from 'vite';
 import { compactCssPlugin } from './scripts/vite-compact-css.js';
+import { plainImportPlugin } from './scripts/vite-plain-import.js';
 
 export default defineConfig({
-  plugins: [compactCssPlugin()],
+  plugins: [compactCssPlugin(), plainImportPlugin()],
   publicDir: false,
   build: {
     outDir: 'dist',

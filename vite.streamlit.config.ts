@@ -4,12 +4,14 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { compactCssPlugin } from './scripts/vite-compact-css.js';
+import { plainImportPlugin } from './scripts/vite-plain-import.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   plugins: [
     compactCssPlugin(),
+    plainImportPlugin(),
     {
       // The page sets <auth-provider>'s client itself: the provider's backend factory (and with it the
       // JWT API backend) is left out. See src/streamlit/no-jwt-backend.ts.

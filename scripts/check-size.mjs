@@ -64,6 +64,9 @@ function checkList(label, dir, first, lazy) {
 }
 checkList('script-tag bundle', join(dist, 'chunks/'), bundleGraph.files, bundleGraph.lazy);
 check(bundleGraph.bare.length === 0, `script-tag bundle is self-contained (bare imports: ${bundleGraph.bare.join(', ') || 'none'})`);
+// Vite's preload helper (0.5 KB) has nothing to preload here: scripts/vite-plain-import.ts leaves it out.
+const withHelper = (files) => files.filter((f) => readFileSync(f, 'utf8').includes('vite:preloadError'));
+check(withHelper(bundleGraph.files).length === 0, `script-tag bundle: no Vite preload helper (found in: ${withHelper(bundleGraph.files).map((f) => f.slice(dist.length)).join(', ') || 'none'})`);
 console.log(`info script-tag bundle with every on-demand chunk: ${(whole / 1024).toFixed(2)} KB`);
 
 // Walk a file's static imports: relative chunks are followed, bare imports collected, and dynamic
@@ -102,6 +105,10 @@ if (existsSync(page)) {
   check(first <= BUDGET, `streamlit component page: ${src ? (first / 1024).toFixed(2) : '?'} KB min+gzip at first (budget ${BUDGET / 1024} KB)`);
   if (entry) {
     check(entry.bare.length === 0, `streamlit component page is self-contained (bare imports: ${entry.bare.join(', ') || 'none'})`);
+    check(withHelper(entry.files).length === 0, `streamlit component page: no Vite preload helper at first (found in: ${withHelper(entry.files).map((f) => f.slice(frontend.length)).join(', ') || 'none'})`);
+    // ASGI mode's HTTP exchange with the routes (core/http.ts) loads on demand (src/streamlit/host-backend.ts).
+    const http = (f) => /\/http-[\w-]+\.js$/.test(f);
+    check(entry.lazy.some(http) && !entry.files.some(http), `streamlit component page: the HTTP exchange (ASGI mode) loads on demand (${entry.lazy.filter(http).map((f) => f.slice(frontend.length)).join(', ') || 'no http chunk found'})`);
     const later = entry.lazy.map((f) => {
       const size = graph(f).files.filter((g) => !entry.files.includes(g)).reduce((n, g) => n + gz(g), 0);
       return `${f.slice(f.lastIndexOf('/') + 1).replace(/-[\w-]{8}\.js$/, '')} ${(size / 1024).toFixed(2)} KB`;

@@ -1,4 +1,7 @@
 import { AuthError, isAbortError, type AuthErrorOptions } from './errors.js';
+import { reasonOf } from './reason.js';
+
+export { reasonOf };
 
 export interface JsonResponse {
   status: number;
@@ -87,26 +90,14 @@ function retryAfter(header: string | null): number | undefined {
   return seconds > 0 ? seconds : undefined;
 }
 
-/** The machine-readable reason of a refusal in an error body (`reason`, with `min`/`max`), as AuthError options. */
-export function reasonOf(body: { readonly reason?: unknown; readonly min?: unknown; readonly max?: unknown }): Pick<AuthErrorOptions, 'reason' | 'params'> {
-  const { reason, min, max } = body;
-  return typeof reason === 'string'
-    ? { reason, params: { ...(typeof min === 'number' && { min }), ...(typeof max === 'number' && { max }) } }
-    : {};
-}
+/** The first of `values` that is a string. */
+const firstString = (...values: unknown[]): string | undefined => values.find((value): value is string => typeof value === 'string');
 
 /** The error for a non-2xx answer, keeping the server's `error`, `error_description` and status. */
 export function errorFromResponse(response: JsonResponse, fallback: AuthError['code'], message: string): AuthError {
   const body = response.body ?? {};
-  const error = typeof body.error === 'string' ? body.error : typeof body.code === 'string' ? body.code : undefined;
-  const rawDescription =
-    typeof body.error_description === 'string'
-      ? body.error_description
-      : typeof body.detail === 'string'
-        ? body.detail
-        : typeof body.message === 'string'
-          ? body.message
-          : undefined;
+  const error = firstString(body.error, body.code);
+  const rawDescription = firstString(body.error_description, body.detail, body.message);
   let code = fallback;
   if (response.status === 429) code = 'rate_limited';
   else if (response.status >= 500) code = 'server_error';

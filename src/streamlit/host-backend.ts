@@ -10,7 +10,8 @@ import type {
   UpdateDetailsInput,
 } from '../core/backend.js';
 import { AuthError, throwIfAborted, type AuthErrorCode } from '../core/errors.js';
-import { errorFromResponse, reasonOf, requestJson, type JsonResponse } from '../core/http.js';
+import type { JsonResponse } from '../core/http.js';
+import { reasonOf } from '../core/reason.js';
 import { makeUser } from '../core/state.js';
 import type { RenderArgs, ReplyArg, ReplyError, SessionArg } from './protocol.js';
 import { randomId, type HostTabs } from './tabs.js';
@@ -63,6 +64,14 @@ interface Pending {
 type Delivers = 'session' | 'signout' | null;
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The HTTP exchange with the package's routes (core/http.ts), used in ASGI mode only: loaded on demand,
+ * from the first render that names a route, so it is there before the first request (a page without
+ * ASGI mode never loads it).
+ */
+let http: Promise<typeof import('../core/http.js')> | null = null;
+const loadHttp = () => (http ??= import('../core/http.js'));
 
 /** Who is signed in, as a key: the user as Python describes them (null: nobody). */
 const keyOf = (session: SessionArg | null): string | null => (session ? JSON.stringify(session.user) : null);
@@ -157,6 +166,7 @@ export class HostBackend implements AuthBackend {
   /** Feed each well-formed render's args: settles the request it answers and reports session changes. */
   render(args: RenderArgs): void {
     this.#args = args;
+    if (args.route) void loadHttp().catch(() => (http = null)); // tried again at the request
     this.#onFirstRender();
     const reply = args.reply;
     const pending = this.#pending;
@@ -308,6 +318,10 @@ export class HostBackend implements AuthBackend {
   async #postRoute(route: string, op: HostOp, input: Record<string, string>, ctx: OperationContext): Promise<string> {
     const url = new URL(`${route.replace(/\/+$/, '')}/${op}`, this.#origin);
     if (url.origin !== this.#origin) throw new AuthError('invalid_response', 'The route is not on the app origin.');
+    const { errorFromResponse, requestJson } = await loadHttp().catch((err: unknown) => {
+      http = null;
+      throw new AuthError('network_error', 'The server could not be reached.', { cause: err });
+    });
     const response = await requestJson(this.#fetch, url.href, {
       method: 'POST',
       body: input,

@@ -88,21 +88,6 @@ const focusAfter = (el: HTMLElement, outcome?: Outcome) =>
   import('../focus.js').then((m) => outcome && m.settleFocus(el, outcome), () => undefined);
 
 /**
- * Read a token from the page address (`?<name>=…`, the link in a mail) once, and remove it from the
- * address bar with `history.replaceState`, so it neither stays in the history nor leaks through
- * `Referer`. Null when absent.
- */
-export function takeUrlParam(name: string): string | null {
-  const url = new URL(location.href);
-  const value = url.searchParams.get(name);
-  if (value !== null) {
-    url.searchParams.delete(name);
-    history.replaceState(history.state, '', url);
-  }
-  return value;
-}
-
-/**
  * What the form elements share (`<auth-login>`, `<auth-register>`, `<auth-reset-password>`,
  * `<auth-forgot>`, `<auth-update-details>`). Not registered as a tag.
  *

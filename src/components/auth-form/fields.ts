@@ -6,6 +6,21 @@ import type { FieldSpec, FormError } from './auth-form.js';
 // The account forms' English strings join the table with them (every account form imports this module).
 Object.assign(en, enAccount);
 
+/**
+ * Read a token from the page address (`?<name>=…`, the link in a mail) once, and remove it from the
+ * address bar with `history.replaceState`, so it neither stays in the history nor leaks through
+ * `Referer`. Null when absent.
+ */
+export function takeUrlParam(name: string): string | null {
+  const url = new URL(location.href);
+  const value = url.searchParams.get(name);
+  if (value !== null) {
+    url.searchParams.delete(name);
+    history.replaceState(history.state, '', url);
+  }
+  return value;
+}
+
 // Field specs used by more than one form element.
 
 /**

@@ -1,7 +1,7 @@
 import type { PropertyDeclarations, PropertyValues } from 'lit';
 import type { AuthClient, AuthError, AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FooterLink, type FormError, type FormValue } from '../auth-form/auth-form.js';
-import { email, name, newPassword, reasonText } from '../auth-form/fields.js';
+import { AuthForm, type FieldSpec, type FooterLink, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { email, name, newPassword, reasonText, takeUrlParam } from '../auth-form/fields.js';
 import { StrengthMeter } from '../auth-form/strength.js';
 import { AuthRegisteredEvent } from '../events/auth-registered.js';
 import { AuthVerificationSentEvent } from '../events/auth-verification-sent.js';

@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { AuthError, type AuthClient, type AuthStateStatus } from '../../core/index.js';
-import { AuthForm, takeUrlParam, type FieldSpec, type FormError, type FormValue } from '../auth-form/auth-form.js';
-import { currentPassword, fillUsername, newPassword, username, reasonText } from '../auth-form/fields.js';
+import { AuthForm, type FieldSpec, type FormError, type FormValue } from '../auth-form/auth-form.js';
+import { currentPassword, fillUsername, newPassword, username, reasonText, takeUrlParam } from '../auth-form/fields.js';
 import { AuthPasswordChangedEvent } from '../events/auth-password-changed.js';
 import { AuthPasswordResetEvent } from '../events/auth-password-reset.js';
 import { StrengthMeter } from '../auth-form/strength.js';
