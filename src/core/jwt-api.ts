@@ -1,14 +1,9 @@
 import type { JWTPayload } from 'jose';
 import type {
   AuthBackend,
-  ChangePasswordInput,
   LoginInput,
   OperationContext,
-  RegisterInput,
-  RegistrationDone,
-  RegistrationPending,
   Session,
-  UpdateDetailsInput,
 } from './backend.js';
 import { AuthConfigError, AuthError } from './errors.js';
 import { errorFromResponse, requestJson, type JsonResponse } from './http.js';
@@ -136,26 +131,51 @@ interface Snapshot {
 type Json = Record<string, unknown>;
 
 /**
- * How the organization operations (jwt-orgs.ts, an on-demand chunk) reach the server: a request to
- * `orgsUrl` + `path` with the Bearer token (`unsupported` while `orgsUrl` is unset), a refusal coded
- * by `codeOf`; with `session`, the answer is new tokens (select, leave) and it resolves the new
- * session, else the response.
+ * How the account and organization operations (jwt-account.ts, an on-demand chunk: the forms and the
+ * members panel that call them are on-demand chunks too) reach the server: `request` sends `body` to
+ * `url` (`unsupported` while it is unset; the Bearer token when `signedIn`), codes a refusal with
+ * `codeOf`, and with `session` takes the answer as new tokens on top of the last response (select,
+ * leave) and resolves the new session; `renewed` is the session after a details update.
  */
-export type OrgRequest<T = JsonResponse> = (
-  method: string,
-  path: string,
-  ctx: OperationContext,
-  codeOf: (response: JsonResponse) => AuthError['code'],
-  body?: Record<string, string>,
-  session?: boolean,
-) => Promise<T>;
+export interface JwtAccess {
+  /** A configured URL (`registerUrl`, `orgsUrl`, …). */
+  url(key: JwtUrl): string | undefined;
+  request<T = JsonResponse>(
+    url: string | undefined,
+    operation: string,
+    ctx: OperationContext,
+    signedIn: boolean,
+    codeOf: (response: JsonResponse) => AuthError['code'],
+    body?: Record<string, string>,
+    method?: string,
+    session?: boolean,
+  ): Promise<T>;
+  renewed(ctx: OperationContext): Promise<Session>;
+}
 
-/** The organization operations, each loading jwt-orgs.ts on first use. */
-const ORG_OPERATIONS = ['listOrgs', 'selectOrg', 'listMembers', 'addMember', 'setMemberRole', 'removeMember', 'leaveOrg'] as const;
-type OrgOperations = Required<Pick<AuthBackend, (typeof ORG_OPERATIONS)[number]>>;
+type JwtUrl = 'registerUrl' | 'registerVerifyUrl' | 'passwordUrl' | 'forgotPasswordUrl' | 'resetPasswordUrl' | 'forgotUsernameUrl' | 'detailsUrl' | 'orgsUrl';
 
-/** The organization operations are set in the constructor (see ORG_OPERATIONS). */
-export interface JwtApiBackend extends OrgOperations {}
+/** The operations that load jwt-account.ts on first use (set in the constructor). */
+const MORE_OPERATIONS = [
+  'register',
+  'verifyRegistration',
+  'changePassword',
+  'requestPasswordReset',
+  'resetPassword',
+  'requestUsernameReminder',
+  'updateDetails',
+  'listOrgs',
+  'selectOrg',
+  'listMembers',
+  'addMember',
+  'setMemberRole',
+  'removeMember',
+  'leaveOrg',
+] as const;
+type MoreOperations = Required<Pick<AuthBackend, (typeof MORE_OPERATIONS)[number]>>;
+
+/** The account and organization operations are set in the constructor (see MORE_OPERATIONS). */
+export interface JwtApiBackend extends MoreOperations {}
 
 /**
  * A JSON Web Token API: the reference server, Django REST framework SimpleJWT, the WordPress JWT
@@ -207,8 +227,8 @@ export class JwtApiBackend implements AuthBackend {
     this.#verify = options.verify
       ? createVerifier({ subjectClaim: options.subjectClaim, ...options.verify }, this.#fetch)
       : null;
-    for (const name of ORG_OPERATIONS) {
-      this[name] = (...args: unknown[]) => import('./jwt-orgs.js').then((m) => (m[name] as (...a: unknown[]) => Promise<any>)(this.#orgs, ...args));
+    for (const name of MORE_OPERATIONS) {
+      this[name] = (...args: unknown[]) => import('./jwt-account.js').then((m) => (m[name] as (...a: unknown[]) => Promise<any>)(this.#access, ...args));
     }
   }
 
@@ -288,48 +308,6 @@ export class JwtApiBackend implements AuthBackend {
     }
   }
 
-  async register(input: RegisterInput, ctx: OperationContext): Promise<RegistrationPending | null> {
-    const { name, email, username, password } = input;
-    const response = await this.#call(this.#o.registerUrl, 'registration', { name, email, username, password }, ctx, false);
-    // 202: the server mailed a link and a code to prove the address; the account exists once the
-    // token comes back (verifyRegistration). Registering never signs in: the user logs in next.
-    return response.status === 202 ? { kind: 'verify' } : null;
-  }
-
-  async verifyRegistration(input: { token: string }, ctx: OperationContext): Promise<RegistrationDone> {
-    const response = await this.#call(this.#o.registerVerifyUrl, 'registration', { token: input.token }, ctx, false, verifyCode);
-    const user = response.body?.user as { username?: unknown } | undefined;
-    return { username: typeof user?.username === 'string' ? user.username : null, session: null };
-  }
-
-  async changePassword(input: ChangePasswordInput, ctx: OperationContext): Promise<void> {
-    const body = { current_password: input.currentPassword, new_password: input.newPassword };
-    await this.#call(this.#o.passwordUrl, 'password change', body, ctx, true);
-  }
-
-  async requestPasswordReset(input: { login: string }, ctx: OperationContext): Promise<void> {
-    await this.#call(this.#o.forgotPasswordUrl, 'password reset', { login: input.login }, ctx, false);
-  }
-
-  async resetPassword(input: { token: string; password: string }, ctx: OperationContext): Promise<void> {
-    await this.#call(this.#o.resetPasswordUrl, 'password reset', { token: input.token, password: input.password }, ctx, false);
-  }
-
-  async requestUsernameReminder(input: { email: string }, ctx: OperationContext): Promise<void> {
-    await this.#call(this.#o.forgotUsernameUrl, 'username reminder', { email: input.email }, ctx, false);
-  }
-
-  async updateDetails(input: UpdateDetailsInput, ctx: OperationContext): Promise<Session> {
-    const body: Record<string, string> = {};
-    if (input.name !== undefined) body.name = input.name;
-    if (input.email !== undefined) body.email = input.email;
-    if (input.currentPassword !== undefined) body.current_password = input.currentPassword;
-    await this.#call(this.#o.detailsUrl, 'details update', body, ctx, true);
-    // The access token (and the user URL) carry name and email: renew so the session shows the new details.
-    if (this.#o.refreshUrl) return this.#renew(ctx, true);
-    return this.#accept(this.#response ?? {}, this.#refresh, ctx, { validate: false, until: this.#until(ctx), profile: true, since: this.#generation });
-  }
-
   forget(): void {
     this.#generation++;
     this.#response = this.#refresh = this.#token = this.#profile = null;
@@ -347,28 +325,25 @@ export class JwtApiBackend implements AuthBackend {
 
   // ---------------------------------------------------------------------------------------------
 
-  async #call(
-    url: string | undefined,
-    operation: string,
-    body: Record<string, string> | undefined,
-    ctx: OperationContext,
-    signedIn: boolean,
-    codeOf: (response: JsonResponse) => AuthError['code'] = accountCode,
-    method?: string,
-  ): Promise<JsonResponse> {
-    if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
-    if (signedIn && !this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
-    const response = await this.#post(url, body, ctx, { method, bearer: signedIn ? this.#token : null });
-    if (response.status >= 200 && response.status < 300) return response;
-    throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
-  }
-
-  /** What the organization operations (jwt-orgs.ts) call: see OrgRequest. */
-  readonly #orgs: OrgRequest<any> = async (method, path, ctx, codeOf, body, session) => {
-    const since = this.#generation;
-    const response = await this.#call(this.#o.orgsUrl && this.#o.orgsUrl + path, 'organizations', body, ctx, true, codeOf, method);
-    // Select and leave answer like a refresh: a new access token on top of the last response.
-    return session ? this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since) : response;
+  /** What jwt-account.ts calls: see JwtAccess. */
+  readonly #access: JwtAccess = {
+    url: (key) => this.#o[key],
+    request: async (url, operation, ctx, signedIn, codeOf, body, method, session) => {
+      if (!url) throw new AuthError('unsupported', `No URL is configured for the ${operation}.`);
+      if (signedIn && !this.#token) throw new AuthError('not_authenticated', 'Please log in first.');
+      const since = this.#generation;
+      const response = await this.#post(url, body, ctx, { method, bearer: signedIn ? this.#token : null });
+      if (response.status < 200 || response.status > 299) {
+        throw errorFromResponse(response, codeOf(response), `The ${operation} was refused.`);
+      }
+      // Select and leave answer like a refresh: a new access token on top of the last response.
+      return (session ? this.#next(response, this.#refresh, this.#response ?? {}, ctx, false, since) : response) as any;
+    },
+    // The access token (and the user URL) carry name and email: renew so the session shows the new details.
+    renewed: (ctx) =>
+      this.#o.refreshUrl
+        ? this.#renew(ctx, true)
+        : this.#accept(this.#response ?? {}, this.#refresh, ctx, { validate: false, until: this.#until(ctx), profile: true, since: this.#generation }),
   };
 
   /** `{"refresh": token}`: named by the last part of `refreshKey` (`data.refresh` is sent as `refresh`). */
@@ -603,35 +578,6 @@ function expiryOf(token: string): number | null {
   } catch {
     return null;
   }
-}
-
-const ACCOUNT_CODES: Readonly<Record<string, AuthError['code']>> = {
-  weak_password: 'weak_password',
-  registration_not_allowed: 'registration_not_allowed',
-  username_taken: 'username_taken',
-  email_taken: 'email_taken',
-  invalid_credentials: 'invalid_credentials',
-  invalid_token: 'reset_token_invalid',
-  invalid_request: 'invalid_input',
-  invalid_json: 'invalid_input',
-};
-
-/** The code for a refused account operation: the server's own `error` when we know it. */
-export function accountCode(response: JsonResponse): AuthError['code'] {
-  const error = response.body?.error;
-  if (typeof error === 'string' && ACCOUNT_CODES[error]) {
-    // A Bearer token the server no longer accepts is a session problem, not a bad reset code.
-    if (error === 'invalid_token' && response.status === 401) return 'session_expired';
-    return ACCOUNT_CODES[error]!;
-  }
-  if (response.status === 401) return 'session_expired';
-  if (response.status === 400 || response.status === 422) return 'invalid_input';
-  return 'request_rejected';
-}
-
-/** A refused registration token is not a reset token. */
-function verifyCode(response: JsonResponse): AuthError['code'] {
-  return response.body?.error === 'invalid_token' ? 'verification_token_invalid' : accountCode(response);
 }
 
 const BASE_PATHS = {
