@@ -287,7 +287,9 @@ export class OidcBackend implements AuthBackend {
     const org = this.#wanted();
     if (org && org !== this.#org && org !== this.#declined) {
       try {
-        return await this.#silent(ctx, org);
+        const session = await this.#silent(ctx, org);
+        if (this.#org !== org) this.#declined = org; // the provider answered another org: not again
+        return session;
       } catch {
         this.#declined = org;
         console.info('[auth-elements] the organization chosen in another tab needs a sign-in here: this tab keeps its own.');
@@ -443,8 +445,8 @@ export class OidcBackend implements AuthBackend {
       const result = await idTokenStep(oauth.processAuthorizationCodeResponse(as, this.#client, response, { expectedNonce: pending.nonce, requireIdToken: true }));
       const claims = await this.#verifyIdToken(as, result.id_token!, ctx, pending.nonce);
       const session = await this.#accept(as, result, claims, null, ctx, since);
-      // Granted: every tab's next refresh, and a new tab, ask for it too (an org id, not a secret).
-      if (pending.org) writeJson(browserStorage('local'), this.#key('org'), pending.org);
+      // Granted (the token names it): every tab's next refresh, and a new tab, ask for it too (an org id, not a secret).
+      if (pending.org && pending.org === this.#org) writeJson(browserStorage('local'), this.#key('org'), pending.org);
       return session;
     } catch (err) {
       throw toOidcError(err);

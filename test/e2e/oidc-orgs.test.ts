@@ -221,7 +221,7 @@ async function acrossTabs(name: string, id: string): Promise<{ context: BrowserC
   return { context, second, third };
 }
 
-test('Auth0, two tabs: selecting Globex in one moves the other to Globex (a new ID token), a new tab starts on it; a silent refusal keeps the session', async () => {
+test('Auth0, two tabs: selecting Globex in one moves the other to Globex (a new ID token), a new tab starts on it; a silent refusal keeps the session; logout forgets it', async () => {
   const { context, second, third } = await acrossTabs('auth0.html', 'org_globex');
   assert.equal(lastAuthorization(op).get('organization'), 'org_globex');
   for (const page of [second, third]) {
@@ -241,6 +241,14 @@ test('Auth0, two tabs: selecting Globex in one moves the other to Globex (a new 
   assert.equal(lastAuthorization(op).get('organization'), 'org_initech');
   assert.deepEqual(after, { status: 'authenticated', org: 'org_globex', error: null });
   assert.equal((await orgState(second)).claims.org_id, 'org_globex');
+
+  // Logout forgets the remembered org in every tab: a tab opened afterwards is signed out.
+  await second.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { logout(): Promise<unknown> } }).client.logout().catch(() => {}));
+  await waitStatus(third, 'anonymous');
+  assert.equal(await third.evaluate(() => localStorage.getItem('auth-elements:oidc:org')), null);
+  const fourth = await context.newPage();
+  await fourth.goto(`${origin}/auth0.html`);
+  await waitStatus(fourth, 'anonymous');
   await context.close();
 });
 
