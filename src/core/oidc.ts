@@ -77,6 +77,8 @@ interface Pending {
   nonce: string;
   verifier: string;
   returnTo?: string;
+  /** The organization asked for (selectOrg, or the remembered one): remembered once granted. */
+  org?: string;
 }
 
 /** What `persist: session | local` keeps: the refresh token and whose it is. */
@@ -158,11 +160,10 @@ export class OidcBackend implements AuthBackend {
   readonly #orgMap: Promise<{ map: Mapping; read: typeof orgsFromClaims } | null | AuthError>;
   /** The orgs known in this page (a re-authorizing preset's token names only some: earlier ones are kept). */
   #orgs = new Map<string, AuthOrg>();
-  /**
-   * The active org's id (re-authorizing presets), kept in this tab's sessionStorage (an id, not a
-   * secret): a reload's silent re-authorization asks for it again.
-   */
+  /** The session's active org id (re-authorizing presets); the one asked for is remembered apart (`#wanted`). */
   #org: string | null = null;
+  /** A remembered org the provider would not grant silently here: not asked again by every refresh. */
+  #declined: string | null = null;
   /** Bumped by forget(): an answer to a request sent before it must not bring the session back. */
   #generation = 0;
 
@@ -210,8 +211,6 @@ export class OidcBackend implements AuthBackend {
     // Only where the provider has an organization parameter: else the client selects among `orgs` itself.
     const { preset, param, scope: prefix } = typeof orgs === 'object' ? orgs : { preset: orgs };
     if (param || prefix || preset === 'auth0' || preset === 'keycloak') {
-      const kept = readJson(browserStorage('session'), this.#key('org'));
-      this.#org = typeof kept === 'string' ? kept : null;
       this.selectOrg = (orgId, ctx) => {
         // A space would smuggle scopes into Keycloak's `organization:<alias>`.
         if (!orgId || /\s/.test(orgId)) return Promise.reject(new AuthError('invalid_input', 'Not an organization id.'));
@@ -252,7 +251,20 @@ export class OidcBackend implements AuthBackend {
         return null;
       }
     }
-    if (this.#persist === 'none' && this.#hint()) return this.#silent(ctx);
+    // A new tab where an org was chosen (the remembered id is removed at logout) restores too, on it.
+    const org = this.#wanted();
+    if (this.#persist === 'none' && (this.#hint() || org)) {
+      return this.#silent(ctx, org).catch((err: unknown) => {
+        const error = toOidcError(err);
+        // The remembered org may be what failed (no longer a member): the next time, the provider's default.
+        safeRemove(browserStorage('local'), this.#key('org'));
+        if (error.code === 'timeout' || (error.code === 'provider_error' && QUIET.includes(error.error ?? ''))) {
+          this.forget();
+          return null;
+        }
+        throw error;
+      });
+    }
     return null;
   }
 
@@ -266,7 +278,23 @@ export class OidcBackend implements AuthBackend {
     return this.#redirectLogin(input, ctx, org);
   }
 
+  /**
+   * Renew the tokens. When another tab chose an organization (remembered in localStorage) that this
+   * session is not on, a refresh would keep the grant's org: re-authorize silently for it instead; if
+   * the provider will not (it wants the user), keep this session and its org.
+   */
   async refresh(ctx: OperationContext): Promise<Session> {
+    const org = this.#wanted();
+    if (org && org !== this.#org && org !== this.#declined) {
+      try {
+        const session = await this.#silent(ctx, org);
+        if (this.#org !== org) this.#declined = org; // the provider answered another org: not again
+        return session;
+      } catch {
+        this.#declined = org;
+        console.info('[auth-elements] the organization chosen in another tab needs a sign-in here: this tab keeps its own.');
+      }
+    }
     // With `persist: local` another tab may have rotated the token (it refreshes under the same lock).
     const stored = this.#persist === 'local' ? this.#readStored() : null;
     const refresh = stored?.refresh ?? this.#refresh;
@@ -306,11 +334,11 @@ export class OidcBackend implements AuthBackend {
 
   forget(): void {
     this.#generation++;
-    this.#access = this.#refresh = this.#idToken = this.#claims = this.#org = null;
+    this.#access = this.#refresh = this.#idToken = this.#claims = this.#org = this.#declined = null;
     this.#orgs = new Map();
     const session = browserStorage('session');
     safeRemove(session, this.#key('signed-in'));
-    safeRemove(session, this.#key('org'));
+    safeRemove(browserStorage('local'), this.#key('org'));
     safeRemove(this.#store(), this.#key('refresh'));
   }
 
@@ -340,24 +368,12 @@ export class OidcBackend implements AuthBackend {
     return this.#exchange(params, pending, ctx);
   }
 
-  /** Silent re-authorization (`prompt=none`) in a hidden iframe; null when the provider wants the user. */
-  async #silent(ctx: OperationContext): Promise<Session | null> {
+  /** Silent re-authorization (`prompt=none`) in a hidden iframe, for `org` (null: the provider's default). */
+  async #silent(ctx: OperationContext, org: string | null): Promise<Session> {
     const pending = this.#newPending('f');
-    try {
-      const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' }, this.#org);
-      const timeoutMs = Math.min(this.#o.popupTimeout, 10) * 1000;
-      const params = await frameCallback(url, pending.state, { timeoutMs, signal: ctx.signal });
-      return await this.#exchange(params, pending, ctx);
-    } catch (err) {
-      const error = toOidcError(err);
-      // The remembered org may be what failed (no longer a member): the next time, the provider's default.
-      safeRemove(browserStorage('session'), this.#key('org'));
-      if (error.code === 'timeout' || (error.code === 'provider_error' && QUIET.includes(error.error ?? ''))) {
-        this.forget();
-        return null;
-      }
-      throw error;
-    }
+    const url = await this.#authorizationUrl(pending, ctx, { prompt: 'none' }, org);
+    const params = await frameCallback(url, pending.state, { timeoutMs: Math.min(this.#o.popupTimeout, 10) * 1000, signal: ctx.signal });
+    return this.#exchange(params, pending, ctx);
   }
 
   async #redirectCallback(params: URLSearchParams, ctx: OperationContext): Promise<Session> {
@@ -400,6 +416,7 @@ export class OidcBackend implements AuthBackend {
     const { param, scope: prefix } = (await this.#mapping())?.map ?? {};
     let scope = this.#o.scope;
     // The organization: Auth0's parameter, or Keycloak's `organization:<alias>` in place of `organization` / `organization:*`.
+    if (org) pending.org = org;
     if (org && param) extra = { ...extra, [param]: org };
     if (org && prefix) scope = [...scope.split(/\s+/).filter((s) => s !== prefix && !s.startsWith(`${prefix}:`)), `${prefix}:${org}`].join(' ');
     const params = {
@@ -427,7 +444,10 @@ export class OidcBackend implements AuthBackend {
       const response = await oauth.authorizationCodeGrantRequest(as, this.#client, oauth.None(), checked, this.#o.redirectUri, pending.verifier, this.#http(ctx));
       const result = await idTokenStep(oauth.processAuthorizationCodeResponse(as, this.#client, response, { expectedNonce: pending.nonce, requireIdToken: true }));
       const claims = await this.#verifyIdToken(as, result.id_token!, ctx, pending.nonce);
-      return await this.#accept(as, result, claims, null, ctx, since);
+      const session = await this.#accept(as, result, claims, null, ctx, since);
+      // Granted (the token names it): every tab's next refresh, and a new tab, ask for it too (an org id, not a secret).
+      if (pending.org && pending.org === this.#org) writeJson(browserStorage('local'), this.#key('org'), pending.org);
+      return session;
     } catch (err) {
       throw toOidcError(err);
     }
@@ -495,7 +515,7 @@ export class OidcBackend implements AuthBackend {
   /**
    * The session's organizations from the claims (`orgClaims`). A re-authorizing preset's token names
    * only some (Auth0: the active one): the ones named earlier in this page stay listed, with what this
-   * token says about them on top; the active one is asked for again on the next authorization (reload).
+   * token says about them on top.
    */
   #orgsOf(claims: Json, reader: { map: Mapping; read: typeof orgsFromClaims } | null): { orgs?: readonly AuthOrg[]; org?: AuthOrg | null } {
     if (!reader) return {};
@@ -504,7 +524,7 @@ export class OidcBackend implements AuthBackend {
     const known = reauthorizes ? this.#orgs : new Map<string, AuthOrg>();
     for (const o of orgs) known.set(o.id, Object.freeze({ ...known.get(o.id), ...o }));
     this.#orgs = known;
-    if (org && reauthorizes) writeJson(browserStorage('session'), this.#key('org'), (this.#org = org.id));
+    if (reauthorizes) this.#org = org?.id ?? null;
     return { orgs: [...known.values()], org: org ? known.get(org.id)! : null };
   }
 
@@ -625,6 +645,12 @@ export class OidcBackend implements AuthBackend {
         // a blocked storage: a reload shows the form
       }
     } else if (this.#refresh) writeJson(this.#store(), this.#key('refresh'), { refresh: this.#refresh, sub } satisfies Stored);
+  }
+
+  /** The org last granted for this user in any tab (localStorage; removed at logout), or null. */
+  #wanted(): string | null {
+    const org = readJson(browserStorage('local'), this.#key('org'));
+    return typeof org === 'string' ? org : null;
   }
 
   #hint(): boolean {

@@ -168,7 +168,7 @@ test('Auth0 (popup): the token\'s org is active with its role; selectOrg re-auth
   assert.equal(lastAuthorization(op).get('prompt'), 'none');
   assert.equal(lastAuthorization(op).get('organization'), 'org_globex');
   assert.deepEqual((await orgState(page)).org, { id: 'org_globex', name: 'Globex', role: 'member' });
-  assert.deepEqual(await page.evaluate(() => sessionStorage.getItem('auth-elements:oidc:org')), '"org_globex"', 'an org id, nothing secret');
+  assert.deepEqual(await page.evaluate(() => localStorage.getItem('auth-elements:oidc:org')), '"org_globex"', 'an org id, nothing secret');
 
   // An org alice is not in: the provider refuses (access_denied); the session stays on Globex.
   assert.equal(await selectInPopup(context, page, op, 'org_initech'), 'provider_error');
@@ -195,6 +195,67 @@ test('Auth0 (redirect, attributes org-claims and org-roles-claim): selectOrg lea
   assert.equal(s.claims.org_id, 'org_globex');
   assert.equal(new URL(page.url()).pathname, '/auth0-redirect.html');
   assert.equal(new URL(page.url()).search, '', 'the callback left the address bar');
+  await context.close();
+});
+
+/**
+ * Two tabs of one browser signed in on the provider's default org; `select` in the first: the second
+ * follows (its silent re-authorization asks for the org), and a third tab opened afterwards starts on it.
+ */
+async function acrossTabs(name: string, id: string): Promise<{ context: BrowserContext; second: Page; third: Page }> {
+  const context = await browser.newContext();
+  const [first, second] = [await context.newPage(), await context.newPage()];
+  await login(context, first, name);
+  await second.goto(`${origin}/${name}`);
+  await waitStatus(second, 'anonymous');
+  const [popup] = await Promise.all([context.waitForEvent('page'), second.click('#login')]);
+  if (!popup.isClosed()) await signInAt(op, popup).catch(() => {}); // the provider's session answers at once
+  await waitStatus(second, 'authenticated');
+  assert.notEqual((await orgState(second)).claims.org_id ?? (await orgState(second)).claims.organization?.toString(), id, 'the second tab starts elsewhere');
+  assert.equal(await selectInPopup(context, first, op, id), 'ok');
+  await second.waitForFunction((org) => (document.querySelector('auth-provider') as unknown as { state: { org: { id: string } | null } }).state.org?.id === org, id, WAIT);
+  assert.equal(lastAuthorization(op).get('prompt'), 'none', 'the second tab re-authorized silently');
+  const third = await context.newPage();
+  await third.goto(`${origin}/${name}`);
+  await third.waitForFunction((org) => (document.querySelector('auth-provider') as unknown as { state: { org: { id: string } | null } }).state.org?.id === org, id, WAIT);
+  return { context, second, third };
+}
+
+test('Auth0, two tabs: selecting Globex in one moves the other to Globex (a new ID token), a new tab starts on it; a silent refusal keeps the session; logout forgets it', async () => {
+  const { context, second, third } = await acrossTabs('auth0.html', 'org_globex');
+  assert.equal(lastAuthorization(op).get('organization'), 'org_globex');
+  for (const page of [second, third]) {
+    const s = await orgState(page);
+    assert.deepEqual(s.org, { id: 'org_globex', name: 'Globex', role: 'member' });
+    assert.equal(s.claims.org_id, 'org_globex', 'the ID token names Globex');
+  }
+  assert.equal(await third.evaluate(() => localStorage.getItem('auth-elements:oidc:org')), '"org_globex"', 'an org id, nothing secret');
+
+  // Another tab's choice the provider refuses silently (alice is not in Initech): the session stays on Globex, no error.
+  const after = await second.evaluate(async () => {
+    localStorage.setItem('auth-elements:oidc:org', '"org_initech"');
+    const { client } = document.querySelector('auth-provider') as unknown as { client: { refresh(): Promise<{ status: string; org: { id: string } | null; error: unknown }> } };
+    const { status, org, error } = await client.refresh();
+    return { status, org: org?.id, error };
+  });
+  assert.equal(lastAuthorization(op).get('organization'), 'org_initech');
+  assert.deepEqual(after, { status: 'authenticated', org: 'org_globex', error: null });
+  assert.equal((await orgState(second)).claims.org_id, 'org_globex');
+
+  // Logout forgets the remembered org in every tab: a tab opened afterwards is signed out.
+  await second.evaluate(() => (document.querySelector('auth-provider') as unknown as { client: { logout(): Promise<unknown> } }).client.logout().catch(() => {}));
+  await waitStatus(third, 'anonymous');
+  assert.equal(await third.evaluate(() => localStorage.getItem('auth-elements:oidc:org')), null);
+  const fourth = await context.newPage();
+  await fourth.goto(`${origin}/auth0.html`);
+  await waitStatus(fourth, 'anonymous');
+  await context.close();
+});
+
+test('Keycloak, two tabs: selecting globex in one moves the other to globex (organization:globex), a new tab starts on it', async () => {
+  const { context, second, third } = await acrossTabs('keycloak.html', 'globex');
+  assert.equal(lastAuthorization(op).get('scope'), 'openid profile organization:globex');
+  for (const page of [second, third]) assert.deepEqual((await orgState(page)).claims.organization, ['globex']);
   await context.close();
 });
 
