@@ -286,13 +286,22 @@ export class OidcBackend implements AuthBackend {
   async refresh(ctx: OperationContext): Promise<Session> {
     const org = this.#wanted();
     if (org && org !== this.#org && org !== this.#declined) {
+      const sub = this.#claims?.sub;
+      let session: Session | null = null;
       try {
-        const session = await this.#silent(ctx, org);
-        if (this.#org !== org) this.#declined = org; // the provider answered another org: not again
-        return session;
+        session = await this.#silent(ctx, org);
       } catch {
         this.#declined = org;
         console.info('[auth-elements] the organization chosen in another tab needs a sign-in here: this tab keeps its own.');
+      }
+      if (session) {
+        // The provider's session may now be another user's: never switch users in a refresh.
+        if (this.#claims?.sub !== sub) {
+          this.forget();
+          throw new AuthError('session_expired', 'The identity provider is signed in as someone else; please log in again.');
+        }
+        if (this.#org !== org) this.#declined = org; // the provider answered another org: not again
+        return session;
       }
     }
     // With `persist: local` another tab may have rotated the token (it refreshes under the same lock).
