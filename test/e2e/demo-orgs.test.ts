@@ -42,6 +42,17 @@ async function waitActive(page: Page, id: string): Promise<void> {
   );
 }
 
+/** A new browser context on the demo, signed in as `username`, on the oldest organization (Acme Corp). */
+async function signedIn(username: string, password: string) {
+  const context = await openContext(demo.browser);
+  const page = await context.newPage();
+  await page.goto(demo.origin + '/');
+  await settle(page);
+  await signIn(page, username, password);
+  await waitActive(page, 'acme');
+  return { context, page };
+}
+
 /** What the signed-in user's current access token claims (decoded, not verified: the server verifies). */
 async function tokenClaims(page: Page): Promise<Record<string, unknown>> {
   return page.evaluate(`(async () => {
@@ -52,12 +63,7 @@ async function tokenClaims(page: Page): Promise<Record<string, unknown>> {
 
 describe('organizations in the demo', () => {
   test('alice: both selects list her two organizations with her role; the oldest is active; guards follow the role and the permission', async () => {
-    const context = await openContext(demo.browser);
-    const page = await context.newPage();
-    await page.goto(demo.origin + '/');
-    await settle(page);
-    await signIn(page);
-    await waitActive(page, 'acme');
+    const { context, page } = await signedIn('alice', 'alice-demo-password');
     const options = await sidebarSelect(page).locator('option').allTextContents();
     assert.deepEqual(options.map((o) => o.trim()), ['Acme Corp — Owner', 'Globex — Member']);
     assert.deepEqual(await active(page), { client: 'acme', main: 'acme', sidebar: 'acme' });
@@ -99,22 +105,12 @@ describe('organizations in the demo', () => {
   });
 
   test('the members panel: alice (owner of Acme) makes admin an admin of Acme; admin, signed in elsewhere, gets the role on the next request and loses it when taken away', async () => {
-    const adminContext = await openContext(demo.browser);
-    const adminPage = await adminContext.newPage();
-    await adminPage.goto(demo.origin + '/');
-    await settle(adminPage);
-    await signIn(adminPage, 'admin', 'admin-demo-password');
-    await waitActive(adminPage, 'acme');
+    const { context: adminContext, page: adminPage } = await signedIn('admin', 'admin-demo-password');
     // admin is a member of Acme: listing its members is refused by the server.
     const refused = await adminPage.evaluate(`document.querySelector('auth-provider').client.listMembers('acme').then(() => 'listed', (e) => e.code)`);
     assert.equal(refused, 'forbidden');
 
-    const context = await openContext(demo.browser);
-    const page = await context.newPage();
-    await page.goto(demo.origin + '/');
-    await settle(page);
-    await signIn(page);
-    await waitActive(page, 'acme');
+    const { context, page } = await signedIn('alice', 'alice-demo-password');
     await page.locator('main auth-org-select [part~="manage-button"]').click();
     const row = page.locator('main auth-org-select tr[part~="member"]', { hasText: 'Ada Admin' });
     await row.locator('select[part~="role-select"]').waitFor();
