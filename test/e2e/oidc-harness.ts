@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { TestProvider } from '../oidc/provider.js';
+import type { TestAccount, TestProvider } from '../oidc/provider.js';
 
 /** Generous: the machine may be slow (2 cores); nothing waits this long when it works. */
 export const WAIT = { timeout: 30_000 };
@@ -16,8 +16,9 @@ export async function waitStatus(page: Page, wanted: string): Promise<void> {
   await page.waitForFunction((s) => (document.querySelector('auth-provider') as unknown as { state: { status: string } }).state.status === s, wanted, WAIT);
 }
 
-/** On the provider's pages: the password (when asked), then consent (when asked), until it leaves. */
-export async function signInAt(op: TestProvider, page: Page, options: { expectPassword?: boolean } = {}): Promise<void> {
+/** On the provider's pages: the password (when asked) of `account` (default alice), then consent (when asked), until it leaves. */
+export async function signInAt(op: TestProvider, page: Page, options: { expectPassword?: boolean; account?: TestAccount } = {}): Promise<void> {
+  const account = options.account ?? op.account;
   await page.waitForURL((url) => url.origin === op.issuer, WAIT);
   let askedPassword = false;
   for (let step = 0; step < 4; step++) {
@@ -29,8 +30,8 @@ export async function signInAt(op: TestProvider, page: Page, options: { expectPa
     if (next === 'done' || next === 'gone') break;
     if (next === 'password') {
       askedPassword = true;
-      await page.fill('#username', op.account.username);
-      await page.fill('#password', op.account.password);
+      await page.fill('#username', account.username);
+      await page.fill('#password', account.password);
       await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#sign-in')]);
     } else {
       await Promise.all([page.waitForNavigation(WAIT).catch(() => {}), page.click('#allow')]);

@@ -4,13 +4,15 @@
 // selectOrg), Auth0 (org_id + namespaced roles; selecting re-authorizes with organization=<id>, popup and
 // redirect) and Keycloak (organization claim, array and object forms; realm and client roles;
 // selecting re-authorizes with the scope organization:<alias>). An org alice is not in is refused by the
-// provider and the session stays as it was.
+// provider and the session stays as it was. A silent re-authorization for another tab's org that comes back
+// as another user (bob) ends the session instead of switching users.
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../chromium.mjs';
-import { AUTH0_ORGS_CLAIM, AUTH0_ROLES_CLAIM, startTestProvider, type TestProvider } from '../oidc/provider.js';
+import { AUTH0_ORGS_CLAIM, AUTH0_ROLES_CLAIM, startTestProvider, type TestAccount, type TestProvider } from '../oidc/provider.js';
 import { signInAt, startAppServer, WAIT, waitStatus } from './oidc-harness.js';
 
 
@@ -19,6 +21,8 @@ let opObject: TestProvider; // … as an object, alias -> { id }
 let server: Server;
 let origin: string;
 let browser: Browser;
+/** A redirect URI whose page has no kit: for authorizations made behind the kit's back. */
+const NOT_THE_APP = 'not-the-app';
 
 /** The app pages: attributes of <auth-provider backend="oidc">, or (`json`) its JSON child. */
 const PAGES: Record<string, () => { provider: TestProvider; attrs?: Record<string, string>; json?: Record<string, unknown> }> = {
@@ -55,8 +59,9 @@ function appPage(name: string): string {
 }
 
 before(async () => {
-  ({ server, origin } = await startAppServer((path) => (PAGES[path] ? appPage(path) : undefined)));
-  const redirectUris = Object.keys(PAGES).map((name) => `${origin}/${name}`);
+  ({ server, origin } = await startAppServer((path) =>
+    (PAGES[path] ? appPage(path) : path === NOT_THE_APP ? '<!doctype html><title>Not the app</title>' : undefined)));
+  const redirectUris = [...Object.keys(PAGES), NOT_THE_APP].map((name) => `${origin}/${name}`);
   op = await startTestProvider({ redirectUris, orgClaims: {} });
   opObject = await startTestProvider({ redirectUris, orgClaims: { keycloak: 'object' } });
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
@@ -249,6 +254,70 @@ test('Auth0, two tabs: selecting Globex in one moves the other to Globex (a new 
   const fourth = await context.newPage();
   await fourth.goto(`${origin}/auth0.html`);
   await waitStatus(fourth, 'anonymous');
+  await context.close();
+});
+
+/**
+ * Signs the provider's session in as `account` in `page`, behind the kit's back: a raw authorization
+ * request (`prompt=login`) through the provider's pages, back to a page without the kit (no code is redeemed).
+ */
+async function providerSessionAs(provider: TestProvider, page: Page, account: TestAccount): Promise<void> {
+  const url = new URL(`${provider.issuer}/auth`);
+  const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+  for (const [key, value] of Object.entries({
+    response_type: 'code', client_id: provider.clientId, redirect_uri: `${origin}/${NOT_THE_APP}`, scope: 'openid profile email',
+    prompt: 'login', code_challenge: challenge, code_challenge_method: 'S256',
+  })) url.searchParams.set(key, value);
+  await page.goto(url.href);
+  await signInAt(provider, page, { account, expectPassword: true });
+  await page.waitForURL((u) => u.origin === origin && u.searchParams.has('code'), WAIT);
+}
+
+test('Auth0: a refresh re-authorizing silently for another tab\'s org while the provider is signed in as bob ends the session (session_expired); bob is never the user', async () => {
+  const bob = op.otherAccount.claims.sub;
+  const { context, page } = await fresh();
+  await login(context, page, 'auth0.html');
+  assert.equal((await orgState(page)).org?.id, 'org_acme');
+  assert.equal(await page.evaluate(() => (document.querySelector('auth-provider') as unknown as { state: { user: { id: string } } }).state.user.id), op.account.claims.sub);
+  // Every state the client publishes from now on.
+  await page.evaluate(() => {
+    const w = window as unknown as { published: string[] };
+    w.published = [];
+    (document.querySelector('auth-provider') as unknown as { client: { subscribe(fn: (s: unknown) => void): void } })
+      .client.subscribe((s) => w.published.push(JSON.stringify(s)));
+  });
+
+  // Another page of the browser signs the provider in as bob; the kit knows nothing of it.
+  const other = await context.newPage();
+  await providerSessionAs(op, other, op.otherAccount);
+  await other.close();
+
+  // Another tab chose Globex (remembered in localStorage): this tab's refresh re-authorizes silently for it.
+  const refreshed = await page.evaluate(async () => {
+    localStorage.setItem('auth-elements:oidc:org', '"org_globex"');
+    const { client } = document.querySelector('auth-provider') as unknown as { client: { refresh(): Promise<unknown> } };
+    try {
+      await client.refresh();
+      return { code: null, cause: null };
+    } catch (e) {
+      const error = e as { code?: string; cause?: { code?: string } };
+      return { code: error.code ?? null, cause: error.cause?.code ?? null };
+    }
+  });
+  assert.equal(lastAuthorization(op).get('prompt'), 'none', 'the refresh re-authorized silently');
+  assert.equal(lastAuthorization(op).get('organization'), 'org_globex');
+  const end = await page.evaluate(() => {
+    const { client } = document.querySelector('auth-provider') as unknown as {
+      client: { state: { status: string; user: unknown; error: { code: string } | null }; getResponse(): unknown };
+    };
+    const w = window as unknown as { published: string[] };
+    return { status: client.state.status, user: client.state.user, error: client.state.error?.code, response: JSON.stringify(client.getResponse()), published: w.published };
+  });
+  assert.ok(!end.published.some((s) => s.includes(bob)), `no state with bob's sub was published: ${end.published.join('\n')}`);
+  assert.ok(!end.response.includes(bob), `no bob claims in getResponse(): ${end.response}`);
+  assert.deepEqual(refreshed, { code: 'session_expired', cause: 'session_expired' }, 'the backend ended the session');
+  assert.deepEqual({ status: end.status, user: end.user, error: end.error }, { status: 'anonymous', user: null, error: 'session_expired' });
+  assert.ok(end.published.length > 0, 'the recorder saw the change');
   await context.close();
 });
 

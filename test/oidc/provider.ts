@@ -1,8 +1,9 @@
 // A real OpenID provider for the OIDC tests and the demo (server/demo-oidc.ts): panva's oidc-provider (OpenID
 // Certified) on 127.0.0.1 and a free port, configured here. One public client (no client secret,
-// PKCE S256 required), one account (alice), our own login and consent pages (real HTML forms that a
+// PKCE S256 required), two accounts (alice, the demo's, and bob: another user for the tests where the
+// provider's session changes hands), our own login and consent pages (real HTML forms that a
 // browser or a cookie-keeping fetch can fill in), refresh tokens with rotation, RP-initiated logout,
-// and a signing key generated at start. With `orgClaims`, alice is in two organizations and the tokens
+// and a signing key generated at start. With `orgClaims`, both are in two organizations and the tokens
 // say so the way PropelAuth, Auth0 and Keycloak do (see ORGS).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,39 +33,43 @@ export interface TestProviderOptions {
   /** An account page to advertise in discovery as `account_url` (non-standard, as some providers do). */
   accountUrl?: string;
   /**
-   * Alice's organizations (ORGS) in the ID token, in every preset's claims at once: PropelAuth's
+   * Both accounts' organizations (ORGS) in the ID token, in every preset's claims at once: PropelAuth's
    * `org_id_to_org_member_info`; Auth0's `org_id`, `org_name` and namespaced roles (and orgs, as an
    * Action would add) for the org of the `organization` authorization parameter (default the first);
    * Keycloak's `organization` claim for the scope `organization` / `organization:*` (every org) or
-   * `organization:<alias>` (that one), and `realm_access` / `resource_access` roles. An org alice is not
+   * `organization:<alias>` (that one), and `realm_access` / `resource_access` roles. An org they are not
    * in is refused with access_denied. `keycloak: 'object'` gives the claim's object form (alias -> {id}).
    */
   orgClaims?: { keycloak?: 'array' | 'object' };
 }
 
-/** Alice's organizations: Acme (owner) and Globex (member), with PropelAuth-style permissions. */
+/** Alice's (and bob's) organizations: Acme (owner) and Globex (member), with PropelAuth-style permissions. */
 export const ORGS = [
   { id: 'org_acme', alias: 'acme', name: 'Acme Corp', role: 'Owner', permissions: ['reports:read', 'members:write', 'reports:write', 'billing:write'] },
   { id: 'org_globex', alias: 'globex', name: 'Globex', role: 'Member', permissions: ['reports:read'] },
 ] as const;
-/** An org that exists but alice is not in: asking for it is refused. */
+/** An org that exists but neither account is in: asking for it is refused. */
 export const OTHER_ORG = { id: 'org_initech', alias: 'initech' } as const;
 /** Auth0's namespaced claims (set by an Action): the active org's roles, and the user's orgs. */
 export const AUTH0_ROLES_CLAIM = 'https://auth-elements.test/roles';
 export const AUTH0_ORGS_CLAIM = 'https://auth-elements.test/orgs';
-/** Keycloak's roles for alice: realm-wide and for the client; the highest ordered one is `admin`. */
+/** Keycloak's roles for alice (and bob): realm-wide and for the client; the highest ordered one is `admin`. */
 export const KEYCLOAK_ROLES = { realm: ['offline_access', 'default-roles-test', 'member'], client: ['admin'] };
+
+export interface TestAccount {
+  username: string;
+  password: string;
+  claims: { sub: string; name: string; email: string; email_verified: boolean; preferred_username: string };
+}
 
 export interface TestProvider {
   /** The issuer, e.g. `http://127.0.0.1:41234` (no trailing slash); discovery is under it. */
   issuer: string;
   clientId: string;
-  /** The demo account: what the login page accepts and the claims it releases. */
-  account: {
-    username: string;
-    password: string;
-    claims: { sub: string; name: string; email: string; email_verified: boolean; preferred_username: string };
-  };
+  /** The demo account (alice): what the login page accepts and the claims it releases. */
+  account: TestAccount;
+  /** Another user (bob), in the same orgs as alice: for a provider session that changes hands. */
+  otherAccount: TestAccount;
   /** Requests that reached the provider, in order (method and path, no query): for assertions. */
   requests: string[];
   /** The authorization requests' parameters, in order (with `orgClaims`): for assertions. */
@@ -72,7 +77,7 @@ export interface TestProvider {
   close(): Promise<void>;
 }
 
-const ACCOUNT = {
+const ALICE: TestAccount = {
   username: 'alice',
   password: 'correct horse battery staple',
   claims: {
@@ -83,6 +88,20 @@ const ACCOUNT = {
     preferred_username: 'alice',
   },
 };
+
+const BOB: TestAccount = {
+  username: 'bob',
+  password: 'bob keeps another long passphrase',
+  claims: {
+    sub: 'e5f6a7b8-bob',
+    name: 'Bob Example',
+    email: 'bob@example.test',
+    email_verified: true,
+    preferred_username: 'bob',
+  },
+};
+
+const ACCOUNTS = [ALICE, BOB];
 
 interface Stored {
   payload: Record<string, unknown>;
@@ -144,8 +163,14 @@ function adapterFor(store: Map<string, Stored>) {
   };
 }
 
+/**
+ * The grant and what was issued under it (codes, tokens); not a sign-in in progress that names it: when
+ * another user signs in over a session, oidc-provider logs the first one out (revoking their grants) and
+ * then resumes that interaction.
+ */
 function revokeGrant(store: Map<string, Stored>, grantId: string) {
   for (const [key, entry] of store) {
+    if (key.startsWith('Interaction:')) continue;
     if (entry.payload.grantId === grantId || key === `Grant:${grantId}`) store.delete(key);
   }
 }
@@ -212,10 +237,9 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
   }
   if (action === 'login') {
     const form = await readForm(req);
-    if (form.get('username') !== ACCOUNT.username || form.get('password') !== ACCOUNT.password) {
-      return loginPage(res, uid, 'Wrong username or password.');
-    }
-    return provider.interactionFinished(req, res, { login: { accountId: ACCOUNT.claims.sub } },
+    const account = ACCOUNTS.find((a) => a.username === form.get('username') && a.password === form.get('password'));
+    if (!account) return loginPage(res, uid, 'Wrong username or password.');
+    return provider.interactionFinished(req, res, { login: { accountId: account.claims.sub } },
       { mergeWithLastSubmission: false });
   }
   if (action === 'confirm' && details.prompt.name === 'consent' && details.session) {
@@ -266,7 +290,7 @@ function orgClaimsFor(auth0Org: string | undefined, scope: string, clientId: str
   return claims;
 }
 
-/** The `organization` parameter (Auth0) and `organization:<alias>` scope (Keycloak): alice's orgs only. */
+/** The `organization` parameter (Auth0) and `organization:<alias>` scope (Keycloak): the accounts' orgs only. */
 function checkOrgRequest(organization: unknown, scope: unknown): void {
   const alias = String(scope ?? '').split(' ').find((s) => s.startsWith('organization:') && s !== 'organization:*')?.slice('organization:'.length);
   if (organization !== undefined && !ORGS.some((o) => o.id === organization)) {
@@ -345,12 +369,13 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       },
     } : {}),
     async findAccount(_ctx: unknown, sub: string, token?: { nonce?: string }) {
-      if (sub !== ACCOUNT.claims.sub) return undefined;
+      const account = ACCOUNTS.find((a) => a.claims.sub === sub);
+      if (!account) return undefined;
       const auth0Org = token?.nonce ? orgByNonce.get(token.nonce) : undefined;
       return {
         accountId: sub,
         claims: async (_use: string, scope: string) => ({
-          ...ACCOUNT.claims,
+          ...account.claims,
           ...(orgs ? orgClaimsFor(auth0Org, scope, clientId, orgs.keycloak ?? 'array') : {}),
         }),
       };
@@ -390,7 +415,8 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   return {
     issuer,
     clientId,
-    account: { ...ACCOUNT, claims: { ...ACCOUNT.claims } },
+    account: { ...ALICE, claims: { ...ALICE.claims } },
+    otherAccount: { ...BOB, claims: { ...BOB.claims } },
     requests,
     authorizations,
     close: () =>
