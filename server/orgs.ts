@@ -167,3 +167,48 @@ export function checkRemoval(policy: OrgPolicy, change: MemberChange): OrgRefusa
     ? refuse(403, 'role_too_high', 'You cannot remove a member above your own role.')
     : null;
 }
+
+/** The roles read inside the store's atomic step (null: not a member); see server/store/types.ts. */
+export interface CurrentRoles {
+  readonly actor: string | null;
+  readonly target: string | null;
+}
+
+/** A policy the store runs inside the write's atomic step: a refusal, or null to go on. */
+export type MemberDecision = (roles: CurrentRoles) => OrgRefusal | null;
+
+/** Rule 2 from the roles read at the write: the caller is still a member. */
+const notAMember = (): OrgRefusal => refuse(403, 'not_a_member', 'You are not a member of this organization.');
+
+/**
+ * Rules 2-4 for adding, decided from the caller's role at the write (the routes' earlier checks
+ * only give clearer errors sooner): a member, manager role or higher, granting no role above it.
+ */
+export function decideAdd(policy: OrgPolicy, newRole: string): MemberDecision {
+  return ({ actor }) => (actor === null ? notAMember() : (requireManager(policy, actor) ?? checkRoleGrant(policy, actor, newRole)));
+}
+
+/**
+ * Rules 2-5 for changing a role, decided from the caller's and the member's roles at the write.
+ * A target that is not a member passes here (the store then answers 'not_member').
+ */
+export function decideRoleChange(policy: OrgPolicy, callerId: string, targetId: string, newRole: string): MemberDecision {
+  return ({ actor, target }) => {
+    if (actor === null) return notAMember();
+    const notManager = requireManager(policy, actor);
+    if (notManager !== null || target === null) return notManager;
+    return checkRoleChange(policy, { callerId, callerRole: actor, targetId, targetRole: target, newRole });
+  };
+}
+
+/** Rules 2-4 for removing (oneself: leaving, any member), decided from the roles at the write. */
+export function decideRemoval(policy: OrgPolicy, callerId: string, targetId: string): MemberDecision {
+  return ({ actor, target }) => {
+    if (actor === null) return notAMember();
+    if (callerId !== targetId) {
+      const notManager = requireManager(policy, actor);
+      if (notManager !== null || target === null) return notManager;
+    }
+    return target === null ? null : checkRemoval(policy, { callerId, callerRole: actor, targetId, targetRole: target });
+  };
+}

@@ -11,6 +11,9 @@
  * 4. a known role (400 invalid_role), not above the caller's own, for a member not above it (403 role_too_high);
  * 5. one's own role only goes down (403 self_promotion);
  * 6. the last owner stays (409 last_owner), checked by the store in the same atomic step as the write.
+ * Rules 2-5 are checked early for clear errors, then decided again by the store inside the write's
+ * atomic step from the roles it reads there (server/orgs.ts decideAdd, decideRoleChange,
+ * decideRemoval), so a caller demoted at the same instant cannot complete what the old role allowed.
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError, optionalField, requireString, sendEmpty, sendJson, type BodyFields } from '../http.js';
@@ -19,13 +22,16 @@ import {
   checkRemoval,
   checkRoleChange,
   checkRoleGrant,
+  decideAdd,
+  decideRemoval,
+  decideRoleChange,
   ownerRole,
   parseOrgRole,
   requireManager,
   type OrgRefusal,
 } from '../orgs.js';
 import type { RouteParams } from '../router.js';
-import type { ChangeMemberResult, UserRecord } from '../store/types.js';
+import type { ChangeMemberResult, Refused, UserRecord } from '../store/types.js';
 import type { PublicOrg, VerifiedAccess } from '../tokens.js';
 import { authenticateAccess, requireFields } from './account.js';
 import { accessAnswer, type AuthContext, type RouteTable } from './auth.js';
@@ -99,8 +105,9 @@ export function orgRoutes(ctx: AuthContext): RouteTable {
     throw new HttpError(400, 'invalid_request', 'The field "org_id" must be an organization id, or null for none.');
   }
 
-  /** changeMember's refusals as HTTP errors. */
-  function applied(result: ChangeMemberResult): void {
+  /** changeMember's refusals (the policy's, decided at the write, and the store's) as HTTP errors. */
+  function applied(result: ChangeMemberResult | Refused<OrgRefusal>): void {
+    if (typeof result === 'object') enforce(result.refused);
     if (result === 'last_owner') throw lastOwner();
     if (result === 'not_member') throw memberNotFound();
   }
@@ -154,7 +161,12 @@ export function orgRoutes(ctx: AuthContext): RouteTable {
         enforce(checkRoleGrant(config, caller.role, role));
         const user = await findUserByLogin(login);
         if (user === null) throw new HttpError(404, 'user_not_found', 'No user has this username or email.');
-        if ((await store.addMember(caller.orgId, user.id, role, ctx.now())) === 'exists') {
+        const added = await store.addMember(caller.orgId, user.id, role, ctx.now(), {
+          userId: caller.user.id,
+          decide: decideAdd(config, role),
+        });
+        if (typeof added === 'object') enforce(added.refused);
+        if (added === 'exists') {
           throw new HttpError(409, 'already_member', 'This user is a member of this organization already.');
         }
         sendJson(res, 201, { member: publicMember(user, role) });
@@ -169,7 +181,10 @@ export function orgRoutes(ctx: AuthContext): RouteTable {
         const target = await store.getMembership(caller.orgId, targetId);
         if (target === null) throw memberNotFound();
         enforce(checkRoleChange(config, { callerId: caller.user.id, callerRole: caller.role, targetId, targetRole: target.role, newRole: role }));
-        applied(await store.changeMember(caller.orgId, targetId, role, ownerRole(config), ctx.now()));
+        // The checks above answer clearly and early; the decision that counts is taken again from the
+        // roles read in the write's atomic step (a caller demoted meanwhile is refused there).
+        const decide = decideRoleChange(config, caller.user.id, targetId, role);
+        applied(await store.changeMember(caller.orgId, targetId, role, ownerRole(config), ctx.now(), { userId: caller.user.id, decide }));
         const user = await store.findUserById(targetId);
         if (user === null) throw memberNotFound();
         sendJson(res, 200, { member: publicMember(user, role) });
@@ -182,7 +197,8 @@ export function orgRoutes(ctx: AuthContext): RouteTable {
         const target = await store.getMembership(caller.orgId, targetId);
         if (target === null) throw memberNotFound();
         enforce(checkRemoval(config, { callerId: caller.user.id, callerRole: caller.role, targetId, targetRole: target.role }));
-        applied(await store.changeMember(caller.orgId, targetId, null, ownerRole(config), ctx.now()));
+        const decide = decideRemoval(config, caller.user.id, targetId);
+        applied(await store.changeMember(caller.orgId, targetId, null, ownerRole(config), ctx.now(), { userId: caller.user.id, decide }));
         sendEmpty(res, 204);
       },
     },

@@ -27,6 +27,7 @@ import type { RateLimitPolicy } from '../config.js';
 import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys } from '../rate-limit.js';
 import {
+  actorRefusal,
   DuplicateOrgError,
   DuplicateUserError,
   NotPreauthorizedError,
@@ -38,6 +39,7 @@ import {
   type AttemptResult,
   type ChangeMemberResult,
   type FailureRecord,
+  type MemberActor,
   type MembershipRecord,
   type NewUser,
   type OrgMember,
@@ -45,6 +47,7 @@ import {
   type OutboxMessage,
   type PendingRegistration,
   type RefreshTokenRecord,
+  type Refused,
   type ResetTokenRecord,
   type SessionRecord,
   type Store,
@@ -667,24 +670,45 @@ export class PostgresStore implements Store {
     return r.rows.map((row) => ({ user: toUser(row), role: row.member_role, createdAt: num(row.member_since) }));
   }
 
-  async addMember(orgId: string, userId: string, role: string, now: number): Promise<'added' | 'exists'> {
-    const r = await this.pool.query(
-      'INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, user_id) DO NOTHING',
-      [orgId, userId, role, now],
-    );
-    return r.rowCount === 1 ? 'added' : 'exists';
+  async addMember<R = never>(
+    orgId: string,
+    userId: string,
+    role: string,
+    now: number,
+    actor?: MemberActor<R>,
+  ): Promise<'added' | 'exists' | Refused<R>> {
+    return this.tx(async (client) => {
+      // The org row's lock (as in changeMember): the actor's role read here is the one at the write.
+      await this.lockOrg(client, orgId);
+      const refused = actorRefusal(actor, {
+        actor: actor === undefined ? null : await this.roleIn(client, orgId, actor.userId),
+        target: actor === undefined ? null : await this.roleIn(client, orgId, userId),
+      });
+      if (refused !== null) return refused;
+      const r = await client.query(
+        'INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, user_id) DO NOTHING',
+        [orgId, userId, role, now],
+      );
+      return r.rowCount === 1 ? 'added' : 'exists';
+    });
   }
 
-  async changeMember(orgId: string, userId: string, role: string | null, ownerRole: string, _now: number): Promise<ChangeMemberResult> {
-    if (hasNul(orgId) || hasNul(userId)) return 'not_member';
+  async changeMember<R = never>(
+    orgId: string,
+    userId: string,
+    role: string | null,
+    ownerRole: string,
+    _now: number,
+    actor?: MemberActor<R>,
+  ): Promise<ChangeMemberResult | Refused<R>> {
+    if (hasNul(orgId) || hasNul(userId) || (actor !== undefined && hasNul(actor.userId))) return 'not_member';
     return this.tx(async (client) => {
-      // The org row's lock serializes every change of this org's members, in every process; each
-      // later statement (READ COMMITTED) sees what the previous holder committed.
-      await client.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
-      const m = await client.query<{ role: string }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-      const current = m.rows[0];
-      if (current === undefined) return 'not_member';
-      if (current.role === ownerRole && role !== ownerRole) {
+      await this.lockOrg(client, orgId);
+      const current = await this.roleIn(client, orgId, userId);
+      const refused = actorRefusal(actor, { actor: actor === undefined ? null : await this.roleIn(client, orgId, actor.userId), target: current });
+      if (refused !== null) return refused;
+      if (current === null) return 'not_member';
+      if (current === ownerRole && role !== ownerRole) {
         const c = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM memberships WHERE org_id = $1 AND role = $2', [orgId, ownerRole]);
         if (c.rows[0]!.n <= 1) return 'last_owner';
       }
@@ -692,6 +716,20 @@ export class PostgresStore implements Store {
       else await client.query('UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3', [role, orgId, userId]);
       return 'ok';
     });
+  }
+
+  /**
+   * Take the org row's lock for the transaction: it serializes every change of this org's members,
+   * in every process; each later statement (READ COMMITTED) sees what the previous holder committed.
+   */
+  private async lockOrg(client: pg.PoolClient, orgId: string): Promise<void> {
+    await client.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+  }
+
+  /** The user's role in the org as this transaction sees it, or null. */
+  private async roleIn(client: pg.PoolClient, orgId: string, userId: string): Promise<string | null> {
+    const m = await client.query<{ role: string }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+    return m.rows[0]?.role ?? null;
   }
 
   // ---- refresh tokens ----

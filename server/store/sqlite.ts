@@ -11,6 +11,7 @@ import type { RateLimitPolicy } from '../config.js';
 import { planSkeletonBackfill, usernameSkeletons } from '../identity.js';
 import { assertDistinctKeys, latestBlock, nextFailure } from '../rate-limit.js';
 import {
+  actorRefusal,
   DuplicateOrgError,
   DuplicateUserError,
   NotPreauthorizedError,
@@ -22,12 +23,14 @@ import {
   type AttemptResult,
   type ChangeMemberResult,
   type FailureRecord,
+  type MemberActor,
   type MembershipRecord,
   type NewUser,
   type OrgRecord,
   type OutboxMessage,
   type PendingRegistration,
   type RefreshTokenRecord,
+  type Refused,
   type ResetTokenRecord,
   type SessionRecord,
   type Store,
@@ -500,10 +503,14 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
     for (const skeleton of skeletons) q.insertSkeleton.run(skeleton, row['id']);
     q.insertUser.run(row);
   });
-  // Read and write in one IMMEDIATE transaction: no other change of the org slips in between.
+  const roleIn = (orgId: string, userId: string): string | null =>
+    (q.membership.get(orgId, userId) as MembershipRow | undefined)?.role ?? null;
+  // Read (the actor's role too) and write in one IMMEDIATE transaction: no other change of the org slips in between.
   const changeMember = db.transaction(
-    (orgId: string, userId: string, role: string | null, ownerRole: string): ChangeMemberResult => {
+    (orgId: string, userId: string, role: string | null, ownerRole: string, actor?: MemberActor<unknown>): ChangeMemberResult | Refused<unknown> => {
       const row = q.membership.get(orgId, userId) as MembershipRow | undefined;
+      const refused = actorRefusal(actor, { actor: actor === undefined ? null : roleIn(orgId, actor.userId), target: row?.role ?? null });
+      if (refused !== null) return refused;
       if (row === undefined) return 'not_member';
       if (row.role === ownerRole && role !== ownerRole) {
         const { n } = q.countRole.get(orgId, ownerRole) as { n: number };
@@ -512,6 +519,13 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
       if (role === null) q.deleteMember.run(orgId, userId);
       else q.setMemberRole.run(role, orgId, userId);
       return 'ok';
+    },
+  );
+  const addMember = db.transaction(
+    (orgId: string, userId: string, role: string, now: number, actor?: MemberActor<unknown>): 'added' | 'exists' | Refused<unknown> => {
+      const refused = actorRefusal(actor, { actor: actor === undefined ? null : roleIn(orgId, actor.userId), target: roleIn(orgId, userId) });
+      if (refused !== null) return refused;
+      return q.insertMember.run(orgId, userId, role, now).changes === 1 ? 'added' : 'exists';
     },
   );
   const insertReset = db.transaction((tokenHash: string, userId: string, expiresAt: number, now: number) => {
@@ -675,11 +689,11 @@ export function openSqliteStore(file: string, options: StoreOptions = {}): Store
         createdAt: r.member_since,
       }));
     },
-    async addMember(orgId, userId, role, now) {
-      return q.insertMember.run(orgId, userId, role, now).changes === 1 ? 'added' : 'exists';
+    async addMember<R>(orgId: string, userId: string, role: string, now: number, actor?: MemberActor<R>) {
+      return addMember.immediate(orgId, userId, role, now, actor) as 'added' | 'exists' | Refused<R>;
     },
-    async changeMember(orgId, userId, role, ownerRole) {
-      return changeMember.immediate(orgId, userId, role, ownerRole);
+    async changeMember<R>(orgId: string, userId: string, role: string | null, ownerRole: string, _now: number, actor?: MemberActor<R>) {
+      return changeMember.immediate(orgId, userId, role, ownerRole, actor) as ChangeMemberResult | Refused<R>;
     },
     async revokeAllSessionsOfUser(userId, now, options) {
       revokeUser.immediate(userId, now, options?.except ?? '');

@@ -97,6 +97,30 @@ export interface OrgMember {
  */
 export type ChangeMemberResult = 'ok' | 'not_member' | 'last_owner';
 
+/** The roles a member operation is decided from, read inside the store's atomic step (null: not a member). */
+export interface CurrentRoles {
+  /** The acting user's role in the org now. */
+  readonly actor: string | null;
+  /** The role now of the user being added, changed or removed. */
+  readonly target: string | null;
+}
+
+/**
+ * Who acts, and a pure policy deciding from the roles read in the same atomic step as the write
+ * (so a caller demoted at the same instant cannot complete what the old role allowed): a refusal
+ * (any non-null value) stops the operation, which then answers `{ refused }` and writes nothing.
+ * The policy must not touch the store (it runs inside the transaction, SQLite: synchronously).
+ */
+export interface MemberActor<R> {
+  readonly userId: string;
+  readonly decide: (roles: CurrentRoles) => R | null;
+}
+
+/** An operation the actor's policy refused; nothing was written. */
+export interface Refused<R> {
+  readonly refused: R;
+}
+
 /** createOrg with an id that exists already. Nothing was written. */
 export class DuplicateOrgError extends Error {
   override readonly name = 'DuplicateOrgError';
@@ -331,17 +355,28 @@ export interface Store {
    * Add a member with `role` (not validated here: the caller checks it against the configured
    * roles). 'exists' when the user is a member already (the role is left as it is). An unknown
    * org or user throws (foreign keys). Deleting the user or the org deletes the membership.
+   * With `actor`, its policy decides first from the actor's and the user's roles read in the same
+   * atomic step as the insert (a refusal: `{ refused }`, nothing added).
    */
-  addMember(orgId: string, userId: string, role: string, now: number): Promise<'added' | 'exists'>;
+  addMember<R = never>(orgId: string, userId: string, role: string, now: number, actor?: MemberActor<R>): Promise<'added' | 'exists' | Refused<R>>;
   /**
    * Change the member's role, or remove the member (`role` null) — unless that would leave the
    * organization without any member whose role is `ownerRole` (the highest configured role): then
    * 'last_owner' and nothing changes. The check and the write are ONE atomic step (SQLite: one
    * IMMEDIATE transaction; PostgreSQL: a transaction holding the organization row's lock), so of
    * two owners demoting each other at once exactly one succeeds. An org without any owner has no
-   * last owner to protect.
+   * last owner to protect. With `actor`, its policy decides first, in the same atomic step, from
+   * the actor's and the member's current roles (a refusal: `{ refused }`, nothing changes); when it
+   * lets a non-member target through, the answer is 'not_member'.
    */
-  changeMember(orgId: string, userId: string, role: string | null, ownerRole: string, now: number): Promise<ChangeMemberResult>;
+  changeMember<R = never>(
+    orgId: string,
+    userId: string,
+    role: string | null,
+    ownerRole: string,
+    now: number,
+    actor?: MemberActor<R>,
+  ): Promise<ChangeMemberResult | Refused<R>>;
 
   // ---- refresh tokens ----
   /**
@@ -442,4 +477,14 @@ export interface Store {
    */
   prune(now: number, failureMaxAgeMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The actor's policy applied to the roles read inside a store's atomic step: `{ refused }` to stop,
+ * or null to go on (also when there is no actor: trusted callers such as the admin CLI).
+ */
+export function actorRefusal<R>(actor: MemberActor<R> | undefined, roles: CurrentRoles): Refused<R> | null {
+  if (actor === undefined) return null;
+  const refused = actor.decide(roles);
+  return refused === null ? null : { refused };
 }

@@ -337,6 +337,57 @@ function orgSuite(name: string, setup: () => Promise<Target>, teardown: () => Pr
       assert.deepEqual([await roleIn(w.acme, w.outsider), await roleIn(w.acme, w.member)], [null, 'member']);
     });
 
+    /**
+     * A third server on the same store whose store demotes the caller (admin -> member, through the
+     * real store, as the owner would) just before the route's write reaches it: the route's own
+     * early checks saw an admin, the write must not.
+     */
+    async function demotedMidway(w: World): Promise<TestServer> {
+      const real = target.a.app.store;
+      let demoted = false;
+      const demote = async (): Promise<void> => {
+        if (demoted) return;
+        demoted = true;
+        assert.equal(await real.changeMember(w.acme.id, w.admin.id, 'member', 'owner', target.a.clock.now()), 'ok');
+      };
+      const store = new Proxy(real, {
+        get(t, key) {
+          const v: unknown = Reflect.get(t, key);
+          if (typeof v !== 'function') return v;
+          if (key !== 'changeMember' && key !== 'addMember') return v.bind(t);
+          return async (...args: unknown[]) => {
+            await demote();
+            return v.apply(t, args);
+          };
+        },
+      });
+      return startServer({ dataDir: target.a.dataDir, deps: { store } });
+    }
+
+    test('an admin demoted between the route\'s checks and the write: change, remove and add are refused (403 forbidden), nothing changes', async () => {
+      for (const attempt of ['change', 'remove', 'add'] as const) {
+        const w = await world();
+        const s = await demotedMidway(w);
+        try {
+          const token = (await signIn(w.admin, s)).access;
+          const r =
+            attempt === 'change'
+              ? await as(token, 'PATCH', membersPath(w.acme.id, w.member.id), { role: 'admin' }, s)
+              : attempt === 'remove'
+                ? await as(token, 'DELETE', membersPath(w.acme.id, w.member.id), undefined, s)
+                : await as(token, 'POST', membersPath(w.acme.id), { login: w.outsider.username, role: 'member' }, s);
+          refused(r, 403, 'forbidden');
+          assert.deepEqual(
+            [await roleIn(w.acme, w.admin), await roleIn(w.acme, w.member), await roleIn(w.acme, w.outsider)],
+            ['member', 'member', null],
+            `${attempt}: the caller was demoted and nothing else changed`,
+          );
+        } finally {
+          await s.close();
+        }
+      }
+    });
+
     test("rule 1: org A's token on org B -> 403 org_mismatch, even for an admin of both; a token without an org too", async () => {
       const w = await world();
       const acmeToken = (await signIn(w.admin)).access; // active: Acme

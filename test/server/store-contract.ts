@@ -922,6 +922,34 @@ export function storeContract(name: string, makeStore: () => Promise<ContractSto
         assert.equal(await s.getMembership('acme', bob.id), null, 'a change of a stranger adds nobody');
       }));
 
+      test('an actor\'s policy decides from the roles read in the write\'s atomic step; a refusal writes nothing', withStore(async (s) => {
+        const alice = await addUser(s, 'alice');
+        const bob = await addUser(s, 'bob');
+        const carol = await addUser(s, 'carol');
+        await addOrg(s, 'acme');
+        await s.addMember('acme', alice.id, 'owner', T0);
+        await s.addMember('acme', bob.id, 'admin', T0 + 1);
+        const seen: unknown[] = [];
+        /** Bob acting: refuses unless he is an admin at the write (records what the store read). */
+        const bobAsAdmin = { userId: bob.id, decide: (roles: { actor: string | null; target: string | null }) => (seen.push(roles), roles.actor === 'admin' ? null : 'forbidden') };
+        assert.equal(await s.addMember('acme', carol.id, 'member', T0 + 2, bobAsAdmin), 'added');
+        assert.equal(await s.changeMember('acme', carol.id, 'admin', OWNER, T0 + 3, bobAsAdmin), 'ok');
+        assert.equal(await s.changeMember('acme', 'nobody', 'admin', OWNER, T0 + 3, bobAsAdmin), 'not_member', 'let through, a stranger is not_member');
+        assert.deepEqual(seen, [{ actor: 'admin', target: null }, { actor: 'admin', target: 'member' }, { actor: 'admin', target: null }]);
+        // Bob demoted: the same calls are refused, nothing written.
+        assert.equal(await s.changeMember('acme', bob.id, 'member', OWNER, T0 + 4), 'ok');
+        assert.deepEqual(await s.changeMember('acme', carol.id, 'member', OWNER, T0 + 5, bobAsAdmin), { refused: 'forbidden' });
+        assert.deepEqual(await s.changeMember('acme', carol.id, null, OWNER, T0 + 5, bobAsAdmin), { refused: 'forbidden' });
+        assert.equal((await s.getMembership('acme', carol.id))?.role, 'admin', 'unchanged');
+        await s.changeMember('acme', carol.id, null, OWNER, T0 + 6);
+        assert.deepEqual(await s.addMember('acme', carol.id, 'member', T0 + 7, bobAsAdmin), { refused: 'forbidden' });
+        assert.equal(await s.getMembership('acme', carol.id), null, 'not added');
+        // An actor who is not a member at all is read as null; the refusal comes before last_owner.
+        const carolActs = { userId: carol.id, decide: (roles: { actor: string | null }) => (roles.actor === null ? 'not_a_member' : null) };
+        assert.deepEqual(await s.changeMember('acme', alice.id, null, OWNER, T0 + 8, carolActs), { refused: 'not_a_member' });
+        assert.equal((await s.getMembership('acme', alice.id))?.role, 'owner');
+      }));
+
       test('the last owner cannot be demoted or removed; with two owners one can go', withStore(async (s) => {
         const alice = await addUser(s, 'alice');
         const bob = await addUser(s, 'bob');
