@@ -309,7 +309,7 @@ export class AuthProvider extends AuthElement {
     let client: AuthClient;
     try {
       const { name, refreshLeeway, orgRoles, ...backendConfig } = this.#readConfig();
-      const options: ConstructorParameters<typeof AuthClient>[0] = { backend: createBackend(backendConfig) };
+      const options: ConstructorParameters<typeof AuthClient>[0] = { backend: createBackend({ ...backendConfig, orgRoles }) }; // OIDC's claim mapping needs the order too
       if (name !== undefined) options.name = name;
       if (refreshLeeway !== undefined) options.refreshLeeway = refreshLeeway;
       if (orgRoles) options.orgRoles = typeof orgRoles == 'string' ? orgRoles.split(/[\s,]+/).filter(Boolean) : orgRoles;
